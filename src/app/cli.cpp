@@ -27,7 +27,7 @@ int run_cli(int argc, char** argv) {
         // CLI11 returns 0 for --help/--version and its own codes for usage errors: SPEC says 2.
         return code == 0 ? 0 : 2;
     }
-    if (app.get_subcommands().empty()) {
+    if (app.get_subcommands().empty() && app.count("--config") == 0) {
         std::cerr << "shadowproxy: no command given; try 'shadowproxy --help'\n";
         return 2;
     }

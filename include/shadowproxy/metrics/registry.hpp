@@ -1,0 +1,111 @@
+// Counters, gauges and histograms of SPEC §6, declared once and shared by the code that
+// increments them and the Prometheus exposition.
+//
+// Owned by the application and passed by reference. Every increment is a relaxed atomic, so any
+// thread may update any metric without a lock; families are looked up by name only when a config
+// snapshot is built (registration takes a mutex), never per request. Entries are never removed:
+// label cardinality is bounded by the upstreams ever configured in this process.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace shadowproxy::metrics {
+
+class counter {
+public:
+    void inc(std::uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
+    std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> value_{0};
+};
+
+class gauge {
+public:
+    void add(std::int64_t n) { value_.fetch_add(n, std::memory_order_relaxed); }
+    std::int64_t value() const { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::int64_t> value_{0};
+};
+
+// Latency histogram with fixed buckets from 0.5 ms to 10 s (upper bounds in seconds).
+class histogram {
+public:
+    static constexpr std::array<double, 15> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                   0.025,  0.05,  0.1,    0.25,  0.5,
+                                                   1.0,    2.5,   5.0,    7.5,   10.0};
+    void observe(double seconds);
+    // Cumulative count for bucket i (i == bounds.size() is +Inf), as Prometheus wants it.
+    std::vector<std::uint64_t> cumulative() const;
+    std::uint64_t count() const { return count_.value(); }
+    double sum_seconds() const;
+
+private:
+    std::array<counter, bounds.size() + 1> buckets_;
+    counter count_;
+    counter sum_ns_;
+};
+
+// Exchange failures that produced no valid HTTP response (SPEC §5 `error`).
+enum class upstream_error { connect_failed, timeout, bad_response, reset };
+inline constexpr std::array<const char*, 4> upstream_error_names{"connect_failed", "timeout",
+                                                                 "bad_response", "reset"};
+
+struct upstream_family {
+    static constexpr unsigned max_code = 600;
+    std::array<counter, max_code> requests_by_code;  // requests_total{upstream,code}
+    histogram latency;                               // upstream_latency_seconds{upstream}
+    std::array<counter, upstream_error_names.size()> errors;  // upstream_errors_total
+
+    void count_response(unsigned code) { requests_by_code[code < max_code ? code : 0].inc(); }
+    void count_error(upstream_error e) { errors[static_cast<std::size_t>(e)].inc(); }
+};
+
+enum class drop_reason { queue_full, body_too_large };
+inline constexpr std::array<const char*, 2> drop_reason_names{"queue_full", "body_too_large"};
+
+struct shadow_family {
+    counter eligible;                                      // mirror_eligible_total{shadow}
+    counter sent;                                          // mirror_sent_total{shadow}
+    gauge queue_depth;                                     // mirror_queue_depth{shadow}
+    std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
+    std::array<counter, 6> comparisons;  // comparisons_total, indexed by compare::outcome
+
+    void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
+};
+
+class registry {
+public:
+    // Returns the family for this name, creating it on first use. The reference stays valid
+    // for the registry's lifetime.
+    upstream_family& upstream(const std::string& name);
+    shadow_family& shadow(const std::string& name);
+
+    // The shadows of the live config: /metrics exposes queue depth for each of them.
+    void set_active_shadows(std::vector<std::string> names);
+
+    counter config_reloads_success;
+    counter config_reloads_failure;
+    counter client_connections_rejected;  // over limits.max_connections
+
+    // Snapshots for the exposition: name → family, sorted by name.
+    std::vector<std::pair<std::string, const upstream_family*>> upstreams() const;
+    std::vector<std::pair<std::string, const shadow_family*>> shadows() const;
+    std::vector<std::string> active_shadows() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, std::unique_ptr<upstream_family>> upstreams_;
+    std::map<std::string, std::unique_ptr<shadow_family>> shadows_;
+    std::vector<std::string> active_shadows_;
+};
+
+}  // namespace shadowproxy::metrics

@@ -1,0 +1,97 @@
+// The shadow side of the proxy: per-shadow bounded queues, dispatch to shadow upstreams, the
+// join of production and shadow answers, comparison and records.
+//
+// Owned by the application. It runs its own io_context on its own thread, so nothing a shadow
+// does (slow, dead, flooding) can delay a production callback. Worker threads touch it through
+// offer() and production_slot only: both are non-blocking and bounded (a full queue drops the
+// copy and counts it). Mirror failures are counted and recorded, never surfaced to clients.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "shadowproxy/config/config.hpp"
+#include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/proxy/rewrite.hpp"
+
+namespace shadowproxy::logsink {
+class record_sink;
+}
+
+namespace shadowproxy::mirror {
+
+class shadow;
+struct comparison_pair;
+
+// Production's answer as the comparison needs it; the body buffer is the one written to the
+// client, shared, not copied.
+struct production_outcome {
+    std::optional<metrics::upstream_error> error;
+    unsigned status = 0;
+    std::shared_ptr<const std::string> body;
+    double latency_ms = 0;
+};
+
+// The shadows of one config snapshot. Workers hold it by shared_ptr next to their config.
+struct shadow_set {
+    std::vector<std::shared_ptr<shadow>> shadows;
+};
+
+// The production side's handle on the copies of one request. Move-only; completing it (or
+// destroying it uncompleted, e.g. when the client went away) hands production's answer to
+// every queued copy. Worker thread only.
+class production_slot {
+public:
+    production_slot() = default;
+    production_slot(production_slot&&) noexcept = default;
+    production_slot& operator=(production_slot&& other) noexcept;
+    production_slot(const production_slot&) = delete;
+    production_slot& operator=(const production_slot&) = delete;
+    ~production_slot();
+
+    void complete(std::shared_ptr<const production_outcome> outcome);
+    bool empty() const { return pairs_.empty(); }
+
+private:
+    friend class mirror_service;
+    std::vector<std::shared_ptr<comparison_pair>> pairs_;
+};
+
+class mirror_service {
+public:
+    mirror_service(metrics::registry& metrics, logsink::record_sink& records);
+    ~mirror_service();
+    mirror_service(const mirror_service&) = delete;
+    mirror_service& operator=(const mirror_service&) = delete;
+
+    // Builds the shadows of a config (resolving their hosts; throws std::runtime_error naming
+    // the shadow when one cannot be resolved). Control thread.
+    std::shared_ptr<const shadow_set> build(const std::shared_ptr<const config::config>& config);
+
+    // Worker thread: applies each shadow's filter and sampling, queues the copies. Never blocks.
+    production_slot offer(const shadow_set& shadows,
+                          const std::shared_ptr<const proxy::forwarded_request>& request);
+
+    void start();
+    // Gives queued and in-flight shadow exchanges until `deadline`, then stops the thread.
+    void drain(std::chrono::steady_clock::time_point deadline);
+
+    boost::asio::io_context& context() { return context_; }
+
+private:
+    boost::asio::io_context context_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    metrics::registry& metrics_;
+    logsink::record_sink& records_;
+    std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
+    std::thread thread_;
+};
+
+}  // namespace shadowproxy::mirror

@@ -1,0 +1,62 @@
+// The proxying rules of SPEC §4 as pure functions over Beast headers: framing checks that
+// close request-smuggling holes, hop-by-hop stripping, X-Forwarded-*, X-Request-Id, and the
+// serialisation of the heads sent upstream and back to the client.
+//
+// No I/O and no state: any thread may call them. Problems are returned, never thrown.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace shadowproxy::proxy {
+
+namespace http = boost::beast::http;
+
+// A client request as it goes upstream, built once and shared read-only (shared_ptr<const>) by
+// the production exchange and every shadow copy, so the body is never copied per upstream.
+struct forwarded_request {
+    std::string method;
+    std::string target;      // as the client sent it
+    std::string path;        // target without the query string
+    std::string request_id;  // kept from the client or generated
+    std::string headers;     // end-to-end "Name: value\r\n" lines, no Host, no hop-by-hop
+    std::string body;
+    bool is_head = false;
+};
+
+// A reason to answer 400 for framing Beast accepts but a proxy must not: a Transfer-Encoding
+// other than exactly "chunked", or header values carrying CR/LF. Empty when the head is fine.
+std::string framing_problem(const http::request_header<>& head);
+
+// Header block bytes [begin, end) contain an obs-fold (CRLF followed by SP or HTAB).
+bool has_obs_fold(std::string_view header_block);
+
+// A new random UUIDv4 in its canonical text form.
+std::string make_request_id();
+
+// The id to use: the client's X-Request-Id when it is a sane token, else a new one.
+std::string choose_request_id(const http::request_header<>& head);
+
+// Strips hop-by-hop headers (and those Connection lists), appends X-Forwarded-For, sets
+// X-Forwarded-Proto and X-Request-Id, and fixes Content-Length to the de-chunked body.
+std::shared_ptr<const forwarded_request> forward(http::request<http::string_body>&& request,
+                                                 std::string_view client_address,
+                                                 std::string request_id);
+
+// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n".
+std::string upstream_head(const forwarded_request& request, std::string_view authority,
+                          std::string_view extra_headers = {});
+
+// The head of the response to the client: status line, end-to-end headers of the upstream
+// response, X-Request-Id, Content-Length of the buffered body and the connection decision.
+// Returns an empty string when a header value would break the framing (then answer 502).
+std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
+                                 bool body_expected, std::string_view request_id,
+                                 bool keep_alive, unsigned client_version);
+
+// Whether a header is hop-by-hop in a message whose Connection header is `connection`.
+bool is_hop_by_hop(std::string_view name, std::string_view connection);
+
+}  // namespace shadowproxy::proxy

@@ -1,0 +1,139 @@
+#include "shadowproxy/admin/admin_server.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <stdexcept>
+
+namespace shadowproxy::admin {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// Admin requests are small and come from operators and scrapers: tight, fixed bounds.
+constexpr auto admin_io_timeout = std::chrono::seconds(30);
+constexpr std::uint32_t admin_header_limit = 16384;
+
+class admin_session : public std::enable_shared_from_this<admin_session> {
+public:
+    admin_session(tcp::socket&& socket, std::shared_ptr<const route_function> routes)
+        : stream_(std::move(socket)), routes_(std::move(routes)) {}
+
+    void do_read() {
+        parser_.emplace();
+        parser_->header_limit(admin_header_limit);
+        parser_->body_limit(0);
+        stream_.expires_after(admin_io_timeout);
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->on_read(ec);
+                         });
+    }
+
+private:
+    void on_read(beast::error_code ec) {
+        if (ec) {
+            return close();
+        }
+        const auto& request = parser_->get();
+        response_ = {};
+        response_.version(11);
+        response_.keep_alive(request.keep_alive());
+        const bool head = request.method() == http::verb::head;
+        if (request.method() != http::verb::get && !head) {
+            response_.result(http::status::method_not_allowed);
+            response_.set(http::field::allow, "GET, HEAD");
+            response_.set(http::field::content_type, "text/plain; charset=utf-8");
+            response_.body() = "method not allowed\n";
+        } else {
+            const std::string_view target = request.target();
+            page result = (*routes_)(target.substr(0, target.find('?')));
+            response_.result(result.status);
+            response_.set(http::field::content_type, result.content_type);
+            response_.set(http::field::cache_control, "no-store");
+            response_.body() = std::move(result.body);
+        }
+        response_.prepare_payload();
+        if (head) {
+            response_.body().clear();
+        }
+        stream_.expires_after(admin_io_timeout);
+        http::async_write(stream_, response_,
+                          [self = shared_from_this()](beast::error_code write_ec,
+                                                            std::size_t) {
+                              self->on_write(write_ec);
+                          });
+    }
+
+    void on_write(beast::error_code ec) {
+        if (ec || !response_.keep_alive()) {
+            return close();
+        }
+        do_read();
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::empty_body>> parser_;
+    http::response<http::string_body> response_;
+    std::shared_ptr<const route_function> routes_;
+};
+
+}  // namespace
+
+admin_server::admin_server(boost::asio::io_context& context, route_function routes)
+    : context_(context),
+      acceptor_(context),
+      routes_(std::make_shared<const route_function>(std::move(routes))) {}
+
+admin_server::~admin_server() { stop(); }
+
+tcp::endpoint admin_server::listen(const tcp::endpoint& where) {
+    beast::error_code ec;
+    acceptor_.open(where.protocol(), ec);
+    if (!ec) {
+        acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        acceptor_.bind(where, ec);
+    }
+    if (!ec) {
+        acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        throw std::runtime_error("cannot listen on admin address " +
+                                 where.address().to_string() + ":" +
+                                 std::to_string(where.port()) + ": " + ec.message());
+    }
+    return acceptor_.local_endpoint();
+}
+
+void admin_server::start() { do_accept(); }
+
+void admin_server::stop() {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+}
+
+void admin_server::do_accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+        if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) {
+            return;
+        }
+        if (!ec) {
+            std::make_shared<admin_session>(std::move(socket), routes_)->do_read();
+        }
+        do_accept();
+    });
+}
+
+}  // namespace shadowproxy::admin

@@ -1,0 +1,161 @@
+#include "shadowproxy/admin/prometheus.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace shadowproxy::admin {
+
+namespace {
+
+constexpr std::array<const char*, 6> outcome_names{"match",           "prediction_match",
+                                                   "prediction_mismatch", "status_mismatch",
+                                                   "shadow_error",    "production_error"};
+
+// Label values are config names ([A-Za-z0-9._-]) or fixed words; escape anyway.
+std::string escape(std::string_view value) {
+    std::string out;
+    for (const char c : value) {
+        if (c == '\\' || c == '"') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (c == '\n') {
+            out.append("\\n");
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string number(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.9g", v);
+    return buffer;
+}
+
+void family_header(std::string& out, const char* name, const char* type, const char* help) {
+    out.append("# HELP shadowproxy_").append(name).append(" ").append(help).append("\n");
+    out.append("# TYPE shadowproxy_").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, const char* name, const std::string& labels, std::uint64_t value) {
+    out.append("shadowproxy_").append(name);
+    if (!labels.empty()) {
+        out.append("{").append(labels).append("}");
+    }
+    out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+std::string label(const char* key, std::string_view value) {
+    return std::string{key} + "=\"" + escape(value) + "\"";
+}
+
+}  // namespace
+
+std::string render_prometheus(const metrics::registry& registry, const extra_metrics& extra) {
+    std::string out;
+    out.reserve(8192);
+    const auto upstreams = registry.upstreams();
+    const auto shadows = registry.shadows();
+
+    family_header(out, "requests_total", "counter",
+                  "Responses by upstream and HTTP status code (upstream=\"proxy\": the proxy's "
+                  "own answers to bad or excess client requests).");
+    for (const auto& [name, family] : upstreams) {
+        for (unsigned code = 0; code < metrics::upstream_family::max_code; ++code) {
+            if (const auto v = family->requests_by_code[code].value(); v > 0) {
+                sample(out, "requests_total",
+                       label("upstream", name) + "," + label("code", std::to_string(code)), v);
+            }
+        }
+    }
+
+    family_header(out, "upstream_latency_seconds", "histogram",
+                  "Time from sending a request to an upstream to its complete response.");
+    for (const auto& [name, family] : upstreams) {
+        if (name == "proxy") {
+            continue;
+        }
+        const auto cumulative = family->latency.cumulative();
+        const std::string upstream = label("upstream", name);
+        for (std::size_t i = 0; i < cumulative.size(); ++i) {
+            const std::string le = i < metrics::histogram::bounds.size()
+                                       ? number(metrics::histogram::bounds[i])
+                                       : std::string{"+Inf"};
+            sample(out, "upstream_latency_seconds_bucket", upstream + "," + label("le", le),
+                   cumulative[i]);
+        }
+        out.append("shadowproxy_upstream_latency_seconds_sum{").append(upstream).append("} ");
+        out.append(number(family->latency.sum_seconds())).append("\n");
+        sample(out, "upstream_latency_seconds_count", upstream, cumulative.back());
+    }
+
+    family_header(out, "upstream_errors_total", "counter",
+                  "Exchanges that produced no valid HTTP response, by upstream and error.");
+    for (const auto& [name, family] : upstreams) {
+        if (name == "proxy") {
+            continue;
+        }
+        for (std::size_t i = 0; i < metrics::upstream_error_names.size(); ++i) {
+            sample(out, "upstream_errors_total",
+                   label("upstream", name) + "," + label("error", metrics::upstream_error_names[i]),
+                   family->errors[i].value());
+        }
+    }
+
+    family_header(out, "mirror_queue_depth", "gauge", "Copies waiting in a shadow's queue.");
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "mirror_queue_depth", label("shadow", name),
+                       static_cast<std::uint64_t>(std::max<std::int64_t>(0, family->queue_depth.value())));
+            }
+        }
+    }
+
+    family_header(out, "mirror_eligible_total", "counter",
+                  "Requests that matched a shadow's filter (before sampling).");
+    for (const auto& [name, family] : shadows) {
+        sample(out, "mirror_eligible_total", label("shadow", name), family->eligible.value());
+    }
+    family_header(out, "mirror_sent_total", "counter", "Copies that left for a shadow.");
+    for (const auto& [name, family] : shadows) {
+        sample(out, "mirror_sent_total", label("shadow", name), family->sent.value());
+    }
+    family_header(out, "mirror_dropped_total", "counter",
+                  "Copies not sent to a shadow, by reason.");
+    for (const auto& [name, family] : shadows) {
+        for (std::size_t i = 0; i < metrics::drop_reason_names.size(); ++i) {
+            sample(out, "mirror_dropped_total",
+                   label("shadow", name) + "," + label("reason", metrics::drop_reason_names[i]),
+                   family->dropped[i].value());
+        }
+    }
+    family_header(out, "comparisons_total", "counter", "Comparison records by shadow and outcome.");
+    for (const auto& [name, family] : shadows) {
+        for (std::size_t i = 0; i < outcome_names.size(); ++i) {
+            sample(out, "comparisons_total",
+                   label("shadow", name) + "," + label("outcome", outcome_names[i]),
+                   family->comparisons[i].value());
+        }
+    }
+
+    family_header(out, "log_records_dropped_total", "counter",
+                  "Comparison records dropped because the writer fell behind or failed.");
+    sample(out, "log_records_dropped_total", "", extra.log_records_dropped);
+    family_header(out, "log_records_written_total", "counter",
+                  "Comparison records written to the log.");
+    sample(out, "log_records_written_total", "", extra.log_records_written);
+    family_header(out, "config_reloads_total", "counter", "Config reloads on SIGHUP by result.");
+    sample(out, "config_reloads_total", label("result", "success"),
+           registry.config_reloads_success.value());
+    sample(out, "config_reloads_total", label("result", "failure"),
+           registry.config_reloads_failure.value());
+    family_header(out, "client_connections_rejected_total", "counter",
+                  "Client connections refused with 503 over limits.max_connections.");
+    sample(out, "client_connections_rejected_total", "",
+           registry.client_connections_rejected.value());
+    return out;
+}
+
+}  // namespace shadowproxy::admin

@@ -1,0 +1,216 @@
+#include "app/application.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "proxy/worker.hpp"
+#include "shadowproxy/admin/admin_server.hpp"
+#include "shadowproxy/admin/prometheus.hpp"
+#include "shadowproxy/config/config.hpp"
+#include "shadowproxy/logsink/record_sink.hpp"
+#include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/mirror/mirror_service.hpp"
+
+namespace shadowproxy::app {
+
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using steady_clock = std::chrono::steady_clock;
+
+// How often the control thread checks whether draining workers have finished.
+constexpr auto drain_poll_interval = std::chrono::milliseconds(10);
+
+void configure_operational_log(const config::log_config& log) {
+    spdlog::set_level(spdlog::level::from_str(log.level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+}
+
+proxy::upstream_settings production_settings(const config::config& config) {
+    const auto& production = config.production;
+    return {production.name,
+            production.url.authority,
+            proxy::resolve(production.url.host, production.url.port),
+            production.connect_timeout,
+            production.timeout,
+            production.max_idle_connections};
+}
+
+tcp::endpoint make_endpoint(const config::endpoint& where) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(where.address, ec);
+    if (ec) {
+        throw std::runtime_error("invalid listen address " + where.address);
+    }
+    return {address, where.port};
+}
+
+class application {
+public:
+    explicit application(std::shared_ptr<const config::config> config)
+        : config_(std::move(config)),
+          records_(config_->log),
+          mirror_(metrics_, records_),
+          shared_{metrics_, mirror_, {}, metrics_.upstream("proxy")},
+          admin_(control_, [this](std::string_view path) { return route(path); }) {}
+
+    int run() {
+        const auto shadows = mirror_.build(config_);
+        const auto production = production_settings(*config_);
+        for (unsigned i = 0; i < config_->worker_count(); ++i) {
+            workers_.push_back(
+                std::make_unique<proxy::worker>(shared_, config_, shadows, production));
+        }
+        auto where = make_endpoint(config_->listen);
+        for (auto& w : workers_) {
+            where = w->listen(where);  // later workers share the first one's (maybe picked) port
+        }
+        const auto admin_where = admin_.listen(make_endpoint(config_->admin));
+        spdlog::info("listening on {}:{} ({} workers), admin on {}:{}, production {} at {}",
+                     where.address().to_string(), where.port(), workers_.size(),
+                     admin_where.address().to_string(), admin_where.port(),
+                     config_->production.name, config_->production.url.text);
+        for (const auto& shadow : config_->shadows) {
+            spdlog::info("shadow {} at {} (sample_rate {})", shadow.name, shadow.url.text,
+                         shadow.sample_rate);
+        }
+
+        mirror_.start();
+        for (auto& w : workers_) {
+            w->start();
+        }
+        admin_.start();
+        wait_for_signal();
+        control_.run();
+        return 0;
+    }
+
+private:
+    void wait_for_signal() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (ec) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                reload();
+                return wait_for_signal();
+            }
+            spdlog::info("signal {}: draining (up to {} ms)", signal,
+                         config_->limits.drain_timeout.count());
+            start_drain();
+        });
+    }
+
+    void reload() {
+        std::shared_ptr<const config::config> next;
+        try {
+            auto loaded = std::make_shared<config::config>(config::load_file(config_->source_path));
+            next = std::move(loaded);
+            if (next->listen.address != config_->listen.address ||
+                next->listen.port != config_->listen.port ||
+                next->admin.address != config_->admin.address ||
+                next->admin.port != config_->admin.port || next->threads != config_->threads) {
+                spdlog::warn("reload: listen, admin and threads changes need a restart; the "
+                             "running listeners are kept");
+            }
+            const auto shadows = mirror_.build(next);
+            const auto production = production_settings(*next);
+            records_.reconfigure(next->log);
+            configure_operational_log(next->log);
+            for (auto& w : workers_) {
+                w->reload(next, shadows, production);
+            }
+        } catch (const config::config_error& e) {
+            metrics_.config_reloads_failure.inc();
+            spdlog::error("reload rejected, keeping the running config: {}", e.what());
+            return;
+        } catch (const std::exception& e) {
+            metrics_.config_reloads_failure.inc();
+            spdlog::error("reload rejected, keeping the running config: {}", e.what());
+            return;
+        }
+        config_ = std::move(next);
+        metrics_.config_reloads_success.inc();
+        spdlog::info("config reloaded from {}", config_->source_path);
+    }
+
+    void start_drain() {
+        draining_ = true;
+        deadline_ = steady_clock::now() + config_->limits.drain_timeout;
+        admin_.stop();
+        signals_.cancel();
+        for (auto& w : workers_) {
+            w->drain();
+        }
+        poll_drain();
+    }
+
+    void poll_drain() {
+        const bool all_done = std::all_of(workers_.begin(), workers_.end(),
+                                          [](const auto& w) { return w->finished(); });
+        if (!all_done && steady_clock::now() < deadline_) {
+            drain_timer_.expires_after(drain_poll_interval);
+            drain_timer_.async_wait([this](const boost::system::error_code&) { poll_drain(); });
+            return;
+        }
+        if (!all_done) {
+            spdlog::warn("drain deadline reached: closing the connections still open");
+            for (auto& w : workers_) {
+                w->abort();
+            }
+        }
+        for (auto& w : workers_) {
+            w->join();
+        }
+        mirror_.drain(deadline_);
+        records_.flush(std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(deadline_ - steady_clock::now(), steady_clock::duration{})));
+        spdlog::info("drained: {} records written, {} dropped", records_.written(),
+                     records_.dropped());
+        control_.stop();
+    }
+
+    admin::page route(std::string_view path) {
+        if (path == "/healthz") {
+            return {200, "text/plain; charset=utf-8", "ok\n"};
+        }
+        if (path == "/readyz") {
+            return draining_ ? admin::page{503, "text/plain; charset=utf-8", "draining\n"}
+                             : admin::page{200, "text/plain; charset=utf-8", "ready\n"};
+        }
+        if (path == "/metrics") {
+            return {200, "text/plain; version=0.0.4; charset=utf-8",
+                    admin::render_prometheus(metrics_, {records_.dropped(), records_.written()})};
+        }
+        return {404, "text/plain; charset=utf-8", "not found\n"};
+    }
+
+    std::shared_ptr<const config::config> config_;
+    asio::io_context control_{1};
+    asio::signal_set signals_{control_, SIGTERM, SIGINT, SIGHUP};
+    asio::steady_timer drain_timer_{control_};
+    metrics::registry metrics_;
+    logsink::record_sink records_;
+    mirror::mirror_service mirror_;
+    proxy::shared_state shared_;
+    admin::admin_server admin_;
+    std::vector<std::unique_ptr<proxy::worker>> workers_;
+    bool draining_ = false;
+    steady_clock::time_point deadline_;
+};
+
+}  // namespace
+
+int run_proxy(const std::string& config_path) {
+    auto config = std::make_shared<const config::config>(config::load_file(config_path));
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("shadowproxy"));
+    configure_operational_log(config->log);
+    application app{std::move(config)};
+    return app.run();
+}
+
+}  // namespace shadowproxy::app

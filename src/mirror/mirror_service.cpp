@@ -1,0 +1,135 @@
+#include "shadowproxy/mirror/mirror_service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "mirror/shadow.hpp"
+#include "shadowproxy/mirror/sampler.hpp"
+
+namespace shadowproxy::mirror {
+
+production_slot& production_slot::operator=(production_slot&& other) noexcept {
+    if (this != &other) {
+        if (!pairs_.empty()) {
+            complete(nullptr);
+        }
+        pairs_ = std::move(other.pairs_);
+        other.pairs_.clear();
+    }
+    return *this;
+}
+
+production_slot::~production_slot() {
+    if (!pairs_.empty()) {
+        complete(nullptr);
+    }
+}
+
+void production_slot::complete(std::shared_ptr<const production_outcome> outcome) {
+    if (!outcome) {
+        // The production side ended without an answer (client gone, shutdown): record it as a
+        // connection that closed before a complete response.
+        auto reset = std::make_shared<production_outcome>();
+        reset->error = metrics::upstream_error::reset;
+        outcome = std::move(reset);
+    }
+    for (auto& pair : pairs_) {
+        pair->production = outcome;
+        if (pair->arrive()) {
+            auto& context = pair->target->context();
+            boost::asio::post(context, [pair] { pair->target->record(*pair); });
+        }
+    }
+    pairs_.clear();
+}
+
+mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records)
+    : metrics_(metrics), records_(records) {}
+
+mirror_service::~mirror_service() {
+    context_.stop();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+std::shared_ptr<const shadow_set> mirror_service::build(
+    const std::shared_ptr<const config::config>& config) {
+    auto set = std::make_shared<shadow_set>();
+    std::vector<std::string> names;
+    for (const auto& settings : config->shadows) {
+        proxy::upstream_settings upstream{
+            settings.name,
+            settings.url.authority,
+            proxy::resolve(settings.url.host, settings.url.port),
+            settings.connect_timeout,
+            settings.timeout,
+            settings.max_in_flight,
+        };
+        set->shadows.push_back(std::make_shared<shadow>(
+            shadow_context{context_, metrics_, records_, outstanding_}, settings, config,
+            std::move(upstream)));
+        names.push_back(settings.name);
+    }
+    metrics_.set_active_shadows(std::move(names));
+    return set;
+}
+
+production_slot mirror_service::offer(
+    const shadow_set& shadows, const std::shared_ptr<const proxy::forwarded_request>& request) {
+    production_slot slot;
+    for (const auto& target : shadows.shadows) {
+        const auto& settings = target->settings();
+        if (!matches(settings.match, request->method, request->path)) {
+            continue;
+        }
+        auto& family = target->family();
+        family.eligible.inc();
+        std::string_view key = request->request_id;
+        if (settings.key.from == config::sample_key::source::header) {
+            // Requests without the header fall back to their id, so they are sampled at the
+            // configured rate rather than all in or all out.
+            if (const auto value = find_header(request->headers, settings.key.header);
+                !value.empty()) {
+                key = value;
+            }
+        }
+        if (!sampled(settings.sample_rate, key)) {
+            continue;
+        }
+        if (request->body.size() > target->max_body_bytes()) {
+            family.count_drop(metrics::drop_reason::body_too_large);
+            continue;
+        }
+        auto pair = std::make_shared<comparison_pair>(request, target, outstanding_);
+        if (!target->try_push(pair)) {
+            family.count_drop(metrics::drop_reason::queue_full);
+            continue;
+        }
+        slot.pairs_.push_back(std::move(pair));
+    }
+    return slot;
+}
+
+void mirror_service::start() {
+    work_.emplace(context_.get_executor());
+    thread_ = std::thread([this] { context_.run(); });
+}
+
+void mirror_service::drain(std::chrono::steady_clock::time_point deadline) {
+    // Bounded poll: the workers have stopped, so the count only goes down from here.
+    while (outstanding_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (const auto left = outstanding_.load(); left > 0) {
+        spdlog::warn("shutdown: {} mirrored copies not compared before the drain deadline", left);
+    }
+    work_.reset();
+    context_.stop();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+}  // namespace shadowproxy::mirror

@@ -1,0 +1,305 @@
+#include "proxy/client_session.hpp"
+
+#include <array>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proxy/worker.hpp"
+
+namespace shadowproxy::proxy {
+
+namespace {
+
+constexpr std::size_t read_chunk = 8192;
+constexpr std::string_view header_end = "\r\n\r\n";
+constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string_view as_view(const beast::flat_buffer& buffer) {
+    const auto data = buffer.data();
+    return {static_cast<const char*>(data.data()), data.size()};
+}
+
+// A line feed not preceded by a carriage return: Beast would wait for CRLF forever.
+bool has_bare_line_feed(std::string_view bytes) {
+    for (std::size_t pos = bytes.find('\n'); pos != std::string_view::npos;
+         pos = bytes.find('\n', pos + 1)) {
+        if (pos == 0 || bytes[pos - 1] != '\r') {
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned status_for_parse_error(const beast::error_code& ec) {
+    if (ec == http::error::header_limit) {
+        return 431;
+    }
+    if (ec == http::error::body_limit) {
+        return 413;
+    }
+    return 400;
+}
+
+const char* error_message(metrics::upstream_error e) {
+    switch (e) {
+        case metrics::upstream_error::connect_failed:
+            return "production upstream unreachable";
+        case metrics::upstream_error::timeout:
+            return "production upstream timed out";
+        case metrics::upstream_error::bad_response:
+            return "production upstream sent an invalid response";
+        case metrics::upstream_error::reset:
+            return "production upstream closed the connection";
+    }
+    return "production upstream failed";
+}
+
+}  // namespace
+
+client_session::client_session(worker& owner, tcp::socket&& socket)
+    : worker_(owner), stream_(std::move(socket)) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    client_address_ = ec ? "unknown" : remote.address().to_string();
+    stream_.socket().set_option(tcp::no_delay{true}, ec);
+    worker_.add(this);
+}
+
+client_session::~client_session() {
+    worker_.remove(this);
+    worker_.shared().connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void client_session::start(bool over_limit) {
+    if (over_limit) {
+        worker_.shared().metrics.client_connections_rejected.inc();
+        request_id_ = make_request_id();
+        return respond_error(503, "too many connections", true);
+    }
+    do_read_header();
+}
+
+void client_session::close_if_idle() {
+    if (idle_) {
+        close();
+    }
+}
+
+void client_session::close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+}
+
+void client_session::do_read_header() {
+    const std::string_view pending = as_view(buffer_);
+    const auto& limits = worker_.snapshot().config->limits;
+    if (const auto end = pending.find(header_end); end != std::string_view::npos) {
+        return on_header(end + header_end.size());
+    }
+    if (has_bare_line_feed(pending)) {
+        request_id_ = make_request_id();
+        return respond_error(400, "malformed request: bare LF line ending", true);
+    }
+    if (pending.size() > limits.max_header_bytes) {
+        request_id_ = make_request_id();
+        return respond_error(431, "request header fields too large", true);
+    }
+    if (pending.empty() && !header_deadline_) {
+        idle_ = true;
+        stream_.expires_after(limits.idle_timeout);
+    } else {
+        if (!header_deadline_) {
+            header_deadline_ = steady_clock::now() + limits.header_timeout;
+        }
+        idle_ = false;
+        stream_.expires_at(*header_deadline_);
+    }
+    stream_.async_read_some(buffer_.prepare(read_chunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                self->on_read_some(ec, n);
+                            });
+}
+
+void client_session::on_read_some(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        // Peer closed, idle or header timeout, or drain: nothing to answer.
+        return close();
+    }
+    buffer_.commit(bytes);
+    if (!header_deadline_) {
+        header_deadline_ = steady_clock::now() + worker_.snapshot().config->limits.header_timeout;
+    }
+    if (worker_.draining() && idle_) {
+        idle_ = false;
+    }
+    do_read_header();
+}
+
+void client_session::on_header(std::size_t header_bytes) {
+    idle_ = false;
+    const auto& limits = worker_.snapshot().config->limits;
+    const std::string_view block = as_view(buffer_).substr(0, header_bytes);
+    request_id_ = make_request_id();
+    if (header_bytes > limits.max_header_bytes + header_end.size()) {
+        return respond_error(431, "request header fields too large", true);
+    }
+    if (has_obs_fold(block)) {
+        return respond_error(400, "malformed request: obsolete line folding", true);
+    }
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes + 4));
+    parser_->body_limit(limits.max_body_bytes);
+    beast::error_code ec;
+    const std::size_t used = parser_->put(asio::buffer(block.data(), block.size()), ec);
+    if (ec || !parser_->is_header_done()) {
+        const unsigned status = ec ? status_for_parse_error(ec) : 400;
+        return respond_error(status, status == 400 ? "malformed request" : "request too large",
+                             true);
+    }
+    buffer_.consume(used);
+    request_id_ = choose_request_id(parser_->get());
+    if (const auto problem = framing_problem(parser_->get()); !problem.empty()) {
+        return respond_error(400, "malformed request: " + problem, true);
+    }
+    if (parser_->is_done()) {
+        return on_request();
+    }
+    do_read_body();
+}
+
+void client_session::do_read_body() {
+    stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
+    auto read_body = [self = shared_from_this()] {
+        http::async_read(self->stream_, self->buffer_, *self->parser_,
+                         [self](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    };
+    const auto expect = parser_->get()[http::field::expect];
+    if (!beast::iequals(expect, "100-continue")) {
+        return read_body();
+    }
+    asio::async_write(stream_, asio::buffer(continue_100),
+                      [self = shared_from_this(), read_body](beast::error_code ec, std::size_t) {
+                          if (ec) {
+                              return self->close();
+                          }
+                          read_body();
+                      });
+}
+
+void client_session::on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+        return respond_error(413, "request body too large", true);
+    }
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
+        ec == asio::error::eof || ec == asio::error::connection_reset) {
+        return close();
+    }
+    if (ec) {
+        return respond_error(400, "malformed request body", true);
+    }
+    on_request();
+}
+
+void client_session::on_request() {
+    const auto& snapshot = worker_.snapshot();
+    keep_alive_ = parser_->get().keep_alive() && !worker_.draining();
+    version_ = parser_->get().version();
+    request_ = forward(parser_->release(), client_address_, request_id_);
+    parser_.reset();
+    header_deadline_.reset();
+    if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
+        copies_ = worker_.shared().mirror.offer(*snapshot.shadows, request_);
+    }
+    stream_.expires_never();
+    const auto& pool = snapshot.production;
+    pool->exchange(upstream_head(*request_, pool->settings().authority), request_,
+                   [self = shared_from_this()](upstream_result&& result) {
+                       self->on_production(std::move(result));
+                   });
+}
+
+void client_session::on_production(upstream_result&& result) {
+    auto& production = *worker_.snapshot().production_metrics;
+    auto outcome = std::make_shared<mirror::production_outcome>();
+    outcome->latency_ms = std::chrono::duration<double, std::milli>(result.latency).count();
+    std::string head;
+    bool body_expected = false;
+    if (!result.error) {
+        const unsigned status = result.response.result_int();
+        body_expected = !request_->is_head && status >= 200 && status != 204 && status != 304;
+        body_ = std::make_shared<const std::string>(std::move(result.response.body()));
+        head = client_response_head(result.response, body_->size(), body_expected, request_id_,
+                                    keep_alive_, version_);
+        if (head.empty()) {
+            result.error = metrics::upstream_error::bad_response;
+        } else {
+            outcome->status = status;
+            outcome->body = body_;
+        }
+    }
+    if (result.error) {
+        outcome->error = result.error;
+        production.count_error(*result.error);
+    } else {
+        production.latency.observe(outcome->latency_ms / 1000.0);
+    }
+    copies_.complete(std::move(outcome));
+    if (result.error) {
+        const unsigned status = *result.error == metrics::upstream_error::timeout ? 504 : 502;
+        spdlog::warn("request {}: {} ({} {})", request_id_, error_message(*result.error),
+                     request_->method, request_->path);
+        production.count_response(status);
+        return respond_error(status, error_message(*result.error), !keep_alive_);
+    }
+    production.count_response(result.response.result_int());
+    write(std::move(head), body_expected ? body_ : nullptr, keep_alive_);
+}
+
+void client_session::write(std::string&& head, std::shared_ptr<const std::string> body,
+                           bool keep_alive) {
+    head_ = std::move(head);
+    body_ = std::move(body);
+    keep_alive_ = keep_alive;
+    stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_), body_ ? asio::buffer(*body_) : asio::const_buffer{}};
+    asio::async_write(stream_, buffers,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->on_write(ec);
+                      });
+}
+
+void client_session::on_write(beast::error_code ec) {
+    head_.clear();
+    body_.reset();
+    request_.reset();
+    if (ec || !keep_alive_ || worker_.draining()) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return close();
+    }
+    do_read_header();
+}
+
+void client_session::respond_error(unsigned status, std::string_view message, bool close_after) {
+    if (status != 502 && status != 504) {
+        worker_.shared().local_errors.count_response(status);
+    }
+    auto body = std::make_shared<std::string>();
+    body->append(R"({"error":")").append(message).append(R"(","request_id":")");
+    body->append(request_id_).append("\"}");
+    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason} + "\r\n";
+    head.append("Content-Type: application/json\r\n");
+    head.append("Content-Length: ").append(std::to_string(body->size())).append("\r\n");
+    head.append("X-Request-Id: ").append(request_id_).append("\r\n");
+    const bool keep_alive = !close_after && keep_alive_ && !worker_.draining();
+    if (!keep_alive) {
+        head.append("Connection: close\r\n");
+    }
+    head.append("\r\n");
+    write(std::move(head), std::move(body), keep_alive);
+}
+
+}  // namespace shadowproxy::proxy

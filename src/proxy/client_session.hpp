@@ -1,0 +1,62 @@
+// One accepted client connection: reads requests (limits, timeouts, framing checks), sends
+// each to production, offers a copy to the mirror, writes production's answer back unchanged,
+// and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
+//
+// Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
+// they end in the proxy's own JSON error response (SPEC §4) or a closed connection.
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "proxy/upstream.hpp"
+#include "shadowproxy/mirror/mirror_service.hpp"
+
+namespace shadowproxy::proxy {
+
+class worker;
+
+class client_session : public std::enable_shared_from_this<client_session> {
+public:
+    client_session(worker& owner, tcp::socket&& socket);
+    ~client_session();
+
+    // over_limit: the connection exceeds limits.max_connections and only gets a 503.
+    void start(bool over_limit);
+    // Closes the connection if it is waiting for a request; a request in progress finishes.
+    void close_if_idle();
+    void close();
+
+private:
+    void do_read_header();
+    void on_read_some(beast::error_code ec, std::size_t bytes);
+    void on_header(std::size_t header_bytes);
+    void do_read_body();
+    void on_body(beast::error_code ec);
+    void on_request();
+    void on_production(upstream_result&& result);
+    void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
+    void on_write(beast::error_code ec);
+    void respond_error(unsigned status, std::string_view message, bool close_after);
+
+    worker& worker_;
+    beast::tcp_stream stream_;
+    std::string client_address_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    std::optional<steady_clock::time_point> header_deadline_;
+    bool idle_ = true;
+    bool keep_alive_ = true;
+    unsigned version_ = 11;
+    std::string request_id_;
+    std::shared_ptr<const forwarded_request> request_;
+    mirror::production_slot copies_;
+    std::string head_;
+    std::shared_ptr<const std::string> body_;
+};
+
+}  // namespace shadowproxy::proxy

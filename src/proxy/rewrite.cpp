@@ -1,0 +1,230 @@
+#include "shadowproxy/proxy/rewrite.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <boost/beast/core/string.hpp>
+#include <random>
+
+namespace shadowproxy::proxy {
+
+namespace {
+
+using boost::beast::iequals;
+
+constexpr std::array<std::string_view, 9> hop_by_hop_headers{
+    "connection",        "keep-alive", "proxy-connection", "proxy-authenticate",
+    "proxy-authorization", "te",       "trailer",          "transfer-encoding",
+    "upgrade"};
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+bool is_token_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+}
+
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name, std::string_view connection) {
+    for (auto h : hop_by_hop_headers) {
+        if (iequals(name, h)) {
+            return true;
+        }
+    }
+    // Any header the Connection header lists is hop-by-hop too (RFC 9110 §7.6.1).
+    while (!connection.empty()) {
+        const auto comma = connection.find(',');
+        if (iequals(trim(connection.substr(0, comma)), name)) {
+            return true;
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        connection.remove_prefix(comma + 1);
+    }
+    return false;
+}
+
+std::string framing_problem(const http::request_header<>& head) {
+    int transfer_encodings = 0;
+    for (const auto& field : head) {
+        if (has_line_break(field.value())) {
+            return "header value contains a line break";
+        }
+        if (field.name() == http::field::transfer_encoding) {
+            ++transfer_encodings;
+            if (!iequals(trim(field.value()), "chunked")) {
+                return "unsupported Transfer-Encoding";
+            }
+        }
+    }
+    if (transfer_encodings > 1) {
+        return "duplicate Transfer-Encoding";
+    }
+    if (head.version() < 11 && transfer_encodings > 0) {
+        return "Transfer-Encoding in an HTTP/1.0 request";
+    }
+    return {};
+}
+
+bool has_obs_fold(std::string_view block) {
+    for (std::size_t pos = block.find("\r\n"); pos != std::string_view::npos;
+         pos = block.find("\r\n", pos + 2)) {
+        if (pos + 2 < block.size() && (block[pos + 2] == ' ' || block[pos + 2] == '\t')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string make_request_id() {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    const std::uint64_t hi = (engine() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+    const std::uint64_t lo = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(36, '-');
+    std::size_t pos = 0;
+    auto put = [&](std::uint64_t v, int nibbles) {
+        for (int i = nibbles - 1; i >= 0; --i) {
+            if (pos == 8 || pos == 13 || pos == 18 || pos == 23) {
+                ++pos;
+            }
+            out[pos++] = digits[(v >> (i * 4)) & 0xF];
+        }
+    };
+    put(hi, 16);
+    put(lo, 16);
+    return out;
+}
+
+std::string choose_request_id(const http::request_header<>& head) {
+    const auto it = head.find("X-Request-Id");
+    if (it != head.end()) {
+        const std::string_view id = trim(it->value());
+        const bool sane = !id.empty() && id.size() <= 200 &&
+                          std::all_of(id.begin(), id.end(), [](char c) {
+                              return is_token_char(c) || c == ':' || c == '/' || c == '=';
+                          });
+        if (sane) {
+            return std::string{id};
+        }
+    }
+    return make_request_id();
+}
+
+std::shared_ptr<const forwarded_request> forward(http::request<http::string_body>&& request,
+                                                 std::string_view client_address,
+                                                 std::string request_id) {
+    auto out = std::make_shared<forwarded_request>();
+    out->method = std::string{request.method_string()};
+    out->target = std::string{request.target()};
+    out->path = out->target.substr(0, out->target.find('?'));
+    out->is_head = request.method() == http::verb::head;
+    out->request_id = std::move(request_id);
+
+    const std::string_view connection = request[http::field::connection];
+    std::string forwarded_for;
+    bool had_body_framing = false;
+    out->headers.reserve(256);
+    for (const auto& field : request) {
+        const auto name = field.name_string();
+        switch (field.name()) {
+            case http::field::host:
+                continue;
+            case http::field::content_length:
+                had_body_framing = true;
+                continue;
+            case http::field::transfer_encoding:
+                had_body_framing = true;
+                continue;
+            case http::field::x_forwarded_for:
+                forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(field.value());
+                continue;
+            case http::field::x_forwarded_proto:
+            case http::field::expect:  // the proxy answers 100-continue itself
+                continue;
+            default:
+                break;
+        }
+        if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
+            continue;
+        }
+        append_header(out->headers, name, field.value());
+    }
+    forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client_address);
+    append_header(out->headers, "X-Forwarded-For", forwarded_for);
+    append_header(out->headers, "X-Forwarded-Proto", "http");
+    append_header(out->headers, "X-Request-Id", out->request_id);
+    out->body = std::move(request.body());
+    if (had_body_framing || !out->body.empty()) {
+        append_header(out->headers, "Content-Length", std::to_string(out->body.size()));
+    }
+    return out;
+}
+
+std::string upstream_head(const forwarded_request& request, std::string_view authority,
+                          std::string_view extra_headers) {
+    std::string head;
+    head.reserve(request.method.size() + request.target.size() + authority.size() +
+                 request.headers.size() + extra_headers.size() + 32);
+    head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
+    append_header(head, "Host", authority);
+    head.append(request.headers).append(extra_headers).append("\r\n");
+    return head;
+}
+
+std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
+                                 bool body_expected, std::string_view request_id,
+                                 bool keep_alive, unsigned client_version) {
+    std::string head;
+    head.reserve(256);
+    head.append("HTTP/1.1 ").append(std::to_string(upstream.result_int())).append(" ");
+    const auto reason = upstream.reason();
+    head.append(reason.empty() ? http::obsolete_reason(upstream.result()) : reason).append("\r\n");
+    const std::string_view connection = upstream[http::field::connection];
+    for (const auto& field : upstream) {
+        const auto name = field.name_string();
+        if (has_line_break(field.value())) {
+            return {};
+        }
+        if (field.name() == http::field::content_length) {
+            // Passed through only where no body follows (HEAD, 304): it describes the resource.
+            if (!body_expected) {
+                append_header(head, name, field.value());
+            }
+            continue;
+        }
+        if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
+            continue;
+        }
+        append_header(head, name, field.value());
+    }
+    append_header(head, "X-Request-Id", request_id);
+    if (body_expected) {
+        append_header(head, "Content-Length", std::to_string(body_size));
+    }
+    if (!keep_alive) {
+        append_header(head, "Connection", "close");
+    } else if (client_version < 11) {
+        append_header(head, "Connection", "keep-alive");
+    }
+    head.append("\r\n");
+    return head;
+}
+
+}  // namespace shadowproxy::proxy

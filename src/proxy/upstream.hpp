@@ -1,0 +1,75 @@
+// A pooled HTTP/1.1 client to one upstream, used for production (one pool per worker) and for
+// each shadow (one pool on the mirror thread).
+//
+// A pool and its exchanges live on one io_context and are used only from its thread. Each
+// exchange owns itself (shared_from_this) and holds the pool by shared_ptr, so a pool replaced on
+// reload lives until its last exchange ends. Failures never throw: they come back as
+// upstream_result::error, classified as SPEC §5's error words.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/proxy/rewrite.hpp"
+
+namespace shadowproxy::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+using steady_clock = std::chrono::steady_clock;
+
+struct upstream_settings {
+    std::string name;
+    std::string authority;  // sent as Host
+    std::vector<tcp::endpoint> endpoints;
+    std::chrono::milliseconds connect_timeout{1000};
+    std::chrono::milliseconds timeout{5000};  // the whole exchange
+    std::size_t max_idle = 64;
+    std::size_t max_response_bytes = 64 * 1024 * 1024;
+};
+
+// Resolves host:port once (at start or reload); throws std::runtime_error naming the upstream.
+std::vector<tcp::endpoint> resolve(const std::string& host, std::uint16_t port);
+
+struct upstream_result {
+    std::optional<metrics::upstream_error> error;
+    http::response<http::string_body> response;
+    steady_clock::duration latency{};
+};
+
+using exchange_handler = std::function<void(upstream_result&&)>;
+
+class upstream_pool : public std::enable_shared_from_this<upstream_pool> {
+public:
+    upstream_pool(asio::io_context& context, upstream_settings settings);
+
+    // Sends `head` then the request's body, reads one response, calls `done` on this pool's
+    // io_context. A pooled connection found stale before any response byte is retried once on
+    // a fresh connection.
+    void exchange(std::string head, std::shared_ptr<const forwarded_request> request,
+                  exchange_handler done);
+
+    const upstream_settings& settings() const { return settings_; }
+    void close_idle();
+
+private:
+    friend class upstream_exchange;
+    std::optional<beast::tcp_stream> take_idle();
+    void give_back(beast::tcp_stream&& stream);
+
+    asio::io_context& context_;
+    upstream_settings settings_;
+    std::vector<beast::tcp_stream> idle_;
+};
+
+}  // namespace shadowproxy::proxy

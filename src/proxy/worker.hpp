@@ -1,0 +1,84 @@
+// One worker: an io_context on its own thread with its own acceptor (SO_REUSEPORT), its own
+// production connection pool and the client sessions it accepted. Shared-nothing, like nginx
+// and Envoy workers: everything here is touched only on the worker's thread, except the methods
+// marked otherwise, which post to it.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+
+#include "proxy/upstream.hpp"
+#include "shadowproxy/config/config.hpp"
+#include "shadowproxy/mirror/mirror_service.hpp"
+
+namespace shadowproxy::proxy {
+
+class client_session;
+
+// What a session reads on its worker: replaced whole on reload.
+struct worker_snapshot {
+    std::shared_ptr<const config::config> config;
+    std::shared_ptr<upstream_pool> production;
+    std::shared_ptr<const mirror::shadow_set> shadows;
+    metrics::upstream_family* production_metrics = nullptr;
+};
+
+// State shared by all workers; each field is safe for concurrent use.
+struct shared_state {
+    metrics::registry& metrics;
+    mirror::mirror_service& mirror;
+    std::atomic<std::size_t> connections{0};
+    metrics::upstream_family& local_errors;  // answers the proxy makes itself (400, 413, …)
+};
+
+class worker {
+public:
+    worker(shared_state& shared, std::shared_ptr<const config::config> config,
+           std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+    ~worker();
+
+    // Binds the listener; throws std::runtime_error with the address when it cannot.
+    // Returns the bound endpoint (useful when the configured port is 0).
+    tcp::endpoint listen(const tcp::endpoint& where);
+    void start();
+
+    // Any thread: the new snapshot applies to requests that start after it lands.
+    void reload(std::shared_ptr<const config::config> config,
+                std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+    // Any thread: stop accepting, close idle connections, let in-flight requests finish.
+    void drain();
+    // Any thread: close every connection now (the drain deadline passed).
+    void abort();
+    // Any thread: true once the worker's io_context ran out of work.
+    bool finished() const { return finished_.load(); }
+    void join();
+
+    // Worker thread only, used by sessions.
+    asio::io_context& context() { return context_; }
+    const worker_snapshot& snapshot() const { return snapshot_; }
+    shared_state& shared() { return shared_; }
+    bool draining() const { return draining_; }
+    void add(client_session* session) { sessions_.insert(session); }
+    void remove(client_session* session) { sessions_.erase(session); }
+
+private:
+    void do_accept();
+    void on_accept(beast::error_code ec, tcp::socket socket);
+    void apply(std::shared_ptr<const config::config> config,
+               std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+
+    shared_state& shared_;
+    asio::io_context context_{1};
+    tcp::acceptor acceptor_{context_};
+    worker_snapshot snapshot_;
+    std::unordered_set<client_session*> sessions_;
+    bool draining_ = false;
+    std::atomic<bool> finished_{false};
+    std::thread thread_;
+};
+
+}  // namespace shadowproxy::proxy
