@@ -1,0 +1,91 @@
+// The comparator (SPEC §5): turns a production and a shadow answer to the same request into an
+// outcome, the two predictions and a bounded list of leaf diffs.
+//
+// Built from compare_config on load/reload and immutable afterwards, so the shadow thread (or
+// any thread) may call compare() concurrently. It never throws on any body (bad JSON, invalid
+// UTF-8, deep nesting) except std::bad_alloc.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shadowproxy/compare/json_pointer.hpp"
+#include "shadowproxy/compare/json_values.hpp"
+#include "shadowproxy/config/config.hpp"
+
+namespace shadowproxy::compare {
+
+// Why an exchange produced no valid HTTP response; the words are SPEC §5's `error` values.
+enum class exchange_error { none, connect_failed, timeout, bad_response, reset };
+std::string_view to_string(exchange_error error);  // none → ""
+
+enum class outcome {
+    match,
+    prediction_match,
+    prediction_mismatch,
+    status_mismatch,
+    shadow_error,
+    production_error
+};
+std::string_view to_string(outcome result);  // exactly SPEC §5's words
+inline constexpr std::array<outcome, 6> all_outcomes{
+    outcome::match,           outcome::prediction_match, outcome::prediction_mismatch,
+    outcome::status_mismatch, outcome::shadow_error,     outcome::production_error};
+
+// One upstream's answer as the proxy saw it.
+struct side_response {
+    exchange_error error = exchange_error::none;
+    unsigned status = 0;    // 0 when error != none
+    std::string_view body;  // complete body, not owned; empty on error
+    double latency_ms = 0;
+};
+
+struct diff_entry {
+    std::string pointer;        // RFC 6901, escaped
+    nlohmann::json production;  // null when missing on that side
+    nlohmann::json shadow;
+    std::optional<std::string> missing;  // "production" | "shadow"
+};
+
+struct comparison {
+    outcome result = outcome::match;
+    bool prediction_match = false;
+    bool status_match = false;
+    bool body_match = false;
+    nlohmann::json production_prediction;  // value at prediction_pointer or null
+    nlohmann::json shadow_prediction;
+    std::vector<diff_entry> diffs;  // at most max_diffs
+};
+
+// Rules beyond SPEC §5's text, chosen here:
+// * Outcome precedence: production_error, shadow_error, status_mismatch, then the bodies. With
+//   status_mismatch both sides answered, so body_match, diffs and prediction_match are still
+//   computed and reported; only the outcome says the statuses differ.
+// * Arrays of different length get one entry at the array's pointer whose production/shadow
+//   values are the two lengths (bounded, unlike the whole arrays), then entries for the common
+//   prefix; elements past it are covered by that entry.
+// * Below max_json_depth levels a subtree is compared as one value and reported at its pointer.
+// * If either body is not JSON, the bodies are compared byte for byte; a difference is one entry
+//   at pointer "" holding both bodies as strings cut to 256 bytes.
+// * diffs stop at max_diffs; body_match still reflects every difference.
+class comparator {
+public:
+    explicit comparator(const config::compare_config& settings);  // pointers already validated
+
+    comparison compare(const side_response& production, const side_response& shadow) const;
+
+private:
+    std::optional<json_pointer> prediction_pointer_;
+    std::vector<json_pointer> ignore_pointers_;
+    tolerance tolerance_;
+    std::size_t max_diffs_;
+};
+
+// Longest prefix of text of at most max_bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
+
+}  // namespace shadowproxy::compare

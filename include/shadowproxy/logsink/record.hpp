@@ -1,0 +1,55 @@
+// Serialises one SPEC §5 comparison record as one JSON line.
+//
+// Called on the shadow thread for every comparison (any thread may call it: it is a pure
+// function of its arguments). It never throws except std::bad_alloc: invalid UTF-8 anywhere is
+// replaced by U+FFFD and the result never contains a raw newline before its final '\n'.
+//
+// Field order: ts, request_id, method, path,
+//   production {name, status, latency_ms, bytes, error, prediction[, body, body_truncated]},
+//   shadow {name, status, latency_ms, queue_ms, bytes, error, prediction[, body, body_truncated]},
+//   outcome, prediction_match, status_match, body_match,
+//   diffs [{pointer, production, shadow[, missing]}],
+//   [features, features_truncated]            when record_fields::features is set,
+//   [request_body, request_body_truncated]    when log.include_bodies is true.
+// * status is null and error is the error word when the exchange failed, else error is null.
+// * latency_ms and queue_ms are rounded to 3 decimals (whole microseconds).
+// * Bodies (include_bodies): a body of at most body_limit_bytes that parses as JSON is written
+//   as that JSON value (compact); otherwise as a string. A longer body is cut to
+//   body_limit_bytes (never inside a UTF-8 sequence), written as a string, and its flag
+//   (body_truncated / request_body_truncated) is true; the flags are always present then.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "shadowproxy/compare/comparator.hpp"
+#include "shadowproxy/config/config.hpp"
+
+namespace shadowproxy::logsink {
+
+struct record_fields {
+    std::chrono::system_clock::time_point ts;
+    std::string_view request_id;
+    std::string_view method;
+    std::string_view path;  // without the query string
+    std::string_view production_name;
+    std::string_view shadow_name;
+    const compare::side_response* production = nullptr;  // body used for bytes / include_bodies
+    const compare::side_response* shadow = nullptr;
+    double queue_ms = 0;
+    const compare::comparison* result = nullptr;
+    std::string_view request_body;             // used only with include_bodies
+    const nlohmann::json* features = nullptr;  // SPEC §9: emitted as "features" when set
+    bool features_truncated = false;
+};
+
+// One record, ending in '\n'. Null side/result pointers are written as empty answers.
+std::string format_record(const record_fields& fields, const config::log_config& settings);
+
+// Whether header_name is listed in log.redact_headers (ASCII case-insensitive). Records never
+// carry headers; this is for the operational log.
+bool is_redacted(std::string_view header_name, const config::log_config& settings);
+
+}  // namespace shadowproxy::logsink

@@ -1,0 +1,229 @@
+// Every part of SPEC §3 but the upstreams: listeners, mirror, compare, log, limits, features,
+// promotion, and the walk over the whole document.
+#include "config/sections.hpp"
+
+#include <array>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
+
+#include "config/checks.hpp"
+#include "config/text_file.hpp"
+
+namespace shadowproxy::config::detail {
+namespace {
+
+constexpr std::int64_t no_max = std::numeric_limits<std::int64_t>::max();
+constexpr double no_max_number = std::numeric_limits<double>::infinity();
+
+constexpr std::array<std::string_view, 11> top_keys{"listen",  "admin",    "threads",  "production",
+                                                    "shadows", "mirror",   "compare",  "log",
+                                                    "limits",  "features", "promotion"};
+constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
+constexpr std::array<std::string_view, 3> mirror_keys{"queue_capacity", "max_body_bytes",
+                                                      "shadow_header"};
+constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
+constexpr std::array<std::string_view, 5> compare_keys{"prediction_pointer", "ignore_pointers",
+                                                       "float_abs_tolerance", "float_rel_tolerance",
+                                                       "max_diffs"};
+constexpr std::array<std::string_view, 7> log_keys{
+    "path",           "max_file_bytes", "max_files", "include_bodies", "body_limit_bytes",
+    "redact_headers", "level"};
+constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
+                                                     "error", "critical", "off"};
+constexpr std::array<std::string_view, 6> limits_keys{"max_header_bytes",  "max_body_bytes",
+                                                      "header_timeout_ms", "idle_timeout_ms",
+                                                      "max_connections",   "drain_timeout_ms"};
+constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
+constexpr std::array<std::string_view, 5> promotion_keys{
+    "min_requests", "min_agreement", "max_shadow_p95_ms", "max_shadow_error_rate",
+    "max_feature_psi"};
+
+std::string check_json_pointer(std::string& value) {
+    return is_json_pointer(value)
+               ? std::string{}
+               : "must be a JSON pointer (empty, or starting with '/'; '~' only as ~0 or ~1), "
+                 "got '" +
+                     value + "'";
+}
+
+// Port 0 asks the kernel for any free port: tests use it, and so can side-car setups.
+void read_endpoint(const YAML::Node& root, std::string_view key, yaml_reader& in, endpoint& out) {
+    const YAML::Node node = root[std::string(key)];
+    const std::string path(key);
+    if (!node || !in.check_map(node, path, endpoint_keys)) {
+        return;
+    }
+    in.read_string(node, path, "address", out.address, [](std::string& value) {
+        return is_listen_address(value)
+                   ? std::string{}
+                   : "must be an IP address or host name (no brackets or port), got '" + value +
+                         "'";
+    });
+    in.read_integer(node, path, "port", out.port, 0, 65535);
+}
+
+void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
+    const std::string path = "mirror";
+    if (!node || !in.check_map(node, path, mirror_keys)) {
+        return;
+    }
+    in.read_integer(node, path, "queue_capacity", out.queue_capacity, 1, 10'000'000);
+    in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
+    const YAML::Node header = node["shadow_header"];
+    const std::string header_path = join(path, "shadow_header");
+    if (header && in.check_map(header, header_path, shadow_header_keys)) {
+        in.read_string(header, header_path, "name", out.shadow_header_name, check_header_name);
+        in.read_string(header, header_path, "value", out.shadow_header_value, check_header_value);
+    }
+}
+
+void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) {
+    const std::string path = "compare";
+    if (!node || !in.check_map(node, path, compare_keys)) {
+        return;
+    }
+    in.read_string(node, path, "prediction_pointer", out.prediction_pointer, check_json_pointer);
+    in.read_string_list(node, path, "ignore_pointers", out.ignore_pointers, check_json_pointer);
+    in.read_number(node, path, "float_abs_tolerance", out.float_abs_tolerance, 0, no_max_number);
+    in.read_number(node, path, "float_rel_tolerance", out.float_rel_tolerance, 0, no_max_number);
+    in.read_integer(node, path, "max_diffs", out.max_diffs, 0, 1'000'000);
+}
+
+void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {
+    const std::string path = "log";
+    if (!node || !in.check_map(node, path, log_keys)) {
+        return;
+    }
+    in.read_string(node, path, "path", out.path, [](std::string& value) {
+        return value.empty() ? std::string("must not be empty (\"-\" means stdout)")
+                             : std::string{};
+    });
+    in.read_integer(node, path, "max_file_bytes", out.max_file_bytes, 1024, no_max);
+    in.read_integer(node, path, "max_files", out.max_files, 1, 100'000);
+    in.read_bool(node, path, "include_bodies", out.include_bodies);
+    in.read_integer(node, path, "body_limit_bytes", out.body_limit_bytes, 0, no_max);
+    in.read_string_list(node, path, "redact_headers", out.redact_headers, [](std::string& value) {
+        value = to_lower(value);
+        return check_header_name(value);
+    });
+    in.read_string(node, path, "level", out.level, [](std::string& value) {
+        value = to_lower(value);
+        return std::find(log_levels.begin(), log_levels.end(), value) != log_levels.end()
+                   ? std::string{}
+                   : "must be one of trace, debug, info, warn, error, critical, off, got '" +
+                         value + "'";
+    });
+}
+
+void read_limits(const YAML::Node& node, yaml_reader& in, limits_config& out) {
+    const std::string path = "limits";
+    if (!node || !in.check_map(node, path, limits_keys)) {
+        return;
+    }
+    in.read_integer(node, path, "max_header_bytes", out.max_header_bytes, 1, no_max);
+    in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
+    in.read_duration(node, path, "header_timeout_ms", out.header_timeout, 1, max_timeout_ms);
+    in.read_duration(node, path, "idle_timeout_ms", out.idle_timeout, 1, max_timeout_ms);
+    in.read_integer(node, path, "max_connections", out.max_connections, 1, 10'000'000);
+    in.read_duration(node, path, "drain_timeout_ms", out.drain_timeout, 1, max_timeout_ms);
+}
+
+// The baseline is read again by whoever uses it; checking it here turns a typo in the path
+// into a start-up error instead of a report that silently has no drift numbers.
+std::string check_baseline(std::string& value) {
+    if (value.empty()) {
+        return "must not be empty (leave the key out for no baseline)";
+    }
+    std::string text;
+    if (const std::string reason = read_text_file(value, text); !reason.empty()) {
+        return "cannot read '" + value + "': " + reason;
+    }
+    const auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded()) {
+        return "'" + value + "' is not valid JSON";
+    }
+    if (!json.is_object() || !json.contains("features") || !json["features"].is_object()) {
+        return "'" + value + "' has no \"features\" object (make it with shadowproxy baseline)";
+    }
+    return {};
+}
+
+void read_features(const YAML::Node& node, yaml_reader& in, std::optional<features_config>& out) {
+    const std::string path = "features";
+    if (!node || !in.check_map(node, path, features_keys)) {
+        return;
+    }
+    features_config features;
+    in.read_string(node, path, "pointer", features.pointer, check_json_pointer);
+    std::vector<std::string> names;
+    if (in.read_string_list(node, path, "names", names, [](std::string& value) {
+            return value.empty() ? std::string("must not be empty") : std::string{};
+        })) {
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (!seen.insert(names[i]).second) {
+                in.problem(join(join(path, "names"), i), "duplicate name '" + names[i] + "'");
+            }
+        }
+        features.names = std::move(names);
+    }
+    in.read_string(node, path, "baseline", features.baseline, check_baseline);
+    out = std::move(features);
+}
+
+void read_promotion(const YAML::Node& node, yaml_reader& in, promotion_config& out) {
+    const std::string path = "promotion";
+    if (!node || !in.check_map(node, path, promotion_keys)) {
+        return;
+    }
+    in.read_integer(node, path, "min_requests", out.min_requests, 0, no_max);
+    in.read_number(node, path, "min_agreement", out.min_agreement, 0, 1);
+    // A duration like every *_ms key, hence an integer, though compared with measured doubles.
+    in.read_integer(node, path, "max_shadow_p95_ms", out.max_shadow_p95_ms, 0, max_timeout_ms);
+    in.read_number(node, path, "max_shadow_error_rate", out.max_shadow_error_rate, 0, 1);
+    in.read_number(node, path, "max_feature_psi", out.max_feature_psi, 0, no_max_number);
+}
+
+}  // namespace
+
+std::string check_name(std::string& value) {
+    return is_safe_name(value)
+               ? std::string{}
+               : "must be non-empty and use only letters, digits, '.', '_' and '-', got '" + value +
+                     "'";
+}
+
+std::string check_header_name(std::string& value) {
+    return is_token(value) ? std::string{} : "is not a valid header name, got '" + value + "'";
+}
+
+std::string check_header_value(std::string& value) {
+    return is_header_value(value) ? std::string{}
+                                  : "must not contain line breaks or NUL characters";
+}
+
+void read_config(const YAML::Node& root, yaml_reader& in, config& out) {
+    if (!in.check_map(root, "", top_keys)) {
+        return;
+    }
+    read_endpoint(root, "listen", in, out.listen);
+    read_endpoint(root, "admin", in, out.admin);
+    in.read_integer(root, "", "threads", out.threads, 0, 1024);
+    const YAML::Node production = root["production"];
+    if (!production || production.IsNull()) {
+        in.problem("production.url", "is required (http://host[:port])");
+    } else {
+        read_production(production, in, out.production);
+    }
+    read_shadows(root["shadows"], out.production.name, in, out.shadows);
+    read_mirror(root["mirror"], in, out.mirror);
+    read_compare(root["compare"], in, out.compare);
+    read_log(root["log"], in, out.log);
+    read_limits(root["limits"], in, out.limits);
+    read_features(root["features"], in, out.features);
+    read_promotion(root["promotion"], in, out.promotion);
+}
+
+}  // namespace shadowproxy::config::detail

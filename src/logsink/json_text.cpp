@@ -1,0 +1,170 @@
+#include "logsink/json_text.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "shadowproxy/compare/json_values.hpp"
+
+namespace shadowproxy::logsink::detail {
+
+namespace {
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
+
+bool is_continuation(unsigned char byte) {
+    return (byte & 0xC0) == 0x80;
+}
+
+// Length of the well-formed UTF-8 sequence starting at text[i] (lead byte >= 0x80), or 0 when
+// it is not one (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    const unsigned char lead = byte(0);
+    std::size_t length = 0;
+    unsigned char second_min = 0x80;
+    unsigned char second_max = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        second_min = lead == 0xE0 ? 0xA0 : 0x80;
+        second_max = lead == 0xED ? 0x9F : 0xBF;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        second_min = lead == 0xF0 ? 0x90 : 0x80;
+        second_max = lead == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size() || byte(1) < second_min || byte(1) > second_max) {
+        return 0;
+    }
+    for (std::size_t k = 2; k < length; ++k) {
+        if (!is_continuation(byte(k))) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+bool needs_escape(unsigned char c) {
+    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+}
+
+void put_digits(std::string& out, long value, int width) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value < 0 ? -value : value);
+    if (value < 0) {
+        out.push_back('-');
+    }
+    for (auto len = end - digits; len < width; ++len) {
+        out.push_back('0');
+    }
+    out.append(digits, end);
+}
+
+}  // namespace
+
+void append_string(std::string& out, std::string_view text) {
+    out.push_back('"');
+    std::size_t run_start = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (!needs_escape(c)) {
+            ++i;
+            continue;
+        }
+        out.append(text.data() + run_start, i - run_start);
+        if (c >= 0x80) {
+            const std::size_t length = utf8_sequence_length(text, i);
+            if (length == 0) {
+                out += replacement_character;
+                ++i;
+            } else {
+                out.append(text.data() + i, length);
+                i += length;
+            }
+        } else {
+            switch (c) {
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                default: {
+                    static constexpr char hex[] = "0123456789abcdef";
+                    out += "\\u00";
+                    out.push_back(hex[c >> 4]);
+                    out.push_back(hex[c & 0xF]);
+                }
+            }
+            ++i;
+        }
+        run_start = i;
+    }
+    out.append(text.data() + run_start, text.size() - run_start);
+    out.push_back('"');
+}
+
+void append_number(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    char buffer[32];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+    out.append(buffer, end);
+}
+
+void append_millis(std::string& out, double milliseconds) {
+    append_number(out, std::round(milliseconds * 1000.0) / 1000.0);
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts) {
+    using namespace std::chrono;
+    const auto micros = floor<microseconds>(ts);
+    const auto day = floor<days>(micros);
+    const year_month_day date{day};
+    const hh_mm_ss time{micros - day};
+    out.push_back('"');
+    put_digits(out, static_cast<int>(date.year()), 4);
+    out.push_back('-');
+    put_digits(out, static_cast<unsigned>(date.month()), 2);
+    out.push_back('-');
+    put_digits(out, static_cast<unsigned>(date.day()), 2);
+    out.push_back('T');
+    put_digits(out, time.hours().count(), 2);
+    out.push_back(':');
+    put_digits(out, time.minutes().count(), 2);
+    out.push_back(':');
+    put_digits(out, static_cast<long>(time.seconds().count()), 2);
+    out.push_back('.');
+    put_digits(out, static_cast<long>(time.subseconds().count()), 6);
+    out += "Z\"";
+}
+
+void append_json(std::string& out, const nlohmann::json& value) {
+    if (value.is_string()) {
+        append_string(out, value.get_ref<const std::string&>());
+        return;
+    }
+    if (value.is_structured() && compare::deeper_than(value, compare::max_json_depth)) {
+        append_string(out, "(value nested deeper than " + std::to_string(compare::max_json_depth) +
+                               " levels)");
+        return;
+    }
+    out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace shadowproxy::logsink::detail

@@ -1,0 +1,162 @@
+#include "shadowproxy/logsink/record.hpp"
+
+#include <algorithm>
+
+#include "logsink/json_text.hpp"
+
+namespace shadowproxy::logsink {
+
+namespace {
+
+using detail::append_json;
+using detail::append_millis;
+using detail::append_string;
+
+void append_bool(std::string& out, bool value) {
+    out += value ? "true" : "false";
+}
+
+// `"key":` — keys here are fixed ASCII words, never user data.
+void append_key(std::string& out, std::string_view key) {
+    out.push_back('"');
+    out += key;
+    out += "\":";
+}
+
+// A body as SPEC §5 wants it; returns whether it was truncated.
+bool append_body(std::string& out, std::string_view body, std::size_t limit) {
+    if (body.size() > limit) {
+        append_string(out, compare::utf8_prefix(body, limit));
+        return true;
+    }
+    nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) {
+        append_string(out, body);
+    } else {
+        append_json(out, parsed);
+    }
+    return false;
+}
+
+void append_side(std::string& out, std::string_view name, const compare::side_response& side,
+                 const double* queue_ms, const nlohmann::json& prediction,
+                 const config::log_config& settings) {
+    const bool failed = side.error != compare::exchange_error::none;
+    out += "{\"name\":";
+    append_string(out, name);
+    out += ",\"status\":";
+    if (failed) {
+        out += "null";
+    } else {
+        out += std::to_string(side.status);
+    }
+    out += ",\"latency_ms\":";
+    append_millis(out, side.latency_ms);
+    if (queue_ms != nullptr) {
+        out += ",\"queue_ms\":";
+        append_millis(out, *queue_ms);
+    }
+    out += ",\"bytes\":";
+    out += std::to_string(side.body.size());
+    out += ",\"error\":";
+    if (failed) {
+        append_string(out, compare::to_string(side.error));
+    } else {
+        out += "null";
+    }
+    out += ",\"prediction\":";
+    append_json(out, prediction);
+    if (settings.include_bodies) {
+        out += ",\"body\":";
+        const bool truncated = append_body(out, side.body, settings.body_limit_bytes);
+        out += ",\"body_truncated\":";
+        append_bool(out, truncated);
+    }
+    out.push_back('}');
+}
+
+void append_diffs(std::string& out, const std::vector<compare::diff_entry>& diffs) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < diffs.size(); ++i) {
+        const auto& diff = diffs[i];
+        out += i == 0 ? "{\"pointer\":" : ",{\"pointer\":";
+        append_string(out, diff.pointer);
+        out += ",\"production\":";
+        append_json(out, diff.production);
+        out += ",\"shadow\":";
+        append_json(out, diff.shadow);
+        if (diff.missing) {
+            out += ",\"missing\":";
+            append_string(out, *diff.missing);
+        }
+        out.push_back('}');
+    }
+    out.push_back(']');
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                              [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+}  // namespace
+
+std::string format_record(const record_fields& fields, const config::log_config& settings) {
+    static const compare::side_response no_answer{};
+    static const compare::comparison no_result{};
+    const auto& production = fields.production != nullptr ? *fields.production : no_answer;
+    const auto& shadow = fields.shadow != nullptr ? *fields.shadow : no_answer;
+    const auto& result = fields.result != nullptr ? *fields.result : no_result;
+
+    std::string out;
+    out.reserve(settings.include_bodies ? 512 + 3 * settings.body_limit_bytes : 512);
+    out += "{\"ts\":";
+    detail::append_timestamp(out, fields.ts);
+    out += ",\"request_id\":";
+    append_string(out, fields.request_id);
+    out += ",\"method\":";
+    append_string(out, fields.method);
+    out += ",\"path\":";
+    append_string(out, fields.path);
+    out += ",\"production\":";
+    append_side(out, fields.production_name, production, nullptr, result.production_prediction,
+                settings);
+    out += ",\"shadow\":";
+    append_side(out, fields.shadow_name, shadow, &fields.queue_ms, result.shadow_prediction,
+                settings);
+    out += ",\"outcome\":\"";
+    out += compare::to_string(result.result);
+    out += "\",";
+    append_key(out, "prediction_match");
+    append_bool(out, result.prediction_match);
+    out += ",";
+    append_key(out, "status_match");
+    append_bool(out, result.status_match);
+    out += ",";
+    append_key(out, "body_match");
+    append_bool(out, result.body_match);
+    out += ",\"diffs\":";
+    append_diffs(out, result.diffs);
+    if (fields.features != nullptr) {
+        out += ",\"features\":";
+        append_json(out, *fields.features);
+        out += ",\"features_truncated\":";
+        append_bool(out, fields.features_truncated);
+    }
+    if (settings.include_bodies) {
+        out += ",\"request_body\":";
+        const bool truncated = append_body(out, fields.request_body, settings.body_limit_bytes);
+        out += ",\"request_body_truncated\":";
+        append_bool(out, truncated);
+    }
+    out += "}\n";
+    return out;
+}
+
+bool is_redacted(std::string_view header_name, const config::log_config& settings) {
+    return std::any_of(settings.redact_headers.begin(), settings.redact_headers.end(),
+                       [&](const std::string& name) { return iequals(name, header_name); });
+}
+
+}  // namespace shadowproxy::logsink
