@@ -152,16 +152,17 @@ std::shared_ptr<const forwarded_request> forward(http::request<http::string_body
             case http::field::transfer_encoding:
                 had_body_framing = true;
                 continue;
-            case http::field::x_forwarded_for:
-                forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(field.value());
-                continue;
-            case http::field::x_forwarded_proto:
             case http::field::expect:  // the proxy answers 100-continue itself
                 continue;
             default:
                 break;
         }
-        if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
+        if (iequals(name, "X-Forwarded-For")) {
+            forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(field.value());
+            continue;
+        }
+        if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Request-Id") ||
+            is_hop_by_hop(name, connection)) {
             continue;
         }
         append_header(out->headers, name, field.value());

@@ -57,8 +57,8 @@ public:
           deadline_(started_ + pool_->settings().timeout) {}
 
     void start() {
-        stream_ = pool_->take_idle();
-        if (stream_) {
+        if (auto idle = pool_->take_idle()) {
+            stream_.emplace(std::move(*idle));
             reused_ = true;
             do_write();
         } else {
