@@ -1,6 +1,7 @@
 #include "config/checks.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/address_v6.hpp>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -19,10 +20,9 @@ bool is_host_name(std::string_view host) {
 }
 
 bool is_ipv6_literal(std::string_view host) {
-    return host.find(':') != std::string_view::npos &&
-           std::all_of(host.begin(), host.end(), [](char c) {
-               return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-           });
+    boost::system::error_code ec;
+    boost::asio::ip::make_address_v6(std::string(host), ec);
+    return !ec;
 }
 
 // Optimal string alignment distance: Levenshtein plus swaps of two neighbours, which is the
