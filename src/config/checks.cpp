@@ -156,8 +156,11 @@ bool is_listen_address(std::string_view text) {
 
 std::optional<std::string_view> closest_key(std::string_view key,
                                             std::span<const std::string_view> known) {
+    // Two edits on a three-letter key can turn it into almost anything ("foo" → "log"), so
+    // short keys only get a hint one edit away.
     std::optional<std::string_view> best;
-    std::size_t best_distance = 3;
+    std::size_t best_distance =
+        std::min<std::size_t>(2, std::max<std::size_t>(1, key.size() / 3)) + 1;
     for (const auto candidate : known) {
         const std::size_t distance = edit_distance(key, candidate);
         if (distance < best_distance) {
