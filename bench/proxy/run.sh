@@ -47,12 +47,6 @@ out=$(cd "$out" && pwd)
 bench_init
 bench_logs_to=$out
 
-prod_port=$((port_base + 1))
-fast_port=$((port_base + 2))
-slow_port=$((port_base + 3))
-dead_port=$((port_base + 4))
-proxy_port=$((port_base + 10))
-admin_port=$((port_base + 11))
 results=$out/results.jsonl
 : >"$results"
 
@@ -86,67 +80,6 @@ shadow_count_of() {
     esac
 }
 
-# nginx as the proxy under test: upstream keep-alive 64, HTTP/1.1, optional mirror.
-write_nginx_proxy() {
-    local dir=$1 row=$2 shadow=$3 mirror="" shadow_upstream="" keepalive="keepalive 64;"
-    local shadow_http='proxy_http_version 1.1; proxy_set_header Connection "";'
-    if [ "$shadow" != none ]; then
-        if [ "$row" = nginx-mirror-newconn ]; then
-            keepalive=""
-            shadow_http=""
-        fi
-        mirror="mirror /__mirror; mirror_request_body on;"
-        shadow_upstream="upstream shadow { server 127.0.0.1:$(shadow_port_of "$shadow"); $keepalive keepalive_requests 1000000; }"
-    fi
-    nginx_conf "$dir" "$workers" "$(
-        cat <<BLOCK
-    upstream production { server 127.0.0.1:$prod_port; keepalive 64; keepalive_requests 1000000; }
-    $shadow_upstream
-    server {
-        listen 127.0.0.1:$proxy_port backlog=4096;
-        location / {
-            $mirror
-            proxy_pass http://production;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-        location = /__mirror {
-            internal;
-            proxy_pass http://shadow\$request_uri;
-            $shadow_http
-            proxy_set_header X-Shadow-Request true;
-        }
-    }
-BLOCK
-    )"
-}
-
-write_shadowproxy_config() {
-    local dir=$1 shadow=$2
-    mkdir -p "$dir"
-    cat >"$dir/shadowproxy.yaml" <<YAML
-listen: { address: 127.0.0.1, port: $proxy_port }
-admin: { address: 127.0.0.1, port: $admin_port }
-threads: $workers
-production:
-  name: production
-  url: http://127.0.0.1:$prod_port
-  max_idle_connections: 64
-shadows:
-  - name: shadow
-    url: http://127.0.0.1:$(shadow_port_of "$shadow")
-    max_in_flight: 256
-mirror:
-  queue_capacity: 10000
-log:
-  path: $dir/comparisons.jsonl
-  max_file_bytes: 67108864
-  max_files: 1
-  level: warn
-YAML
-    bench_keep+=("$dir/shadowproxy.yaml")
-}
-
 # run_row ROW REPEAT: starts the row's proxy, checks one request gets through, measures, stops.
 run_row() {
     local row=$1 repeat=$2 dir=$bench_tmp/$1-$2 shadow target=$proxy_port pid="" problem=""
@@ -155,25 +88,20 @@ run_row() {
     case $row in
         direct) target=$prod_port ;;
         nginx-*)
-            write_nginx_proxy "$dir" "$row" "$shadow"
+            local shadow_port="" keepalive=yes
+            [ "$shadow" = none ] || shadow_port=$(shadow_port_of "$shadow")
+            [ "$row" = nginx-mirror-newconn ] && keepalive=no
+            nginx_proxy_conf "$dir" "$workers" "$shadow_port" "$keepalive"
             start_nginx "$row-$repeat" "$proxy_cpus"
             pid=$started_pid
             problem=$("${benchlib[@]}" wait-port "$proxy_port" --timeout 10 2>&1) ||
                 problem="nginx proxy did not listen: $problem (see $dir/error.log)"
             ;;
         shadowproxy*)
-            write_shadowproxy_config "$dir" "$shadow"
-            if [ ! -x "$binary" ]; then
-                problem="no shadowproxy binary at $binary (build it: scripts/build.sh release)"
-            else
-                start_bg "$row-$repeat" "$proxy_cpus" "$binary" serve --config "$dir/shadowproxy.yaml"
-                pid=$started_pid
-                if ! problem=$("${benchlib[@]}" wait-http "http://127.0.0.1:$admin_port/healthz" \
-                    --timeout 10 --pid "$pid" --what "shadowproxy serve" 2>&1); then
-                    problem="${problem#benchlib: }; its output: $(tail -c 300 "$bench_tmp/$row-$repeat.out" | tr '\n' ' ')"
-                fi
-                measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
-            fi
+            shadowproxy_yaml "$dir" "$workers" "$(shadow_port_of "$shadow")" 256 5000
+            start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
+            pid=$started_pid
+            measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
             ;;
     esac
     if [ -z "$problem" ]; then
