@@ -57,7 +57,8 @@ shadow_received() {
 # measure_row ROW: one proxy under callgrind; appends {row, requests, ir, ir_per_request}.
 measure_row() {
     local row=$1 dir=$bench_tmp/$1 pid problem="" before=0 expected i dump
-    local valgrind=(valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.out.%p")
+    local valgrind=(valgrind --tool=callgrind --trace-children=yes
+        --callgrind-out-file="$dir/callgrind.out.%p")
     mkdir -p "$dir"
     case $row in
         nginx-*)
@@ -108,8 +109,9 @@ measure_row() {
             problem="callgrind_control --dump $pid failed: $(tail -2 "$dir/dump.txt" | tr '\n' ' ')"
     fi
     if [ -z "$problem" ]; then
-        dump=$(ls -t "$dir"/callgrind.out."$pid".* 2>/dev/null | head -1)
-        [ -n "$dump" ] || problem="no callgrind dump in $dir"
+        # --dump writes callgrind.out.PID.1 (the counts since --zero); the final one comes at exit.
+        dump=$dir/callgrind.out.$pid.1
+        [ -f "$dump" ] || problem="no callgrind dump $dump"
     fi
     [ -n "$pid" ] && stop_pid "$pid"
     python3 - "$results" "$row" "$requests" "${problem#benchlib: }" "${dump:-}" <<'PY'

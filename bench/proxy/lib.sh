@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables here are used by the scripts sourcing this
 # Shared by run.sh, memory.sh and callgrind.sh (sourced, not run): a private temp dir, processes
 # started in the background and tracked by PID, nginx configs, bounded waits.
 #
