@@ -9,6 +9,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,16 @@ def read_stat(pid):
         return None
     fields = text[text.rindex(")") + 2:].split()  # the name may contain spaces and parentheses
     return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def running(pid):
+    """True while the process exists and is not a zombie (our dead child not yet reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            text = f.read()
+    except OSError:
+        return False
+    return text[text.rindex(")") + 2] != "Z"
 
 
 def process_tree(root):
@@ -156,7 +167,7 @@ def cmd_wait_http(args):
     deadline = time.monotonic() + args.timeout
     last = "no answer"
     while time.monotonic() < deadline:
-        if args.pid and not read_stat(args.pid):
+        if args.pid and not running(args.pid):
             fail(f"{args.what} (pid {args.pid}) exited before {args.url} answered ({last})")
         try:
             status, _ = http_get(args.url, timeout=1.0)
@@ -184,19 +195,34 @@ def cmd_probe(args):
              f"{body[:200]!r}")
 
 
+def bindable(port):
+    """Whether a server could listen on the port now (with SO_REUSEADDR, as nginx and Asio do).
+    Sockets a crashed server left in FIN_WAIT keep it busy for up to tcp_fin_timeout."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
 def cmd_wait_port(args):
-    """Waits until the port is closed (--closed) or open."""
-    import socket
+    """Waits until the port is open, closed (--closed) or free to listen on (--bindable)."""
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            is_open = sock.connect_ex(("127.0.0.1", args.port)) == 0
-        if is_open != args.closed:
-            return
+        if args.bindable:
+            if bindable(args.port):
+                return
+        else:
+            with socket.socket() as sock:
+                sock.settimeout(0.5)
+                is_open = sock.connect_ex(("127.0.0.1", args.port)) == 0
+            if is_open != args.closed:
+                return
         time.sleep(0.1)
-    fail(f"port 127.0.0.1:{args.port} still {'open' if args.closed else 'closed'} "
-         f"after {args.timeout:g} s")
+    state = "busy" if args.bindable else "open" if args.closed else "closed"
+    fail(f"port 127.0.0.1:{args.port} still {state} after {args.timeout:g} s")
 
 
 def settle(count, cap_s):
@@ -243,6 +269,8 @@ def cmd_measure(args):
             record["mirror_dropped"] = delta["dropped"]
             record["mirror_sent_fraction"] = delta["sent"] / requests
         if args.pid:
+            if not running(args.pid):
+                raise RuntimeError(f"the proxy (pid {args.pid}) exited during the run")
             now = proc_snapshot(args.pid)
             ticks = sum(now["ticks"].get(p, t) - t for p, t in before["ticks"].items())
             ticks += sum(t for p, t in now["ticks"].items() if p not in before["ticks"])
@@ -253,6 +281,8 @@ def cmd_measure(args):
         record["ok"] = True
     except Exception as error:  # one failed row must not stop the others
         record["error"] = str(error)
+        if args.pid and not running(args.pid):
+            record["error"] = f"the proxy (pid {args.pid}) exited during the run ({error})"
     with open(args.results, "a") as out:
         out.write(json.dumps(record) + "\n")
     print(one_line(record))
@@ -382,6 +412,7 @@ def main():
     p = sub.add_parser("wait-port", help="poll until a port is open (or closed)")
     p.add_argument("port", type=int), p.add_argument("--timeout", type=float, default=10)
     p.add_argument("--closed", action="store_true")
+    p.add_argument("--bindable", action="store_true")
     p.set_defaults(func=cmd_wait_port)
 
     p = sub.add_parser("probe", help="one POST /predict must answer 200")

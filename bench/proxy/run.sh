@@ -85,6 +85,13 @@ run_row() {
     local row=$1 repeat=$2 dir=$bench_tmp/$1-$2 shadow target=$proxy_port pid="" problem=""
     local measure_args=()
     shadow=$(shadow_of "$row")
+    if [ "$row" != direct ]; then
+        # A proxy that died mid-run can leave sockets that keep its ports busy for a minute.
+        if ! "${benchlib[@]}" wait-port "$proxy_port" --bindable --timeout 90 ||
+            ! "${benchlib[@]}" wait-port "$admin_port" --bindable --timeout 90; then
+            die "ports $proxy_port/$admin_port stay busy; set BENCH_PORT_BASE to another range"
+        fi
+    fi
     case $row in
         direct) target=$prod_port ;;
         nginx-*)
