@@ -1,6 +1,7 @@
 #include "config/checks.hpp"
 
 #include <algorithm>
+#include <boost/asio/ip/address_v6.hpp>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -19,10 +20,9 @@ bool is_host_name(std::string_view host) {
 }
 
 bool is_ipv6_literal(std::string_view host) {
-    return host.find(':') != std::string_view::npos &&
-           std::all_of(host.begin(), host.end(), [](char c) {
-               return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-           });
+    boost::system::error_code ec;
+    boost::asio::ip::make_address_v6(std::string(host), ec);
+    return !ec;
 }
 
 // Optimal string alignment distance: Levenshtein plus swaps of two neighbours, which is the
@@ -156,8 +156,11 @@ bool is_listen_address(std::string_view text) {
 
 std::optional<std::string_view> closest_key(std::string_view key,
                                             std::span<const std::string_view> known) {
+    // Two edits on a three-letter key can turn it into almost anything ("foo" → "log"), so
+    // short keys only get a hint one edit away.
     std::optional<std::string_view> best;
-    std::size_t best_distance = 3;
+    std::size_t best_distance =
+        std::min<std::size_t>(2, std::max<std::size_t>(1, key.size() / 3)) + 1;
     for (const auto candidate : known) {
         const std::size_t distance = edit_distance(key, candidate);
         if (distance < best_distance) {

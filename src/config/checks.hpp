@@ -35,7 +35,7 @@ bool is_header_value(std::string_view text);
 bool is_listen_address(std::string_view text);
 
 // The known key closest to `key` when it is within two edits (insert, delete, substitute,
-// swap two neighbours), the earliest one on ties.
+// swap two neighbours; one edit for keys under six characters), the earliest one on ties.
 std::optional<std::string_view> closest_key(std::string_view key,
                                             std::span<const std::string_view> known);
 

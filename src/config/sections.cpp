@@ -2,6 +2,7 @@
 // promotion, and the walk over the whole document.
 #include "config/sections.hpp"
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <nlohmann/json.hpp>

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/yaml_reader.hpp"
 #include "shadowproxy/config/config.hpp"

@@ -1,4 +1,5 @@
 // production and shadows[]: the upstreams, their URLs, sampling, filters and extra headers.
+#include <algorithm>
 #include <array>
 #include <set>
 #include <string_view>

@@ -1,0 +1,261 @@
+# shellcheck shell=bash disable=SC2034  # the variables here are used by the scripts sourcing this
+# Shared by run.sh, memory.sh and callgrind.sh (sourced, not run): a private temp dir, processes
+# started in the background and tracked by PID, nginx configs, bounded waits.
+#
+# Every process started through start_bg is stopped by PID when the script exits (trap), and
+# nginx workers are found as the master's children and stopped by PID too; nothing is killed by
+# name. Ports are on 127.0.0.1, from BENCH_PORT_BASE (default 47300) upwards.
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(cd "$bench_dir/../.." && pwd)
+benchlib=(python3 "$bench_dir/benchlib.py")
+port_base=${BENCH_PORT_BASE:-47300}
+prod_port=$((port_base + 1))   # nginx, the production model stand-in
+fast_port=$((port_base + 2))   # nginx, the fast shadow
+slow_port=$((port_base + 3))   # fake_shadow.py: 200 ms answers, or never (memory.sh)
+dead_port=$((port_base + 4))   # nothing listens
+proxy_port=$((port_base + 10)) # the proxy under test
+admin_port=$((port_base + 11)) # shadowproxy's admin listener
+bench_pids=()
+bench_tmp=""
+bench_keep=()   # files copied to $bench_logs_to on exit (configs, process logs)
+bench_logs_to=""
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+bench_init() {
+    bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/shadowproxy-bench.XXXXXX")
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    # Thousands of client, upstream and mirror connections: raise the descriptor limit.
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    # Proxy on one CPU, load (wrk, upstreams) on another, when there are two.
+    if [ "$(nproc)" -ge 2 ]; then
+        proxy_cpus=${proxy_cpus:-0}
+        load_cpus=${load_cpus:-1}
+    else
+        log "warning: one CPU only, nothing is pinned"
+        proxy_cpus=${proxy_cpus:-0}
+        load_cpus=${load_cpus:-0}
+    fi
+}
+
+# start_bg NAME CPUS COMMAND...: starts COMMAND pinned to CPUS, output to $bench_tmp/NAME.out;
+# its pid is left in $started_pid.
+start_bg() {
+    local name=$1 cpus=$2
+    shift 2
+    taskset -c "$cpus" "$@" >"$bench_tmp/$name.out" 2>&1 &
+    started_pid=$!
+    bench_pids+=("$started_pid")
+    bench_keep+=("$bench_tmp/$name.out")
+}
+
+# alive PID: the process exists and is not a zombie waiting to be reaped.
+alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat:0:1}" != Z ]
+}
+
+# stop_pid PID: TERM, wait up to 5 s, then KILL; the pid's descendants (nginx workers) are
+# collected first and stopped by PID as well if they outlive it.
+stop_pid() {
+    local pid=$1 child i
+    local children=()
+    alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+    mapfile -t children < <("${benchlib[@]}" descendants "$pid" 2>/dev/null)
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    for child in "${children[@]}"; do
+        [ -n "$child" ] && alive "$child" && kill -KILL "$child" 2>/dev/null
+    done
+    wait "$pid" 2>/dev/null || true
+    local remaining=()
+    for i in "${bench_pids[@]}"; do [ "$i" = "$pid" ] || remaining+=("$i"); done
+    bench_pids=("${remaining[@]}")
+}
+
+bench_cleanup() {
+    local status=$? i
+    trap - EXIT
+    for ((i = ${#bench_pids[@]} - 1; i >= 0; i--)); do
+        stop_pid "${bench_pids[i]}"
+    done
+    if [ -n "$bench_logs_to" ] && [ -d "$bench_tmp" ]; then
+        mkdir -p "$bench_logs_to/logs"
+        for i in "${bench_keep[@]}"; do
+            # $bench_tmp/row-1/error.log → logs/row-1-error.log
+            # (the tail only: nginx logs one line per refused mirror connection)
+            [ -f "$i" ] && tail -c 65536 "$i" >"$bench_logs_to/logs/$(echo "${i#"$bench_tmp"/}" | tr / -)"
+        done
+    fi
+    [ -n "$bench_tmp" ] && rm -rf "$bench_tmp"
+    exit "$status"
+}
+
+# port_free PORT: fails unless nothing listens there (a stale server would skew the numbers).
+port_free() {
+    "${benchlib[@]}" wait-port "$1" --closed --timeout 0.3 2>/dev/null ||
+        die "127.0.0.1:$1 is in use; set BENCH_PORT_BASE to another range"
+}
+
+# nginx_conf DIR WORKERS SERVER_BLOCKS [MAIN_DIRECTIVES]: writes DIR/nginx.conf, everything
+# (pid, logs, temp files) inside DIR; nginx stays in the foreground so its pid is ours.
+nginx_conf() {
+    local dir=$1 workers=$2 servers=$3 main=${4:-}
+    mkdir -p "$dir/tmp"
+    cat >"$dir/nginx.conf" <<CONF
+daemon off;
+$main
+worker_processes $workers;
+pid $dir/nginx.pid;
+error_log $dir/error.log error;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+$servers
+}
+CONF
+    bench_keep+=("$dir/nginx.conf" "$dir/error.log")
+}
+
+# nginx_proxy_conf DIR WORKERS SHADOW_PORT KEEPALIVE [MAIN_DIRECTIVES]: nginx as the proxy under
+# test on $proxy_port: upstream keep-alive 64 and HTTP/1.1 to production; with a SHADOW_PORT,
+# `mirror` to it (KEEPALIVE yes: the shadow connections are pooled the same way; no: a new
+# connection per mirrored request, nginx's default).
+nginx_proxy_conf() {
+    local dir=$1 workers=$2 shadow_port=$3 keepalive=$4 main=${5:-}
+    local mirror="" shadow_upstream="" shadow_pool="keepalive 64;"
+    local shadow_http='proxy_http_version 1.1; proxy_set_header Connection "";'
+    if [ "$keepalive" = no ]; then
+        shadow_pool=""
+        shadow_http=""
+    fi
+    if [ -n "$shadow_port" ]; then
+        mirror="mirror /__mirror; mirror_request_body on;"
+        shadow_upstream="upstream shadow { server 127.0.0.1:$shadow_port; $shadow_pool keepalive_requests 1000000; }"
+    fi
+    nginx_conf "$dir" "$workers" "$(
+        cat <<BLOCK
+    upstream production { server 127.0.0.1:$prod_port; keepalive 64; keepalive_requests 1000000; }
+    $shadow_upstream
+    server {
+        listen 127.0.0.1:$proxy_port backlog=4096;
+        location / {
+            $mirror
+            proxy_pass http://production;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location = /__mirror {
+            internal;
+            proxy_pass http://shadow\$request_uri;
+            $shadow_http
+            proxy_set_header X-Shadow-Request true;
+        }
+    }
+BLOCK
+    )" "$main"
+}
+
+# start_nginx NAME CPUS: runs nginx in the foreground (master pid in $started_pid).
+start_nginx() {
+    local name=$1 cpus=$2 dir=$bench_tmp/$1
+    start_bg "$name" "$cpus" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+}
+
+# The model stand-in: a fixed JSON answer, and stub_status to count what arrived.
+upstream_server_block() {
+    cat <<BLOCK
+    server {
+        listen 127.0.0.1:$1 backlog=4096;
+        location / {
+            default_type application/json;
+            return 200 '{"prediction":1,"probability":0.9}';
+        }
+        location = /__status { stub_status; }
+    }
+BLOCK
+}
+
+# start_upstream NAME PORT: one nginx upstream on the load CPUs, waited for.
+start_upstream() {
+    local name=$1 port=$2
+    port_free "$port"
+    nginx_conf "$bench_tmp/$name" 1 "$(upstream_server_block "$port")"
+    start_nginx "$name" "$load_cpus"
+    "${benchlib[@]}" wait-http "http://127.0.0.1:$port/__status" --timeout 10 \
+        --pid "$started_pid" --what "nginx upstream $name" || exit 2
+}
+
+# start_fake_shadow NAME PORT ARGS...: fake_shadow.py on the load CPUs, waited for.
+start_fake_shadow() {
+    local name=$1 port=$2
+    shift 2
+    port_free "$port"
+    start_bg "$name" "$load_cpus" python3 "$bench_dir/fake_shadow.py" --port "$port" "$@"
+    "${benchlib[@]}" wait-http "http://127.0.0.1:$port/__count" --timeout 10 \
+        --pid "$started_pid" --what "fake shadow $name" || exit 2
+}
+
+# shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS: writes
+# DIR/shadowproxy.yaml (SPEC §3) with one shadow named "shadow" and comparisons in DIR.
+shadowproxy_yaml() {
+    local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5
+    mkdir -p "$dir"
+    cat >"$dir/shadowproxy.yaml" <<YAML
+listen: { address: 127.0.0.1, port: $proxy_port }
+admin: { address: 127.0.0.1, port: $admin_port }
+threads: $threads
+production:
+  name: production
+  url: http://127.0.0.1:$prod_port
+  max_idle_connections: 64
+shadows:
+  - name: shadow
+    url: http://127.0.0.1:$shadow_port
+    timeout_ms: $shadow_timeout_ms
+    max_in_flight: $max_in_flight
+mirror:
+  queue_capacity: 10000
+log:
+  path: $dir/comparisons.jsonl
+  max_file_bytes: 67108864
+  max_files: 1
+  level: warn
+YAML
+    bench_keep+=("$dir/shadowproxy.yaml")
+}
+
+# start_shadowproxy NAME CPUS BINARY DIR: starts `BINARY serve --config DIR/shadowproxy.yaml`
+# and waits for /healthz. On failure returns 1 with the reason (and the end of its output) in
+# $start_problem. $started_pid is set when it was started. Not to be called in $(...): the pid
+# must stay tracked by this shell.
+start_shadowproxy() {
+    local name=$1 cpus=$2 binary=$3 dir=$4
+    started_pid=""
+    start_problem=""
+    if [ ! -x "$binary" ]; then
+        start_problem="no shadowproxy binary at $binary (build it: scripts/build.sh release)"
+        return 1
+    fi
+    start_bg "$name" "$cpus" "$binary" serve --config "$dir/shadowproxy.yaml"
+    if ! start_problem=$("${benchlib[@]}" wait-http "http://127.0.0.1:$admin_port/healthz" \
+        --timeout 10 --pid "$started_pid" --what "shadowproxy serve" 2>&1); then
+        start_problem="${start_problem#benchlib: }; its output: $(tail -c 300 "$bench_tmp/$name.out" | tr '\n' ' ')"
+        return 1
+    fi
+}

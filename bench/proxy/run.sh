@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Side-by-side throughput benchmark: nginx (plain proxy, mirror) against shadowproxy, with a
+# fast, a slow (200 ms) and a dead (closed port) shadow. Same wrk load for every row; the proxy
+# under test is pinned to CPU 0, wrk and the upstreams to CPU 1. Repeats are interleaved and the
+# medians are reported as a markdown table; raw results go to --out as JSON.
+#
+# Usage: bench/proxy/run.sh [--duration S] [--repeats N] [--workers N] [--rows a,b,c]
+#                           [--binary PATH] [--out DIR]
+# Exit: 0 every run measured, 1 some row failed (the others are still reported), 2 usage/setup.
+set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+
+all_rows=direct,nginx-proxy,nginx-mirror,nginx-mirror-slow,nginx-mirror-dead,shadowproxy,shadowproxy-slow,shadowproxy-dead
+extra_rows=nginx-mirror-newconn   # like nginx-mirror, but no keep-alive to the shadow
+duration=10
+repeats=3
+workers=1
+rows=$all_rows
+binary=$repo_dir/build/release/shadowproxy
+out=""
+
+usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; echo "rows: $all_rows (extra: $extra_rows)"; }
+while [ $# -gt 0 ]; do
+    case $1 in
+        --duration) duration=$2; shift 2 ;;
+        --repeats) repeats=$2; shift 2 ;;
+        --workers) workers=$2; shift 2 ;;
+        --rows) rows=$2; shift 2 ;;
+        --binary) binary=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument '$1'" ;;
+    esac
+done
+[[ $duration =~ ^[1-9][0-9]*$ && $repeats =~ ^[1-9][0-9]*$ && $workers =~ ^[1-9][0-9]*$ ]] ||
+    die "--duration, --repeats and --workers take positive integers"
+IFS=, read -r -a row_list <<<"$rows"
+for row in "${row_list[@]}"; do
+    [[ ,$all_rows,$extra_rows, == *,$row,* ]] || die "unknown row '$row' (rows: $all_rows,$extra_rows)"
+done
+out=${out:-$repo_dir/bench/results/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[[ $binary = /* ]] || binary=$PWD/$binary
+
+"$repo_dir/scripts/install-deps.sh" bench
+bench_init
+bench_logs_to=$out
+
+results=$out/results.jsonl
+: >"$results"
+
+log "upstreams: production :$prod_port, fast shadow :$fast_port, slow shadow :$slow_port," \
+    "dead shadow :$dead_port (closed); proxy CPUs $proxy_cpus, load CPUs $load_cpus"
+start_upstream production "$prod_port"
+start_upstream shadow-fast "$fast_port"
+start_fake_shadow shadow-slow "$slow_port" --delay-ms 200
+port_free "$dead_port"
+port_free "$proxy_port"
+port_free "$admin_port"
+
+# shadow_of ROW: which shadow a row mirrors to (none, fast, slow, dead).
+shadow_of() {
+    case $1 in
+        direct | nginx-proxy) echo none ;;
+        *-slow) echo slow ;;
+        *-dead) echo dead ;;
+        *) echo fast ;;
+    esac
+}
+
+shadow_port_of() {
+    case $1 in fast) echo "$fast_port" ;; slow) echo "$slow_port" ;; dead) echo "$dead_port" ;; esac
+}
+
+shadow_count_of() {
+    case $1 in
+        fast) echo "stub:http://127.0.0.1:$fast_port/__status" ;;
+        slow) echo "counter:http://127.0.0.1:$slow_port/__count" ;;
+    esac
+}
+
+# run_row ROW REPEAT: starts the row's proxy, checks one request gets through, measures, stops.
+run_row() {
+    local row=$1 repeat=$2 dir=$bench_tmp/$1-$2 shadow target=$proxy_port pid="" problem=""
+    local measure_args=()
+    shadow=$(shadow_of "$row")
+    if [ "$row" != direct ]; then
+        # A proxy that died mid-run can leave sockets that keep its ports busy for a minute.
+        if ! "${benchlib[@]}" wait-port "$proxy_port" --bindable --timeout 90 ||
+            ! "${benchlib[@]}" wait-port "$admin_port" --bindable --timeout 90; then
+            die "ports $proxy_port/$admin_port stay busy; set BENCH_PORT_BASE to another range"
+        fi
+    fi
+    case $row in
+        direct) target=$prod_port ;;
+        nginx-*)
+            local shadow_port="" keepalive=yes
+            [ "$shadow" = none ] || shadow_port=$(shadow_port_of "$shadow")
+            [ "$row" = nginx-mirror-newconn ] && keepalive=no
+            nginx_proxy_conf "$dir" "$workers" "$shadow_port" "$keepalive"
+            start_nginx "$row-$repeat" "$proxy_cpus"
+            pid=$started_pid
+            problem=$("${benchlib[@]}" wait-port "$proxy_port" --timeout 10 2>&1) ||
+                problem="nginx proxy did not listen: $problem (see $dir/error.log)"
+            ;;
+        shadowproxy*)
+            shadowproxy_yaml "$dir" "$workers" "$(shadow_port_of "$shadow")" 256 5000
+            start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
+            pid=$started_pid
+            measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
+            ;;
+    esac
+    if [ -z "$problem" ]; then
+        problem=$("${benchlib[@]}" probe "127.0.0.1:$target" --what "$row" 2>&1) || true
+        problem=${problem#benchlib: }
+    fi
+    if [ -n "$problem" ]; then
+        "${benchlib[@]}" record-failure --row "$row" --repeat "$repeat" --results "$results" \
+            --error "$problem"
+    else
+        [ -n "$pid" ] && measure_args+=(--pid "$pid")
+        local count
+        count=$(shadow_count_of "$shadow")
+        [ -n "$count" ] && measure_args+=(--shadow "$count")
+        "${benchlib[@]}" measure --row "$row" --repeat "$repeat" --duration "$duration" \
+            --results "$results" --wrk-log "$out/logs/wrk-$row-$repeat.txt" "${measure_args[@]}" -- \
+            taskset -c "$load_cpus" wrk -t1 -c64 -d"${duration}s" --latency \
+            -s "$bench_dir/post.lua" "http://127.0.0.1:$target/predict" || true
+    fi
+    [ -n "$pid" ] && stop_pid "$pid"
+    rm -f "$dir"/comparisons*.jsonl
+    [ -z "$pid" ] || "${benchlib[@]}" wait-port "$proxy_port" --closed --timeout 10 >/dev/null ||
+        die "port $proxy_port still open after stopping $row"
+}
+
+mkdir -p "$out/logs"
+total=$((${#row_list[@]} * repeats))
+log "$total runs of ${duration}s: rows ${rows}; $repeats repeats, interleaved; results in $out"
+for ((repeat = 1; repeat <= repeats; repeat++)); do
+    for row in "${row_list[@]}"; do
+        run_row "$row" "$repeat"
+    done
+done
+
+meta=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+    date "$(date -Is)" duration_s "$duration" repeats "$repeats" workers "$workers" \
+    proxy_cpus "$proxy_cpus" load_cpus "$load_cpus" cpus "$(nproc)" \
+    loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" nginx "$(nginx -v 2>&1)" \
+    wrk "$(wrk -v 2>&1 | head -1)" binary "$binary" \
+    commit "$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)")
+echo
+echo "wrk -t1 -c64 -d${duration}s, medians of $repeats, proxy workers: $workers ($(date -Is))"
+echo
+status=0
+"${benchlib[@]}" summarize "$results" --out "$out" --rows "$rows" --meta "$meta" || status=1
+echo
+log "raw results: $results, summary: $out/summary.json"
+exit "$status"
