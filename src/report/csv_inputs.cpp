@@ -116,9 +116,10 @@ label_table load_labels(const std::string& path) {
             throw read_error(where(reader) + ": expected two CSV fields, request_id,label");
         }
         const std::string_view text = trim(fields[1]);
-        const nlohmann::json parsed = nlohmann::json::parse(text, nullptr, false);
-        std::string key = parsed.is_discarded() ? stats::prediction_key(nlohmann::json(text))
-                                                : stats::prediction_key(parsed);
+        std::string key;
+        if (!stats::prediction_key_from_raw(text, key)) {
+            key = stats::prediction_key(nlohmann::json(text));  // not JSON: the text itself
+        }
         std::string id(trim(fields[0]));
         if (const auto found = table.index.find(id); found != table.index.end()) {
             table.keys[found->second] = std::move(key);

@@ -21,8 +21,8 @@ few reported, never fatal.
 --labels FILE: CSV with the header request_id,label. A label is read as a JSON value when it parses
 as one (2, true, "x"), otherwise as text (cat); it matches a prediction equal as a JSON value, so
 the label 1 matches the prediction 1 but not "1". Accuracy is over the records whose request id
-has a label ('joined'); 'unlabeled' counts records without one, 'unmatched_labels' labels without
-any record of that shadow. With labels the checklist gains shadow_accuracy (shadow >= production).
+has a label ('joined'; a missing prediction counts as wrong); 'unlabeled' counts records without
+one, 'unmatched_labels' labels without any record of that shadow. With labels the checklist gains shadow_accuracy (shadow >= production).
 
 --baseline FILE (or features.baseline in --config): adds per-feature completeness and drift (PSI)
 of the records' "features", each request counted once, and the criterion max_feature_psi.
@@ -121,8 +121,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
     command->add_option("--shadow", flags->shadow, "Only this shadow");
     command
         ->add_option("--feature-names", flags->feature_names,
-                     "Names of feature array positions, comma-separated (overrides the config's "
-                     "features.names)")
+                     "Names of feature array positions: a,b,c (overrides features.names)")
         ->delimiter(',');
     command->add_option("--min-requests", flags->min_requests, "Criterion min_requests");
     command->add_option("--min-agreement", flags->min_agreement, "Criterion min_agreement (0-1)")
