@@ -1,0 +1,65 @@
+// Parses one JSON-lines comparison record (SPEC §5) into the fields `report` uses, with
+// simdjson's on-demand API (kept out of this header).
+//
+// One parser per reading thread; not thread-safe. parse() never throws on bad input: it returns
+// false and says why in error(). Required: an object with string "request_id", a known
+// "outcome", an object "production" and an object "shadow" with a string "name". Optional
+// fields that are missing read as null; unknown fields are skipped.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/shadow_accumulator.hpp"
+
+namespace shadowproxy::report {
+
+struct parsed_side {
+    std::string prediction_key;  // stats::prediction_key(); empty = null or missing
+    bool has_error = false;      // "error" present and not null
+    std::optional<double> latency_ms;
+};
+
+struct parsed_feature {
+    std::string name;       // object key; empty for array elements
+    std::size_t index = 0;  // array position
+    stats::feature_kind kind = stats::feature_kind::null;
+    double value = 0.0;
+};
+
+struct parsed_record {
+    enum class features_form { absent, null, array, object };
+
+    std::string request_id;
+    std::string shadow_name;
+    stats::outcome result = stats::outcome::match;
+    parsed_side production;
+    parsed_side shadow;
+    features_form form = features_form::absent;
+    bool features_truncated = false;
+    std::vector<parsed_feature> features;
+};
+
+class record_parser {
+public:
+    record_parser();
+    ~record_parser();
+    record_parser(const record_parser&) = delete;
+    record_parser& operator=(const record_parser&) = delete;
+
+    // Fills out (reusing its storage) and returns true, or returns false for a malformed line.
+    bool parse(std::string_view line, parsed_record& out);
+    const std::string& error() const { return error_; }
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    std::string error_;
+};
+
+}  // namespace shadowproxy::report
