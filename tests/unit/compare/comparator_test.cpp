@@ -124,6 +124,25 @@ TEST(Comparator, StatusMismatchStillDescribesTheBodies) {
     EXPECT_TRUE(c.prediction_match);
 }
 
+TEST(Comparator, IdenticalBytesMatchWithTheirPredictions) {
+    const std::string body = R"({"prediction":[1,2],"model_version":"v1"})";
+    const comparator compare(settings());
+    const comparison same = compare.compare(answer(200, body), answer(200, body));
+    EXPECT_EQ(same.result, outcome::match);
+    EXPECT_TRUE(same.body_match);
+    EXPECT_TRUE(same.prediction_match);
+    EXPECT_EQ(same.production_prediction, json::parse("[1,2]"));
+    EXPECT_EQ(same.shadow_prediction, json::parse("[1,2]"));
+
+    const comparison no_prediction = run(R"({"a":1})", R"({"a":1})");
+    EXPECT_EQ(no_prediction.result, outcome::match);
+    EXPECT_FALSE(no_prediction.prediction_match);
+
+    const comparison other_status = compare.compare(answer(200, body), answer(503, body));
+    EXPECT_EQ(other_status.result, outcome::status_mismatch);
+    EXPECT_TRUE(other_status.body_match);
+}
+
 TEST(Comparator, AppliesToleranceExactlyAtTheEdge) {
     struct row {
         double abs, rel;
