@@ -59,6 +59,9 @@ bool leaves_equal(const json& a, const json& b, const tolerance& tol) {
 }
 
 bool values_equal(const json& a, const json& b, const tolerance& tol) {
+    if (!a.is_structured() || !b.is_structured()) {
+        return leaves_equal(a, b, tol);  // the usual prediction, without allocating a stack
+    }
     std::vector<std::pair<const json*, const json*>> pending{{&a, &b}};
     while (!pending.empty()) {
         const auto [x, y] = pending.back();

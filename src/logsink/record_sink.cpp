@@ -127,8 +127,10 @@ void record_sink::report(const std::string& path, const std::string& error,
         ++suppressed_reports_;
         return;
     }
-    spdlog::error("comparison log {}: {} ({} records dropped, {} similar errors suppressed)", path,
-                  error, dropped_lines, suppressed_reports_);
+    spdlog::error(
+        "comparison log {}: {}; {} records dropped now, {} dropped in all, {} similar "
+        "errors suppressed since the last report",
+        path, error, dropped_lines, dropped(), suppressed_reports_);
     last_report_ = now;
     suppressed_reports_ = 0;
 }
