@@ -1,6 +1,7 @@
 #include "app/application.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <csignal>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -207,6 +208,8 @@ private:
 
 int run_proxy(const std::string& config_path) {
     auto config = std::make_shared<const config::config>(config::load_file(config_path));
+    // A client or log reader that goes away must give an error code, not kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
     spdlog::set_default_logger(spdlog::stderr_logger_mt("shadowproxy"));
     configure_operational_log(config->log);
     application app{std::move(config)};

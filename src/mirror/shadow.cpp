@@ -4,6 +4,7 @@
 
 #include "shadowproxy/logsink/record.hpp"
 #include "shadowproxy/logsink/record_sink.hpp"
+#include "shadowproxy/mirror/features.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -141,6 +142,12 @@ void shadow::record(comparison_pair& pair) {
     fields.queue_ms = pair.queue_ms;
     fields.result = &result;
     fields.request_body = pair.request->body;
+    extracted_features features;
+    if (config_->features) {
+        features = extract_features(pair.request->body, *config_->features);
+        fields.features = &features.value;
+        fields.features_truncated = features.truncated;
+    }
     context_.records.write(logsink::format_record(fields, config_->log));
 }
 

@@ -1,0 +1,23 @@
+// The feature vector a record carries (SPEC §9): the value at `features.pointer` in the
+// request body, an array cut to 256 elements or an object, null when absent or not JSON.
+// Pure; runs on the mirror thread, off the production path.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "shadowproxy/config/config.hpp"
+
+namespace shadowproxy::mirror {
+
+inline constexpr std::size_t max_feature_elements = 256;
+
+struct extracted_features {
+    nlohmann::json value;  // null when the request has no such field or is not JSON
+    bool truncated = false;
+};
+
+extracted_features extract_features(std::string_view request_body,
+                                    const config::features_config& settings);
+
+}  // namespace shadowproxy::mirror

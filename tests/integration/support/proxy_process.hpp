@@ -1,0 +1,83 @@
+// The real shadowproxy binary as a child process for integration tests: writes its config,
+// picks free 127.0.0.1 ports, starts it, waits (bounded) until /readyz answers, and stops it by
+// PID. The config text may use ${LOG} for the comparison log path; listen, admin and a log
+// section are added when the text does not set them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shadowproxy::testing {
+
+class proxy_process {
+public:
+    // Starts the proxy with `yaml` (see above). Fails the current test (ADD_FAILURE) when it
+    // does not become ready within `ready_timeout`.
+    explicit proxy_process(const std::string& yaml,
+                           std::chrono::milliseconds ready_timeout = std::chrono::seconds(15));
+    ~proxy_process();  // SIGKILL if still running; removes its temp dir
+    proxy_process(const proxy_process&) = delete;
+    proxy_process& operator=(const proxy_process&) = delete;
+
+    bool ready() const { return ready_; }
+    unsigned short port() const { return port_; }
+    unsigned short admin_port() const { return admin_port_; }
+    pid_t pid() const { return pid_; }
+    const std::string& dir() const { return dir_; }
+    const std::string& config_path() const { return config_path_; }
+    const std::string& log_path() const { return log_path_; }
+    std::string stderr_text() const;
+
+    void signal(int signo) const;
+    // Waits for the exit; the exit code, or nullopt on timeout (then the process still runs).
+    std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+    // SIGTERM and wait_exit.
+    std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+    // Rewrites the config file (same substitutions) for a SIGHUP reload.
+    void rewrite_config(const std::string& yaml);
+
+    // /metrics parsed: "name{labels}" → value, label order as exposed.
+    std::map<std::string, double> metrics() const;
+    double metric(const std::string& key) const;  // 0 when absent
+    // The comparison records written so far, parsed (every line must parse: else ADD_FAILURE).
+    std::vector<nlohmann::json> records() const;
+
+    // Resident set size of the process in KiB (VmRSS), 0 when unknown.
+    long rss_kib() const;
+
+private:
+    std::string expand(const std::string& yaml) const;
+
+    std::string dir_;
+    std::string config_path_;
+    std::string log_path_;
+    std::string stderr_path_;
+    unsigned short port_ = 0;
+    unsigned short admin_port_ = 0;
+    pid_t pid_ = -1;
+    bool ready_ = false;
+    std::optional<int> exit_code_;
+};
+
+// Runs the binary with arguments, capturing stdout/stderr; bounded by `timeout`.
+struct command_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+command_result run_binary(const std::vector<std::string>& args,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                          const std::string& stdin_text = {});
+
+// A free TCP port on 127.0.0.1 (bound to port 0 and released).
+unsigned short free_port();
+
+}  // namespace shadowproxy::testing
