@@ -66,7 +66,7 @@ public:
             workers_.push_back(
                 std::make_unique<proxy::worker>(shared_, config_, shadows, production));
         }
-        auto where = make_endpoint(config_->listen);
+        auto where = proxy::claim_port(make_endpoint(config_->listen));
         for (auto& w : workers_) {
             where = w->listen(where);  // later workers share the first one's (maybe picked) port
         }
