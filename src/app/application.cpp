@@ -66,7 +66,7 @@ public:
             workers_.push_back(
                 std::make_unique<proxy::worker>(shared_, config_, shadows, production));
         }
-        auto where = make_endpoint(config_->listen);
+        auto where = proxy::claim_port(make_endpoint(config_->listen));
         for (auto& w : workers_) {
             where = w->listen(where);  // later workers share the first one's (maybe picked) port
         }
@@ -142,7 +142,7 @@ private:
     void start_drain() {
         draining_ = true;
         deadline_ = steady_clock::now() + config_->limits.drain_timeout;
-        admin_.stop();
+        // The admin listener stays open while draining so /readyz can answer 503 (SPEC §8).
         signals_.cancel();
         for (auto& w : workers_) {
             w->drain();
@@ -172,6 +172,7 @@ private:
             std::max(deadline_ - steady_clock::now(), steady_clock::duration{})));
         spdlog::info("drained: {} records written, {} dropped", records_.written(),
                      records_.dropped());
+        admin_.stop();
         control_.stop();
     }
 

@@ -8,6 +8,32 @@
 
 namespace shadowproxy::proxy {
 
+namespace {
+
+[[noreturn]] void throw_cannot_listen(const tcp::endpoint& where, const beast::error_code& ec) {
+    throw std::runtime_error("cannot listen on " + where.address().to_string() + ":" +
+                             std::to_string(where.port()) + ": " + ec.message());
+}
+
+}  // namespace
+
+tcp::endpoint claim_port(const tcp::endpoint& where) {
+    asio::io_context context;
+    tcp::acceptor probe{context};
+    beast::error_code ec;
+    probe.open(where.protocol(), ec);
+    if (!ec) {
+        probe.set_option(asio::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+        probe.bind(where, ec);
+    }
+    if (ec) {
+        throw_cannot_listen(where, ec);
+    }
+    return probe.local_endpoint();
+}
+
 worker::worker(shared_state& shared, std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production)
     : shared_(shared) {
@@ -39,8 +65,7 @@ tcp::endpoint worker::listen(const tcp::endpoint& where) {
         acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-        throw std::runtime_error("cannot listen on " + where.address().to_string() + ":" +
-                                 std::to_string(where.port()) + ": " + ec.message());
+        throw_cannot_listen(where, ec);
     }
     return acceptor_.local_endpoint();
 }

@@ -19,6 +19,12 @@ namespace shadowproxy::proxy {
 
 class client_session;
 
+// Binds `where` once without SO_REUSEPORT and releases it, so a port held by anything else,
+// another shadowproxy's SO_REUSEPORT listeners included, is refused before the workers share
+// it. Returns `where` with the port the kernel picked when it was 0; throws
+// std::runtime_error with the address when the port is taken.
+tcp::endpoint claim_port(const tcp::endpoint& where);
+
 // What a session reads on its worker: replaced whole on reload.
 struct worker_snapshot {
     std::shared_ptr<const config::config> config;
