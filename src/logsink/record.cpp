@@ -38,10 +38,12 @@ bool append_body(std::string& out, std::string_view body, std::size_t limit) {
     return false;
 }
 
-void append_side(std::string& out, std::string_view name, const compare::side_response& side,
+// Returns whether the side's body was cut to body_limit_bytes (only with include_bodies).
+bool append_side(std::string& out, std::string_view name, const compare::side_response& side,
                  const double* queue_ms, const nlohmann::json& prediction,
                  const config::log_config& settings) {
     const bool failed = side.error != compare::exchange_error::none;
+    bool truncated = false;
     out += "{\"name\":";
     append_string(out, name);
     out += ",\"status\":";
@@ -68,11 +70,12 @@ void append_side(std::string& out, std::string_view name, const compare::side_re
     append_json(out, prediction);
     if (settings.include_bodies) {
         out += ",\"body\":";
-        const bool truncated = append_body(out, side.body, settings.body_limit_bytes);
-        out += ",\"body_truncated\":";
+        truncated = append_body(out, side.body, settings.body_limit_bytes);
+        out += ",\"truncated\":";
         append_bool(out, truncated);
     }
     out.push_back('}');
+    return truncated;
 }
 
 void append_diffs(std::string& out, const std::vector<compare::diff_entry>& diffs) {
@@ -120,10 +123,10 @@ std::string format_record(const record_fields& fields, const config::log_config&
     out += ",\"path\":";
     append_string(out, fields.path);
     out += ",\"production\":";
-    append_side(out, fields.production_name, production, nullptr, result.production_prediction,
+    const bool production_truncated = append_side(out, fields.production_name, production, nullptr, result.production_prediction,
                 settings);
     out += ",\"shadow\":";
-    append_side(out, fields.shadow_name, shadow, &fields.queue_ms, result.shadow_prediction,
+    const bool shadow_truncated = append_side(out, fields.shadow_name, shadow, &fields.queue_ms, result.shadow_prediction,
                 settings);
     out += ",\"outcome\":\"";
     out += compare::to_string(result.result);
@@ -149,6 +152,8 @@ std::string format_record(const record_fields& fields, const config::log_config&
         const bool truncated = append_body(out, fields.request_body, settings.body_limit_bytes);
         out += ",\"request_body_truncated\":";
         append_bool(out, truncated);
+        out += ",\"truncated\":";
+        append_bool(out, truncated || production_truncated || shadow_truncated);
     }
     out += "}\n";
     return out;

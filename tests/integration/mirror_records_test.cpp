@@ -88,7 +88,7 @@ TEST(MirrorRecords, BodiesTruncatedAtTheLimit) {
     EXPECT_EQ(record["request_body"], body.substr(0, 16)) << record.dump();
     EXPECT_EQ(record["request_body_truncated"], true) << record.dump();
     EXPECT_EQ(record["production"]["body"], nlohmann::json::parse(R"({"prediction":1})"));
-    EXPECT_EQ(record["production"]["body_truncated"], false) << record.dump();
+    EXPECT_EQ(record["production"]["truncated"], false) << record.dump();
 }
 
 TEST(MirrorRecords, RotationKeepsEveryRecordWhole) {

@@ -171,15 +171,16 @@ TEST(Record, IncludesBodiesWithTruncationFlags) {
     fields.request_body = "plain text request";
     const std::string line = format_record(fields, f.settings);
     const auto ordered = nlohmann::ordered_json::parse(line);
-    EXPECT_EQ(keys(ordered["production"]).back(), "body_truncated");
-    EXPECT_EQ(keys(ordered).back(), "request_body_truncated");
+    EXPECT_EQ(keys(ordered["production"]).back(), "truncated");
+    EXPECT_EQ(keys(ordered).back(), "truncated");
     const auto record = parse_line(line);
     EXPECT_EQ(record["production"]["body"], json::parse(f.production.body));
-    EXPECT_EQ(record["production"]["body_truncated"], false);
+    EXPECT_EQ(record["production"]["truncated"], false);
     EXPECT_EQ(record["shadow"]["body"], std::string(30, 'x'));
-    EXPECT_EQ(record["shadow"]["body_truncated"], true);
+    EXPECT_EQ(record["shadow"]["truncated"], true);
     EXPECT_EQ(record["request_body"], "plain text request");
     EXPECT_EQ(record["request_body_truncated"], false);
+    EXPECT_EQ(record["truncated"], true);  // the shadow's body was cut
 
     fields.request_body = R"({"features":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15]})";
     const auto cut = parse_line(format_record(fields, f.settings));
