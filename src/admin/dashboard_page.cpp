@@ -196,6 +196,7 @@ function lineChart(canvas, lines, opts) {
 }
 
 function outcomeChart(canvas, shadows) {
+  canvas.style.height = Math.max(60, 20 + shadows.length * 40) + "px";
   const { g, w } = setupCanvas(canvas);
   const left = 90, right = 10, barH = 26, gap = 14;
   let points = 0;
