@@ -25,12 +25,12 @@ public:
     void do_read() {
         parser_.emplace();
         parser_->header_limit(admin_header_limit);
-        parser_->body_limit(0);
         stream_.expires_after(admin_io_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_read(ec);
-                         });
+        // Only the header: a request with a body (a POST, say) is answered without reading the
+        // body and the connection closed, so no body size needs a limit.
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
 private:
@@ -41,7 +41,7 @@ private:
         const auto& request = parser_->get();
         response_ = {};
         response_.version(11);
-        response_.keep_alive(request.keep_alive());
+        response_.keep_alive(request.keep_alive() && parser_->is_done());
         const bool head = request.method() == http::verb::head;
         if (request.method() != http::verb::get && !head) {
             response_.result(http::status::method_not_allowed);
@@ -62,8 +62,7 @@ private:
         }
         stream_.expires_after(admin_io_timeout);
         http::async_write(stream_, response_,
-                          [self = shared_from_this()](beast::error_code write_ec,
-                                                            std::size_t) {
+                          [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
                               self->on_write(write_ec);
                           });
     }
@@ -95,7 +94,9 @@ admin_server::admin_server(boost::asio::io_context& context, route_function rout
       acceptor_(context),
       routes_(std::make_shared<const route_function>(std::move(routes))) {}
 
-admin_server::~admin_server() { stop(); }
+admin_server::~admin_server() {
+    stop();
+}
 
 tcp::endpoint admin_server::listen(const tcp::endpoint& where) {
     beast::error_code ec;
@@ -110,14 +111,15 @@ tcp::endpoint admin_server::listen(const tcp::endpoint& where) {
         acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-        throw std::runtime_error("cannot listen on admin address " +
-                                 where.address().to_string() + ":" +
-                                 std::to_string(where.port()) + ": " + ec.message());
+        throw std::runtime_error("cannot listen on admin address " + where.address().to_string() +
+                                 ":" + std::to_string(where.port()) + ": " + ec.message());
     }
     return acceptor_.local_endpoint();
 }
 
-void admin_server::start() { do_accept(); }
+void admin_server::start() {
+    do_accept();
+}
 
 void admin_server::stop() {
     beast::error_code ignored;

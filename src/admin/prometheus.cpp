@@ -1,5 +1,6 @@
 #include "shadowproxy/admin/prometheus.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -7,9 +8,9 @@ namespace shadowproxy::admin {
 
 namespace {
 
-constexpr std::array<const char*, 6> outcome_names{"match",           "prediction_match",
-                                                   "prediction_mismatch", "status_mismatch",
-                                                   "shadow_error",    "production_error"};
+constexpr std::array<const char*, 6> outcome_names{
+    "match",           "prediction_match", "prediction_mismatch",
+    "status_mismatch", "shadow_error",     "production_error"};
 
 // Label values are config names ([A-Za-z0-9._-]) or fixed words; escape anyway.
 std::string escape(std::string_view value) {
@@ -108,7 +109,8 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         for (const auto& [shadow_name, family] : shadows) {
             if (shadow_name == name) {
                 sample(out, "mirror_queue_depth", label("shadow", name),
-                       static_cast<std::uint64_t>(std::max<std::int64_t>(0, family->queue_depth.value())));
+                       static_cast<std::uint64_t>(
+                           std::max<std::int64_t>(0, family->queue_depth.value())));
             }
         }
     }
@@ -151,6 +153,16 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
            registry.config_reloads_success.value());
     sample(out, "config_reloads_total", label("result", "failure"),
            registry.config_reloads_failure.value());
+    family_header(out, "feature_missing_total", "counter",
+                  "Mirrored requests whose feature was absent (key or array position missing).");
+    for (const auto& f : extra.features) {
+        sample(out, "feature_missing_total", label("feature", f.name), f.missing);
+    }
+    family_header(out, "feature_null_total", "counter",
+                  "Mirrored requests whose feature was present and null.");
+    for (const auto& f : extra.features) {
+        sample(out, "feature_null_total", label("feature", f.name), f.null);
+    }
     family_header(out, "client_connections_rejected_total", "counter",
                   "Client connections refused with 503 over limits.max_connections.");
     sample(out, "client_connections_rejected_total", "",

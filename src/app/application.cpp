@@ -9,11 +9,15 @@
 
 #include "proxy/worker.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
+#include "shadowproxy/admin/dashboard_page.hpp"
 #include "shadowproxy/admin/prometheus.hpp"
+#include "shadowproxy/admin/stats_page.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/logsink/record_sink.hpp"
 #include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/stats/drift.hpp"
 
 namespace shadowproxy::app {
 
@@ -41,6 +45,15 @@ proxy::upstream_settings production_settings(const config::config& config) {
             production.max_idle_connections};
 }
 
+// The features baseline of a config, read from its file (throws stats::baseline_error).
+std::shared_ptr<const stats::baseline> load_features_baseline(const config::config& config) {
+    if (!config.features || config.features->baseline.empty()) {
+        return nullptr;
+    }
+    return std::make_shared<const stats::baseline>(
+        stats::load_baseline(config.features->baseline));
+}
+
 tcp::endpoint make_endpoint(const config::endpoint& where) {
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(where.address, ec);
@@ -55,11 +68,12 @@ public:
     explicit application(std::shared_ptr<const config::config> config)
         : config_(std::move(config)),
           records_(config_->log),
-          mirror_(metrics_, records_),
+          mirror_(metrics_, records_, live_),
           shared_{metrics_, mirror_, {}, metrics_.upstream("proxy")},
           admin_(control_, [this](std::string_view path) { return route(path); }) {}
 
     int run() {
+        live_.configure_features(config_->features, load_features_baseline(*config_));
         const auto shadows = mirror_.build(config_);
         const auto production = production_settings(*config_);
         for (unsigned i = 0; i < config_->worker_count(); ++i) {
@@ -118,8 +132,10 @@ private:
                 spdlog::warn("reload: listen, admin and threads changes need a restart; the "
                              "running listeners are kept");
             }
-            const auto shadows = mirror_.build(next);
+            auto baseline = load_features_baseline(*next);
             const auto production = production_settings(*next);
+            const auto shadows = mirror_.build(next);
+            live_.configure_features(next->features, std::move(baseline));
             records_.reconfigure(next->log);
             configure_operational_log(next->log);
             for (auto& w : workers_) {
@@ -186,7 +202,17 @@ private:
         }
         if (path == "/metrics") {
             return {200, "text/plain; version=0.0.4; charset=utf-8",
-                    admin::render_prometheus(metrics_, {records_.dropped(), records_.written()})};
+                    admin::render_prometheus(
+                        metrics_, {records_.dropped(), records_.written(), live_.feature_counts()})};
+        }
+        if (path == "/stats") {
+            const auto live = live_.snapshot();
+            return {200, "application/json",
+                    admin::render_stats({*config_, metrics_, live, draining_, records_.written(),
+                                         records_.dropped()})};
+        }
+        if (path == "/") {
+            return {200, "text/html; charset=utf-8", std::string{admin::dashboard_html()}};
         }
         return {404, "text/plain; charset=utf-8", "not found\n"};
     }
@@ -197,6 +223,7 @@ private:
     asio::steady_timer drain_timer_{control_};
     metrics::registry metrics_;
     logsink::record_sink records_;
+    mirror::live_stats live_;
     mirror::mirror_service mirror_;
     proxy::shared_state shared_;
     admin::admin_server admin_;

@@ -44,8 +44,9 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
     pairs_.clear();
 }
 
-mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records)
-    : metrics_(metrics), records_(records) {}
+mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records,
+                               live_stats& live)
+    : metrics_(metrics), records_(records), live_(live) {}
 
 mirror_service::~mirror_service() {
     context_.stop();
@@ -68,7 +69,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             settings.max_in_flight,
         };
         set->shadows.push_back(std::make_shared<shadow>(
-            shadow_context{context_, metrics_, records_, outstanding_}, settings, config,
+            shadow_context{context_, metrics_, records_, live_, outstanding_}, settings, config,
             std::move(upstream)));
         names.push_back(settings.name);
     }

@@ -149,6 +149,8 @@ void shadow::record(comparison_pair& pair) {
         fields.features_truncated = features.truncated;
     }
     context_.records.write(logsink::format_record(fields, config_->log));
+    context_.live.record({fields.request_id, settings_.name, &production_side, &shadow_side,
+                          &result, fields.features, fields.features_truncated});
 }
 
 }  // namespace shadowproxy::mirror

@@ -15,6 +15,7 @@
 #include "proxy/upstream.hpp"
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 
 namespace shadowproxy::mirror {
@@ -48,6 +49,7 @@ struct shadow_context {
     boost::asio::io_context& mirror;
     metrics::registry& metrics;
     logsink::record_sink& records;
+    live_stats& live;
     std::atomic<std::int64_t>& outstanding;
 };
 

@@ -27,6 +27,7 @@ class record_sink;
 
 namespace shadowproxy::mirror {
 
+class live_stats;
 class shadow;
 struct comparison_pair;
 
@@ -66,7 +67,7 @@ private:
 
 class mirror_service {
 public:
-    mirror_service(metrics::registry& metrics, logsink::record_sink& records);
+    mirror_service(metrics::registry& metrics, logsink::record_sink& records, live_stats& live);
     ~mirror_service();
     mirror_service(const mirror_service&) = delete;
     mirror_service& operator=(const mirror_service&) = delete;
@@ -90,6 +91,7 @@ private:
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     metrics::registry& metrics_;
     logsink::record_sink& records_;
+    live_stats& live_;
     std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
     std::thread thread_;
 };
