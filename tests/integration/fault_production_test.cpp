@@ -1,0 +1,150 @@
+// Faults on the production side: an upstream that resets or closes mid-response, or answers
+// with a bad Content-Length or a header broken by CR/LF, gets the client a 502 from the proxy
+// and nothing of the malformed answer.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "support/fake_upstream.hpp"
+#include "support/http_client.hpp"
+#include "support/proxy_process.hpp"
+#include "support/wait.hpp"
+
+namespace shadowproxy::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// Accepts connections one by one, reads a request head, writes `partial`, then resets the
+// connection (SO_LINGER 0): a production that dies in the middle of its answer.
+class resetting_upstream {
+public:
+    explicit resetting_upstream(std::string partial)
+        : partial_(std::move(partial)),
+          acceptor_(context_, {asio::ip::make_address("127.0.0.1"), 0}) {
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~resetting_upstream() {
+        stopping_ = true;
+        beast_close();
+        thread_.join();
+    }
+    resetting_upstream(const resetting_upstream&) = delete;
+    resetting_upstream& operator=(const resetting_upstream&) = delete;
+
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    }
+
+private:
+    void beast_close() {
+        boost::system::error_code ignored;
+        // Wake the blocking accept with a connection of our own.
+        tcp::socket poke{context_};
+        poke.connect(acceptor_.local_endpoint(), ignored);
+    }
+
+    void serve() {
+        while (!stopping_) {
+            boost::system::error_code ec;
+            tcp::socket socket{context_};
+            acceptor_.accept(socket, ec);
+            if (ec || stopping_) {
+                return;
+            }
+            asio::streambuf head;
+            asio::read_until(socket, head, "\r\n\r\n", ec);
+            if (ec) {
+                continue;
+            }
+            asio::write(socket, asio::buffer(partial_), ec);
+            std::this_thread::sleep_for(20ms);
+            socket.set_option(asio::socket_base::linger(true, 0), ec);
+            socket.close(ec);
+        }
+    }
+
+    std::string partial_;
+    asio::io_context context_;
+    tcp::acceptor acceptor_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
+std::string production_at(const std::string& url) {
+    return "production: {name: model-v1, url: \"" + url + "\", timeout_ms: 2000}\n";
+}
+
+TEST(FaultProduction, ResetMidResponseIs502) {
+    resetting_upstream production{
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        "{\"prediction\":"};
+    proxy_process proxy{production_at(production.url())};
+    ASSERT_TRUE(proxy.ready());
+    const auto response = http_request(proxy.port(), "POST", "/predict", "{}");
+    EXPECT_EQ(response.status, 502U) << response.error;
+    EXPECT_EQ(response.body.find("prediction\":"), std::string::npos) << response.body;
+    EXPECT_NE(response.body.find("\"request_id\""), std::string::npos);
+    // The proxy keeps serving.
+    EXPECT_EQ(http_request(proxy.port(), "POST", "/predict", "{}").status, 502U);
+}
+
+struct bad_answer {
+    std::string name;
+    std::string raw;
+    std::string must_not_leak;
+};
+
+class FaultProductionBadAnswer : public ::testing::TestWithParam<bad_answer> {};
+
+TEST_P(FaultProductionBadAnswer, Is502AndNothingMalformedReachesTheClient) {
+    const auto& c = GetParam();
+    fake_upstream production{[&](const received_request&) {
+        reply r;
+        r.action = reply::kind::raw;
+        r.raw_bytes = c.raw;
+        return r;
+    }};
+    proxy_process proxy{production_at(production.url())};
+    ASSERT_TRUE(proxy.ready());
+    const std::string answer = raw_exchange(
+        proxy.port(), "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", 5s);
+    EXPECT_EQ(first_status(answer), 502U) << answer;
+    EXPECT_EQ(answer.find(c.must_not_leak), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("HTTP/1.1", 1), std::string::npos) << answer;
+    EXPECT_EQ(http_get(proxy.port(), "/again").status, 502U);  // still serving
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Answers, FaultProductionBadAnswer,
+    ::testing::Values(
+        bad_answer{"CloseMidBody",
+                   "HTTP/1.1 200 OK\r\nContent-Length: 50\r\nX-Leak: yes\r\n\r\n{\"half", "X-Leak"},
+        bad_answer{"NonNumericContentLength",
+                   "HTTP/1.1 200 OK\r\nX-Leak: yes\r\nContent-Length: abc\r\n\r\n{}", "X-Leak"},
+        bad_answer{"NegativeContentLength",
+                   "HTTP/1.1 200 OK\r\nX-Leak: yes\r\nContent-Length: -2\r\n\r\n{}", "X-Leak"},
+        bad_answer{"ConflictingContentLength",
+                   "HTTP/1.1 200 OK\r\nX-Leak: yes\r\nContent-Length: 2\r\nContent-Length: 3\r\n"
+                   "\r\n{}x",
+                   "X-Leak"},
+        bad_answer{"BareCarriageReturnInHeader",
+                   "HTTP/1.1 200 OK\r\nX-Evil: a\rSet-Cookie: pwn=1\r\nContent-Length: 2\r\n\r\n{}",
+                   "pwn=1"},
+        bad_answer{"BareLineFeedInHeader",
+                   "HTTP/1.1 200 OK\r\nX-Evil: a\nSet-Cookie: pwn=1\r\nContent-Length: 2\r\n\r\n{}",
+                   "pwn=1"},
+        bad_answer{
+            "ObsFoldInHeader",
+            "HTTP/1.1 200 OK\r\nX-Evil: a\r\n Set-Cookie: pwn=1\r\nContent-Length: 2\r\n\r\n{}",
+            "pwn=1"},
+        bad_answer{"NotHttp", "garbage garbage\r\n\r\n", "garbage"}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace shadowproxy::testing
