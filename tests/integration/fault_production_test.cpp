@@ -143,8 +143,31 @@ INSTANTIATE_TEST_SUITE_P(
             "ObsFoldInHeader",
             "HTTP/1.1 200 OK\r\nX-Evil: a\r\n Set-Cookie: pwn=1\r\nContent-Length: 2\r\n\r\n{}",
             "pwn=1"},
-        bad_answer{"NotHttp", "garbage garbage\r\n\r\n", "garbage"}),
+        bad_answer{"NotHttp", "garbage garbage\r\n\r\n", "garbage"},
+        bad_answer{"StatusBelow100", "HTTP/1.1 001 X-Leak\r\nContent-Length: 2\r\n\r\n{}",
+                   "X-Leak"},
+        bad_answer{"SwitchingProtocols",
+                   "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nX-Leak: y\r\n\r\n",
+                   "X-Leak"}),
     [](const auto& info) { return info.param.name; });
+
+// Interim answers before the final one are skipped (RFC 9110 §15.2), not passed on as final.
+TEST(FaultProduction, InterimAnswersAreSkipped) {
+    fake_upstream production{[](const received_request&) {
+        reply r;
+        r.action = reply::kind::raw;
+        r.raw_bytes =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+            "HTTP/1.1 200 OK\r\nContent-Length: 16\r\nX-Final: yes\r\n\r\n{\"prediction\":1}";
+        return r;
+    }};
+    proxy_process proxy{production_at(production.url())};
+    ASSERT_TRUE(proxy.ready());
+    const auto response = http_request(proxy.port(), "POST", "/predict", "{}");
+    EXPECT_EQ(response.status, 200U) << response.error;
+    EXPECT_EQ(response.header("X-Final"), "yes");
+    EXPECT_EQ(response.body, R"({"prediction":1})");
+}
 
 }  // namespace
 }  // namespace shadowproxy::testing
