@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ostream>
+#include <string>
 
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
@@ -27,6 +29,10 @@ struct smuggling_case {
 std::string attempt_bytes(const smuggling_case& c) {
     const bool bare_lf = c.head.find("\r\n") == std::string::npos;
     return c.head + (bare_lf ? "\n" : "\r\n") + c.body + smuggled;
+}
+
+void PrintTo(const smuggling_case& c, std::ostream* out) {
+    *out << c.name;
 }
 
 class HostileSmuggling : public ::testing::TestWithParam<smuggling_case> {};
@@ -95,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
                        post + "X-Note: a\r\n Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
                        "0\r\n\r\n"},
         smuggling_case{"ObsFoldTab", post + "X-Note: a\r\n\tb\r\nContent-Length: 2\r\n", "{}"}),
-    [](const auto& info) { return info.param.name; });
+    [](const auto& test_case) { return test_case.param.name; });
 
 // Optional whitespace around a value is legal (RFC 9110 §5.5): such a request is one chunked
 // request, forwarded once with its de-chunked body and a Content-Length, nothing smuggled.
