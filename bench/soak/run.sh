@@ -6,8 +6,8 @@
 # Usage: bench/soak/run.sh [-d SECONDS] [-c CONNECTIONS] [-p FLAP_PERIOD_SECONDS]
 #   -d  load duration (default 600)    -c  wrk connections (default 16)
 #   -p  shadow phase length (default 20)
-# Needs build/release/shadowproxy (scripts/build.sh release), wrk and python3. Ports are on
-# 127.0.0.1 from SOAK_PORT_BASE (default 47400). Processes it starts are stopped by PID on exit.
+# Needs build/release/shadowproxy (scripts/build.sh release), wrk and python3. Ports are free
+# ones on 127.0.0.1 picked at start. Processes it starts are stopped by PID on exit.
 set -euo pipefail
 
 duration=600
@@ -25,11 +25,13 @@ done
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 binary=${SHADOWPROXY_BINARY:-$repo/build/release/shadowproxy}
-base=${SOAK_PORT_BASE:-47400}
-prod_port=$((base + 1))
-shadow_port=$((base + 2))
-proxy_port=$((base + 3))
-admin_port=$((base + 4))
+free_ports() {  # N distinct ports nothing listens on (bound to port 0, then released)
+    python3 -c 'import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
+}
+read -r prod_port shadow_port proxy_port admin_port <<<"$(free_ports 4)"
 [ -x "$binary" ] || { echo "no $binary: run scripts/build.sh release" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "wrk not found" >&2; exit 2; }
 
@@ -122,10 +124,12 @@ records=$(cat "$tmp"/comparisons*.jsonl | wc -l)
 requests=$(awk '/requests in/ { print $1 }' "$tmp/wrk.txt")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$tmp/wrk.txt")
 socket_errors=$(awk -F'[ ,]+' '/Socket errors/ { print $4 + $6 + $8 + $10 }' "$tmp/wrk.txt")
-outcomes=$(grep -oh '"outcome":"[a-z_]*"' "$tmp"/comparisons*.jsonl | sort |
-    uniq -c | awk '{ printf "%s %s; ", $2, $1 }')
-errors=$(grep -oh '"error":"[a-z_]*"' "$tmp"/comparisons*.jsonl | sort | uniq -c |
-    awk '{ printf "%s %s; ", $2, $1 }')
+count_values() {  # FIELD: "value count; ..." over every record
+    grep -oh "\"$1\":\"[a-z_]*\"" "$tmp"/comparisons*.jsonl | cut -d'"' -f4 | sort | uniq -c |
+        awk '{ printf "%s %s; ", $2, $1 }'
+}
+outcomes=$(count_values outcome)
+errors=$(count_values error)
 
 echo "== soak summary (${duration}s, shadow up/slow/down every ${period}s)"
 grep -E 'Requests/sec|Latency  |99%' "$tmp/wrk.txt" || true

@@ -31,6 +31,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def make_handler(state):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # head and body are two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, *args):
             pass
@@ -61,6 +62,18 @@ def serve(server):
     server.serve_forever(poll_interval=0.2)
 
 
+def bind_with_retry(port, state, stop):
+    """The port may be briefly taken (a client's ephemeral port) after a down phase."""
+    for _ in range(50):
+        try:
+            return Server(("127.0.0.1", port), make_handler(state))
+        except OSError as error:
+            print(f"shadow cannot listen yet: {error}", flush=True)
+            if stop.wait(0.1):
+                return None
+    return None
+
+
 def run_production(port):
     state = {"phase": "up", "slow_ms": 0, "name": "production"}
     server = Server(("127.0.0.1", port), make_handler(state))
@@ -79,7 +92,8 @@ def run_shadow(port, period, slow_ms):
         print(f"{time.strftime('%H:%M:%S')} shadow {state['phase']}", flush=True)
         server = None
         if state["phase"] != "down":
-            server = Server(("127.0.0.1", port), make_handler(state))
+            server = bind_with_retry(port, state, stop)
+        if server is not None:
             threading.Thread(target=serve, args=(server,), daemon=True).start()
         stop.wait(period)
         if server is not None:
