@@ -192,6 +192,11 @@ std::string upstream_head(const forwarded_request& request, std::string_view aut
 std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
                                  bool body_expected, std::string_view request_id,
                                  bool keep_alive, unsigned client_version) {
+    // Beast accepts any three digits: below 100 there is no valid status line to write, and a
+    // 1xx is never a final answer (interim ones are skipped by the upstream client).
+    if (upstream.result_int() < 200) {
+        return {};
+    }
     std::string head;
     head.reserve(256);
     head.append("HTTP/1.1 ").append(std::to_string(upstream.result_int())).append(" ");

@@ -107,11 +107,14 @@ private:
         do_read();
     }
 
-    void do_read() {
+    // keep_buffered: bytes after an interim answer belong to the next one.
+    void do_read(bool keep_buffered = false) {
         parser_.emplace();
         parser_->body_limit(pool_->settings().max_response_bytes);
         parser_->skip(request_->is_head);
-        buffer_.clear();
+        if (!keep_buffered) {
+            buffer_.clear();
+        }
         http::async_read(*stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
                              self->on_read(ec);
@@ -124,6 +127,12 @@ private:
                 return;
             }
             return finish(classify(ec));
+        }
+        // Interim answers (100 Continue, 103 Early Hints) come before the final one (RFC 9110
+        // §15.2); a 101 is not one, it ends as bad_response when the head is built.
+        if (const unsigned status = parser_->get().result_int();
+            status >= 100 && status < 200 && status != 101) {
+            return do_read(true);
         }
         const bool reusable = parser_->keep_alive() && buffer_.size() == 0;
         result_.response = parser_->release();

@@ -51,7 +51,8 @@ std::string upstream_head(const forwarded_request& request, std::string_view aut
 
 // The head of the response to the client: status line, end-to-end headers of the upstream
 // response, X-Request-Id, Content-Length of the buffered body and the connection decision.
-// Returns an empty string when a header value would break the framing (then answer 502).
+// Returns an empty string when a header value would break the framing or the status is not a
+// final one (below 200), then the proxy answers 502.
 std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
                                  bool body_expected, std::string_view request_id,
                                  bool keep_alive, unsigned client_version);
