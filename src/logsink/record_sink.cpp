@@ -65,14 +65,18 @@ bool record_sink::write(std::string&& line) noexcept {
 void record_sink::flush(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     const std::uint64_t target = accepted_;
+    const std::uint64_t reconfigures = reconfigures_requested_;
     wake_writer_.notify_one();
-    batch_done_.wait_for(lock, timeout, [&] { return finished_ >= target; });
+    batch_done_.wait_for(lock, timeout, [&] {
+        return finished_ >= target && reconfigures_applied_ >= reconfigures;
+    });
 }
 
 void record_sink::reconfigure(const config::log_config& settings) {
     {
         std::lock_guard lock(mutex_);
         pending_settings_ = settings;
+        ++reconfigures_requested_;
     }
     wake_writer_.notify_one();
 }
@@ -94,6 +98,7 @@ void record_sink::run() {
         // Swap the whole queue out so producers only ever wait for this swap, never for I/O.
         batch.swap(queue_);
         std::optional<config::log_config> settings = std::exchange(pending_settings_, std::nullopt);
+        const std::uint64_t reconfigures = reconfigures_requested_;
         lock.unlock();
 
         if (!batch.empty()) {
@@ -115,6 +120,7 @@ void record_sink::run() {
 
         lock.lock();
         finished_ += done;
+        reconfigures_applied_ = reconfigures;
         batch_done_.notify_all();
     }
 }

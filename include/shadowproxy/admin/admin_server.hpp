@@ -35,7 +35,6 @@ public:
 private:
     void do_accept();
 
-    boost::asio::io_context& context_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::shared_ptr<const route_function> routes_;
 };

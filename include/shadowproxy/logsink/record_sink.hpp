@@ -65,6 +65,8 @@ private:
     std::optional<config::log_config> pending_settings_;
     std::uint64_t accepted_ = 0;  // lines ever queued
     std::uint64_t finished_ = 0;  // lines ever written or dropped by the writer
+    std::uint64_t reconfigures_requested_ = 0;
+    std::uint64_t reconfigures_applied_ = 0;  // flush() also waits for these to catch up
     bool stopping_ = false;
 
     std::atomic<std::uint64_t> written_{0};
