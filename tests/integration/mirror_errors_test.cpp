@@ -21,6 +21,11 @@ struct failure_case {
     std::string error;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const failure_case& c, std::ostream* out) {
+    *out << c.name;
+}
+
 class MirrorShadowErrors : public ::testing::TestWithParam<failure_case> {};
 
 TEST_P(MirrorShadowErrors, RecordedAsShadowError) {

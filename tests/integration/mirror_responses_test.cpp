@@ -22,6 +22,11 @@ struct shape_case {
     std::string outcome;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const shape_case& c, std::ostream* out) {
+    *out << c.name;
+}
+
 class MirrorShadowResponses : public ::testing::TestWithParam<shape_case> {};
 
 TEST_P(MirrorShadowResponses, ReadAsAnAnswer) {

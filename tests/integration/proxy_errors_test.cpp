@@ -58,6 +58,11 @@ struct malformed_case {
     unsigned status;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const malformed_case& c, std::ostream* out) {
+    *out << c.label;
+}
+
 class ProxyMalformed : public ::testing::TestWithParam<malformed_case> {};
 
 TEST_P(ProxyMalformed, AnsweredWithJsonErrorAndClosed) {

@@ -57,6 +57,11 @@ struct broken_case {
     nlohmann::json value;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const broken_case& c, std::ostream* out) {
+    *out << c.name;
+}
+
 class ExampleModelRejects : public ::testing::TestWithParam<broken_case> {};
 
 TEST_P(ExampleModelRejects, BrokenWeightsFiles) {

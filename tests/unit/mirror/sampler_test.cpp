@@ -17,6 +17,11 @@ struct match_case {
     bool expected;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const match_case& c, std::ostream* out) {
+    *out << c.method << " " << c.path;
+}
+
 class SamplerMatch : public ::testing::TestWithParam<match_case> {};
 
 TEST_P(SamplerMatch, FilterDecides) {

@@ -47,6 +47,11 @@ struct hop_case {
     bool hop_by_hop;
 };
 
+// Names the case in test listings (gtest would otherwise print the raw bytes).
+void PrintTo(const hop_case& c, std::ostream* out) {
+    *out << c.name;
+}
+
 class RewriteHopByHop : public ::testing::TestWithParam<hop_case> {};
 
 TEST_P(RewriteHopByHop, ClassifiesName) {
@@ -75,6 +80,10 @@ struct framing_case {
     unsigned version;
     bool problem;
 };
+
+void PrintTo(const framing_case& c, std::ostream* out) {
+    *out << c.label;
+}
 
 class RewriteFraming : public ::testing::TestWithParam<framing_case> {};
 
