@@ -1,3 +1,5 @@
 #include "shadowproxy/app/cli.hpp"
 
-int main(int argc, char** argv) { return shadowproxy::app::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+    return shadowproxy::app::run_cli(argc, argv);
+}

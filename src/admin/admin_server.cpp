@@ -90,8 +90,7 @@ private:
 }  // namespace
 
 admin_server::admin_server(boost::asio::io_context& context, route_function routes)
-    : acceptor_(context),
-      routes_(std::make_shared<const route_function>(std::move(routes))) {}
+    : acceptor_(context), routes_(std::make_shared<const route_function>(std::move(routes))) {}
 
 admin_server::~admin_server() {
     stop();

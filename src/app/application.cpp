@@ -1,11 +1,12 @@
 #include "app/application.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <csignal>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
 
 #include "proxy/worker.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
@@ -50,8 +51,7 @@ std::shared_ptr<const stats::baseline> load_features_baseline(const config::conf
     if (!config.features || config.features->baseline.empty()) {
         return nullptr;
     }
-    return std::make_shared<const stats::baseline>(
-        stats::load_baseline(config.features->baseline));
+    return std::make_shared<const stats::baseline>(stats::load_baseline(config.features->baseline));
 }
 
 tcp::endpoint make_endpoint(const config::endpoint& where) {
@@ -129,8 +129,9 @@ private:
                 next->listen.port != config_->listen.port ||
                 next->admin.address != config_->admin.address ||
                 next->admin.port != config_->admin.port || next->threads != config_->threads) {
-                spdlog::warn("reload: listen, admin and threads changes need a restart; the "
-                             "running listeners are kept");
+                spdlog::warn(
+                    "reload: listen, admin and threads changes need a restart; the "
+                    "running listeners are kept");
             }
             auto baseline = load_features_baseline(*next);
             const auto production = production_settings(*next);
@@ -202,8 +203,8 @@ private:
         }
         if (path == "/metrics") {
             return {200, "text/plain; version=0.0.4; charset=utf-8",
-                    admin::render_prometheus(
-                        metrics_, {records_.dropped(), records_.written(), live_.feature_counts()})};
+                    admin::render_prometheus(metrics_, {records_.dropped(), records_.written(),
+                                                        live_.feature_counts()})};
         }
         if (path == "/stats") {
             const auto live = live_.snapshot();

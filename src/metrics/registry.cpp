@@ -21,7 +21,9 @@ std::vector<std::uint64_t> histogram::cumulative() const {
     return out;
 }
 
-double histogram::sum_seconds() const { return static_cast<double>(sum_ns_.value()) / 1e9; }
+double histogram::sum_seconds() const {
+    return static_cast<double>(sum_ns_.value()) / 1e9;
+}
 
 upstream_family& registry::upstream(const std::string& name) {
     std::lock_guard lock(mutex_);

@@ -43,8 +43,7 @@ std::string_view find_header(std::string_view lines, std::string_view name) {
         const auto end = lines.find("\r\n");
         const std::string_view line = lines.substr(0, end);
         const auto colon = line.find(':');
-        if (colon != std::string_view::npos &&
-            boost::beast::iequals(line.substr(0, colon), name)) {
+        if (colon != std::string_view::npos && boost::beast::iequals(line.substr(0, colon), name)) {
             std::string_view value = line.substr(colon + 1);
             while (!value.empty() && value.front() == ' ') {
                 value.remove_prefix(1);

@@ -24,8 +24,8 @@ struct endpoint {
 
 // An http:// upstream URL split into the parts the proxy uses.
 struct upstream_url {
-    std::string text;       // as written in the file
-    std::string host;       // name or address to resolve
+    std::string text;  // as written in the file
+    std::string host;  // name or address to resolve
     std::uint16_t port = 80;
     std::string authority;  // host[:port] as written, sent as the Host header
 };

@@ -39,9 +39,8 @@ private:
 // Latency histogram with fixed buckets from 0.5 ms to 10 s (upper bounds in seconds).
 class histogram {
 public:
-    static constexpr std::array<double, 15> bounds{0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                   0.025,  0.05,  0.1,    0.25,  0.5,
-                                                   1.0,    2.5,   5.0,    7.5,   10.0};
+    static constexpr std::array<double, 15> bounds{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 7.5, 10.0};
     void observe(double seconds);
     // Cumulative count for bucket i (i == bounds.size() is +Inf), as Prometheus wants it.
     std::vector<std::uint64_t> cumulative() const;
@@ -61,8 +60,8 @@ inline constexpr std::array<const char*, 4> upstream_error_names{"connect_failed
 
 struct upstream_family {
     static constexpr unsigned max_code = 600;
-    std::array<counter, max_code> requests_by_code;  // requests_total{upstream,code}
-    histogram latency;                               // upstream_latency_seconds{upstream}
+    std::array<counter, max_code> requests_by_code;           // requests_total{upstream,code}
+    histogram latency;                                        // upstream_latency_seconds{upstream}
     std::array<counter, upstream_error_names.size()> errors;  // upstream_errors_total
 
     void count_response(unsigned code) { requests_by_code[code < max_code ? code : 0].inc(); }
@@ -73,9 +72,9 @@ enum class drop_reason { queue_full, body_too_large };
 inline constexpr std::array<const char*, 2> drop_reason_names{"queue_full", "body_too_large"};
 
 struct shadow_family {
-    counter eligible;                                      // mirror_eligible_total{shadow}
-    counter sent;                                          // mirror_sent_total{shadow}
-    gauge queue_depth;                                     // mirror_queue_depth{shadow}
+    counter eligible;                                       // mirror_eligible_total{shadow}
+    counter sent;                                           // mirror_sent_total{shadow}
+    gauge queue_depth;                                      // mirror_queue_depth{shadow}
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, 6> comparisons;  // comparisons_total, indexed by compare::outcome
 

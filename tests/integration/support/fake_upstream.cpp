@@ -44,8 +44,8 @@ namespace {
 
 class session : public std::enable_shared_from_this<session> {
 public:
-    session(tcp::socket&& socket, fake_upstream::impl& owner, std::mutex& mutex,
-            script& behaviour, std::vector<received_request>& log)
+    session(tcp::socket&& socket, fake_upstream::impl& owner, std::mutex& mutex, script& behaviour,
+            std::vector<received_request>& log)
         : stream_(std::move(socket)),
           timer_(stream_.get_executor()),
           owner_(owner),
@@ -56,10 +56,9 @@ public:
     void do_read() {
         parser_.emplace();
         parser_->body_limit(64 * 1024 * 1024);
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->on_read(ec);
-                         });
+        http::async_read(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
 private:

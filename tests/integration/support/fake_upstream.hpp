@@ -27,16 +27,15 @@ struct received_request {
 
 struct reply {
     enum class kind {
-        normal,          // status, headers, body after `delay`
-        reset,           // close the connection abruptly (RST) without answering
-        close,           // close cleanly without answering
-        never,           // hold the connection open and never answer
-        raw,             // write `raw_bytes` as the whole answer, then close
+        normal,  // status, headers, body after `delay`
+        reset,   // close the connection abruptly (RST) without answering
+        close,   // close cleanly without answering
+        never,   // hold the connection open and never answer
+        raw,     // write `raw_bytes` as the whole answer, then close
     };
     kind action = kind::normal;
     unsigned status = 200;
-    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type",
-                                                              "application/json"}};
+    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
     std::string body = R"({"prediction":1})";
     std::chrono::milliseconds delay{0};
     std::string raw_bytes;

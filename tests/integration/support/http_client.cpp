@@ -1,9 +1,9 @@
 #include "support/http_client.hpp"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
 #include <functional>
 #include <optional>
 
@@ -59,7 +59,9 @@ http_connection::http_connection(unsigned short port) : impl_(std::make_unique<i
 
 http_connection::~http_connection() = default;
 
-bool http_connection::connected() const { return impl_->connected; }
+bool http_connection::connected() const {
+    return impl_->connected;
+}
 
 http_response http_connection::send(const std::string& method, const std::string& target,
                                     const std::string& body, const header_list& headers,

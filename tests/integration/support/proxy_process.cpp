@@ -53,10 +53,10 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
     std::vector<char*> argv;
     for (const auto& arg : args) {
         argv.push_back(const_cast<char*>(arg.c_str()));
@@ -101,8 +101,8 @@ std::string make_temp_dir() {
 
 unsigned short free_port() {
     boost::asio::io_context context;
-    boost::asio::ip::tcp::acceptor acceptor{
-        context, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+    boost::asio::ip::tcp::acceptor acceptor{context,
+                                            {boost::asio::ip::make_address("127.0.0.1"), 0}};
     return acceptor.local_endpoint().port();
 }
 
@@ -115,8 +115,8 @@ proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds 
         port_ = free_port();
         admin_port_ = free_port();
         rewrite_config(yaml);
-        pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", config_path_},
-                     dir_ + "/stdout.log", stderr_path_, "/dev/null");
+        pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", config_path_}, dir_ + "/stdout.log",
+                     stderr_path_, "/dev/null");
         if (pid_ < 0) {
             break;
         }
@@ -189,7 +189,9 @@ void proxy_process::rewrite_config(const std::string& yaml) {
     fs::rename(temp, config_path_);
 }
 
-std::string proxy_process::stderr_text() const { return read_file(stderr_path_); }
+std::string proxy_process::stderr_text() const {
+    return read_file(stderr_path_);
+}
 
 void proxy_process::signal(int signo) const {
     if (pid_ > 0 && !exit_code_) {

@@ -23,8 +23,8 @@ inline ::testing::AssertionResult wait_until(const std::function<bool()>& condit
     if (condition()) {
         return ::testing::AssertionSuccess();
     }
-    return ::testing::AssertionFailure() << what << " did not hold within " << timeout.count()
-                                         << " ms";
+    return ::testing::AssertionFailure()
+           << what << " did not hold within " << timeout.count() << " ms";
 }
 
 }  // namespace shadowproxy::testing
