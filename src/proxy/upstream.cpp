@@ -58,7 +58,7 @@ public:
 
     void start() {
         if (auto idle = pool_->take_idle()) {
-            stream_.emplace(std::move(*idle));
+            stream_ = std::move(idle);
             reused_ = true;
             do_write();
         } else {
@@ -69,7 +69,7 @@ public:
 private:
     void do_connect() {
         reused_ = false;
-        stream_.emplace(pool_->context_);
+        stream_ = std::make_unique<beast::tcp_stream>(pool_->context_);
         const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
         stream_->expires_at(std::min(connect_deadline, deadline_));
         stream_->async_connect(pool_->settings().endpoints,
@@ -128,7 +128,7 @@ private:
         const bool reusable = parser_->keep_alive() && buffer_.size() == 0;
         result_.response = parser_->release();
         if (reusable) {
-            pool_->give_back(std::move(*stream_));
+            pool_->give_back(std::move(stream_));
         }
         stream_.reset();
         finish(std::nullopt);
@@ -163,7 +163,7 @@ private:
     exchange_handler done_;
     steady_clock::time_point started_;
     steady_clock::time_point deadline_;
-    std::optional<beast::tcp_stream> stream_;
+    std::unique_ptr<beast::tcp_stream> stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::string_body>> parser_;
     upstream_result result_;
@@ -181,27 +181,27 @@ void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_r
         ->start();
 }
 
-std::optional<beast::tcp_stream> upstream_pool::take_idle() {
+std::unique_ptr<beast::tcp_stream> upstream_pool::take_idle() {
     if (idle_.empty()) {
-        return std::nullopt;
+        return nullptr;
     }
-    std::optional<beast::tcp_stream> stream{std::move(idle_.back())};
+    auto stream = std::move(idle_.back());
     idle_.pop_back();
     return stream;
 }
 
-void upstream_pool::give_back(beast::tcp_stream&& stream) {
+void upstream_pool::give_back(std::unique_ptr<beast::tcp_stream> stream) {
     if (idle_.size() >= settings_.max_idle) {
         return;
     }
-    stream.expires_never();
+    stream->expires_never();
     idle_.push_back(std::move(stream));
 }
 
 void upstream_pool::close_idle() {
     for (auto& stream : idle_) {
         beast::error_code ignored;
-        stream.socket().close(ignored);
+        stream->socket().close(ignored);
     }
     idle_.clear();
 }

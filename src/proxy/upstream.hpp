@@ -64,12 +64,14 @@ public:
 
 private:
     friend class upstream_exchange;
-    std::optional<beast::tcp_stream> take_idle();
-    void give_back(beast::tcp_stream&& stream);
+    // Streams are kept behind a pointer: moving a beast::tcp_stream allocates a new impl with
+    // fresh timers, which costs more than the rest of a pooled exchange's bookkeeping.
+    std::unique_ptr<beast::tcp_stream> take_idle();
+    void give_back(std::unique_ptr<beast::tcp_stream> stream);
 
     asio::io_context& context_;
     upstream_settings settings_;
-    std::vector<beast::tcp_stream> idle_;
+    std::vector<std::unique_ptr<beast::tcp_stream>> idle_;
 };
 
 }  // namespace shadowproxy::proxy
