@@ -69,7 +69,7 @@ public:
 private:
     void do_connect() {
         reused_ = false;
-        stream_ = std::make_unique<beast::tcp_stream>(pool_->context_);
+        stream_ = std::make_unique<upstream_stream>(pool_->context_);
         const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
         stream_->expires_at(std::min(connect_deadline, deadline_));
         stream_->async_connect(pool_->settings().endpoints,
@@ -163,7 +163,7 @@ private:
     exchange_handler done_;
     steady_clock::time_point started_;
     steady_clock::time_point deadline_;
-    std::unique_ptr<beast::tcp_stream> stream_;
+    std::unique_ptr<upstream_stream> stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::string_body>> parser_;
     upstream_result result_;
@@ -181,7 +181,7 @@ void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_r
         ->start();
 }
 
-std::unique_ptr<beast::tcp_stream> upstream_pool::take_idle() {
+std::unique_ptr<upstream_stream> upstream_pool::take_idle() {
     if (idle_.empty()) {
         return nullptr;
     }
@@ -190,7 +190,7 @@ std::unique_ptr<beast::tcp_stream> upstream_pool::take_idle() {
     return stream;
 }
 
-void upstream_pool::give_back(std::unique_ptr<beast::tcp_stream> stream) {
+void upstream_pool::give_back(std::unique_ptr<upstream_stream> stream) {
     if (idle_.size() >= settings_.max_idle) {
         return;
     }
