@@ -56,7 +56,7 @@ const char* error_message(metrics::upstream_error e) {
 
 }  // namespace
 
-client_session::client_session(worker& owner, tcp::socket&& socket)
+client_session::client_session(worker& owner, client_stream::socket_type&& socket)
     : worker_(owner), stream_(std::move(socket)) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
