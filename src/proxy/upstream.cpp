@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <stdexcept>
 
 namespace shadowproxy::proxy {
@@ -89,9 +91,20 @@ private:
 
     void do_write() {
         stream_->expires_at(deadline_);
-        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
-                                                        asio::buffer(request_->body)};
-        asio::async_write(*stream_, buffers,
+        beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
+            std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
+        // A request usually fits the socket's send buffer: written right away it needs no async
+        // operation and no timeout timer armed and cancelled. A rest or an error goes the async
+        // way, so completions still never run inside exchange().
+        beast::error_code sync_ec;
+        stream_->socket().non_blocking(true, sync_ec);
+        if (!sync_ec) {
+            pending.consume(stream_->socket().write_some(pending, sync_ec));
+            if (!sync_ec && beast::buffer_bytes(pending) == 0) {
+                return do_read();
+            }
+        }
+        asio::async_write(*stream_, pending,
                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_write(ec);
                           });
