@@ -270,7 +270,9 @@ void client_session::write(std::string&& head, std::shared_ptr<const std::string
     // An answer usually fits the socket's send buffer: written right away it needs no async
     // operation and no timeout timer armed and cancelled. A rest or an error goes the async way.
     beast::error_code sync_ec;
-    stream_.socket().non_blocking(true, sync_ec);
+    if (!stream_.socket().non_blocking()) {
+        stream_.socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
+    }
     if (!sync_ec) {
         pending.consume(stream_.socket().write_some(pending, sync_ec));
         if (!sync_ec && beast::buffer_bytes(pending) == 0) {

@@ -97,17 +97,18 @@ private:
         // operation and no timeout timer armed and cancelled. A rest or an error goes the async
         // way, so completions still never run inside exchange().
         beast::error_code sync_ec;
-        stream_->socket().non_blocking(true, sync_ec);
+        if (!stream_->socket().non_blocking()) {
+            stream_->socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
+        }
         if (!sync_ec) {
             pending.consume(stream_->socket().write_some(pending, sync_ec));
             if (!sync_ec && beast::buffer_bytes(pending) == 0) {
                 return do_read();
             }
         }
-        asio::async_write(*stream_, pending,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_write(ec);
-                          });
+        asio::async_write(
+            *stream_, pending,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
 
     void on_write(beast::error_code ec) {
