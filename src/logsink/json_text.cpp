@@ -128,7 +128,27 @@ void append_number(std::string& out, double value) {
 }
 
 void append_millis(std::string& out, double milliseconds) {
-    append_number(out, std::round(milliseconds * 1000.0) / 1000.0);
+    const double micros = std::round(milliseconds * 1000.0);
+    // Below 1e8 µs, "whole.fraction" without trailing zeros is exactly what to_chars' shortest
+    // form prints for micros / 1000 (at most 11 significant digits, never the exponent form),
+    // at a fraction of the cost: three of these go into every record.
+    if (!(micros >= 0.0 && micros < 1e8) || std::signbit(micros)) {
+        append_number(out, micros / 1000.0);
+        return;
+    }
+    const auto whole = static_cast<long>(micros);
+    put_digits(out, whole / 1000, 1);
+    long fraction = whole % 1000;
+    if (fraction == 0) {
+        return;
+    }
+    int width = 3;
+    while (fraction % 10 == 0) {
+        fraction /= 10;
+        --width;
+    }
+    out.push_back('.');
+    put_digits(out, fraction, width);
 }
 
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts) {
@@ -157,6 +177,18 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts
 void append_json(std::string& out, const nlohmann::json& value) {
     if (value.is_string()) {
         append_string(out, value.get_ref<const std::string&>());
+        return;
+    }
+    if (value.is_number_integer()) {
+        // What dump() prints for an integer, without its serializer and temporary string.
+        char digits[24];
+        char* end = nullptr;
+        if (value.is_number_unsigned()) {
+            end = std::to_chars(digits, digits + sizeof(digits), value.get<std::uint64_t>()).ptr;
+        } else {
+            end = std::to_chars(digits, digits + sizeof(digits), value.get<std::int64_t>()).ptr;
+        }
+        out.append(digits, end);
         return;
     }
     if (value.is_structured() && compare::deeper_than(value, compare::max_json_depth)) {

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <spdlog/spdlog.h>
 
 #include "proxy/worker.hpp"
@@ -56,7 +58,7 @@ const char* error_message(metrics::upstream_error e) {
 
 }  // namespace
 
-client_session::client_session(worker& owner, tcp::socket&& socket)
+client_session::client_session(worker& owner, client_stream::socket_type&& socket)
     : worker_(owner), stream_(std::move(socket)) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
@@ -262,12 +264,24 @@ void client_session::write(std::string&& head, std::shared_ptr<const std::string
     body_ = std::move(body);
     keep_alive_ = keep_alive;
     stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
-    const std::array<asio::const_buffer, 2> buffers{
-        asio::buffer(head_), body_ ? asio::buffer(*body_) : asio::const_buffer{}};
-    asio::async_write(stream_, buffers,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          self->on_write(ec);
-                      });
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
+        std::array<asio::const_buffer, 2>{asio::buffer(head_),
+                                          body_ ? asio::buffer(*body_) : asio::const_buffer{}}};
+    // An answer usually fits the socket's send buffer: written right away it needs no async
+    // operation and no timeout timer armed and cancelled. A rest or an error goes the async way.
+    beast::error_code sync_ec;
+    if (!stream_.socket().non_blocking()) {
+        stream_.socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
+    }
+    if (!sync_ec) {
+        pending.consume(stream_.socket().write_some(pending, sync_ec));
+        if (!sync_ec && beast::buffer_bytes(pending) == 0) {
+            return on_write(sync_ec);
+        }
+    }
+    asio::async_write(
+        stream_, pending,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void client_session::on_write(beast::error_code ec) {

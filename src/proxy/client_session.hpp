@@ -20,9 +20,13 @@ namespace shadowproxy::proxy {
 
 class worker;
 
+// On the worker's io_context executor (it accepts onto it), not any_io_executor: every read,
+// write, timeout and completion would otherwise go through the polymorphic executor.
+using client_stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
-    client_session(worker& owner, tcp::socket&& socket);
+    client_session(worker& owner, client_stream::socket_type&& socket);
     ~client_session();
 
     // over_limit: the connection exceeds limits.max_connections and only gets a 503.
@@ -44,7 +48,7 @@ private:
     void respond_error(unsigned status, std::string_view message, bool close_after);
 
     worker& worker_;
-    beast::tcp_stream stream_;
+    client_stream stream_;
     std::string client_address_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

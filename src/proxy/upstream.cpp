@@ -3,6 +3,8 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <stdexcept>
 
 namespace shadowproxy::proxy {
@@ -58,7 +60,7 @@ public:
 
     void start() {
         if (auto idle = pool_->take_idle()) {
-            stream_.emplace(std::move(*idle));
+            stream_ = std::move(idle);
             reused_ = true;
             do_write();
         } else {
@@ -69,7 +71,7 @@ public:
 private:
     void do_connect() {
         reused_ = false;
-        stream_.emplace(pool_->context_);
+        stream_ = std::make_unique<upstream_stream>(pool_->context_);
         const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
         stream_->expires_at(std::min(connect_deadline, deadline_));
         stream_->async_connect(pool_->settings().endpoints,
@@ -89,12 +91,24 @@ private:
 
     void do_write() {
         stream_->expires_at(deadline_);
-        const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
-                                                        asio::buffer(request_->body)};
-        asio::async_write(*stream_, buffers,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              self->on_write(ec);
-                          });
+        beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
+            std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
+        // A request usually fits the socket's send buffer: written right away it needs no async
+        // operation and no timeout timer armed and cancelled. A rest or an error goes the async
+        // way, so completions still never run inside exchange().
+        beast::error_code sync_ec;
+        if (!stream_->socket().non_blocking()) {
+            stream_->socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
+        }
+        if (!sync_ec) {
+            pending.consume(stream_->socket().write_some(pending, sync_ec));
+            if (!sync_ec && beast::buffer_bytes(pending) == 0) {
+                return do_read();
+            }
+        }
+        asio::async_write(
+            *stream_, pending,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
     }
 
     void on_write(beast::error_code ec) {
@@ -137,7 +151,7 @@ private:
         const bool reusable = parser_->keep_alive() && buffer_.size() == 0;
         result_.response = parser_->release();
         if (reusable) {
-            pool_->give_back(std::move(*stream_));
+            pool_->give_back(std::move(stream_));
         }
         stream_.reset();
         finish(std::nullopt);
@@ -172,7 +186,7 @@ private:
     exchange_handler done_;
     steady_clock::time_point started_;
     steady_clock::time_point deadline_;
-    std::optional<beast::tcp_stream> stream_;
+    std::unique_ptr<upstream_stream> stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::string_body>> parser_;
     upstream_result result_;
@@ -190,27 +204,27 @@ void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_r
         ->start();
 }
 
-std::optional<beast::tcp_stream> upstream_pool::take_idle() {
+std::unique_ptr<upstream_stream> upstream_pool::take_idle() {
     if (idle_.empty()) {
-        return std::nullopt;
+        return nullptr;
     }
-    std::optional<beast::tcp_stream> stream{std::move(idle_.back())};
+    auto stream = std::move(idle_.back());
     idle_.pop_back();
     return stream;
 }
 
-void upstream_pool::give_back(beast::tcp_stream&& stream) {
+void upstream_pool::give_back(std::unique_ptr<upstream_stream> stream) {
     if (idle_.size() >= settings_.max_idle) {
         return;
     }
-    stream.expires_never();
+    stream->expires_never();
     idle_.push_back(std::move(stream));
 }
 
 void upstream_pool::close_idle() {
     for (auto& stream : idle_) {
         beast::error_code ignored;
-        stream.socket().close(ignored);
+        stream->socket().close(ignored);
     }
     idle_.clear();
 }

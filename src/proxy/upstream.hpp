@@ -28,6 +28,10 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using steady_clock = std::chrono::steady_clock;
 
+// On the io_context's own executor rather than any_io_executor: every operation, timer and
+// handler of an exchange would otherwise copy and dispatch through the polymorphic executor.
+using upstream_stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+
 struct upstream_settings {
     std::string name;
     std::string authority;  // sent as Host
@@ -64,12 +68,14 @@ public:
 
 private:
     friend class upstream_exchange;
-    std::optional<beast::tcp_stream> take_idle();
-    void give_back(beast::tcp_stream&& stream);
+    // Streams are kept behind a pointer: moving a beast stream allocates a new impl with
+    // fresh timers, which costs more than the rest of a pooled exchange's bookkeeping.
+    std::unique_ptr<upstream_stream> take_idle();
+    void give_back(std::unique_ptr<upstream_stream> stream);
 
     asio::io_context& context_;
     upstream_settings settings_;
-    std::vector<beast::tcp_stream> idle_;
+    std::vector<std::unique_ptr<upstream_stream>> idle_;
 };
 
 }  // namespace shadowproxy::proxy

@@ -143,12 +143,13 @@ void worker::abort() {
 }
 
 void worker::do_accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-        on_accept(ec, std::move(socket));
-    });
+    acceptor_.async_accept(context_,
+                           [this](beast::error_code ec, client_stream::socket_type socket) {
+                               on_accept(ec, std::move(socket));
+                           });
 }
 
-void worker::on_accept(beast::error_code ec, tcp::socket socket) {
+void worker::on_accept(beast::error_code ec, client_stream::socket_type socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
         return;
     }

@@ -11,13 +11,12 @@
 #include <thread>
 #include <unordered_set>
 
+#include "proxy/client_session.hpp"
 #include "proxy/upstream.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 
 namespace shadowproxy::proxy {
-
-class client_session;
 
 // Binds `where` once without SO_REUSEPORT and releases it, so a port held by anything else,
 // another shadowproxy's SO_REUSEPORT listeners included, is refused before the workers share
@@ -73,7 +72,7 @@ public:
 
 private:
     void do_accept();
-    void on_accept(beast::error_code ec, tcp::socket socket);
+    void on_accept(beast::error_code ec, client_stream::socket_type socket);
     void apply(std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
 

@@ -65,6 +65,13 @@ std::string_view trim(std::string_view text) {
 }  // namespace
 
 std::string prediction_key(const nlohmann::json& value) {
+    // Integers (the usual class label) are already canonical: skip the copy and dump().
+    if (value.is_number_unsigned()) {
+        return std::to_string(value.get<std::uint64_t>());
+    }
+    if (value.is_number_integer()) {
+        return std::to_string(value.get<std::int64_t>());
+    }
     if (value.is_number() || value.is_structured()) {
         nlohmann::json copy = value;
         normalise(copy);
