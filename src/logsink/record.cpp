@@ -123,11 +123,11 @@ std::string format_record(const record_fields& fields, const config::log_config&
     out += ",\"path\":";
     append_string(out, fields.path);
     out += ",\"production\":";
-    const bool production_truncated = append_side(out, fields.production_name, production, nullptr, result.production_prediction,
-                settings);
+    const bool production_truncated = append_side(out, fields.production_name, production, nullptr,
+                                                  result.production_prediction, settings);
     out += ",\"shadow\":";
-    const bool shadow_truncated = append_side(out, fields.shadow_name, shadow, &fields.queue_ms, result.shadow_prediction,
-                settings);
+    const bool shadow_truncated = append_side(out, fields.shadow_name, shadow, &fields.queue_ms,
+                                              result.shadow_prediction, settings);
     out += ",\"outcome\":\"";
     out += compare::to_string(result.result);
     out += "\",";

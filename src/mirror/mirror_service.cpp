@@ -1,7 +1,8 @@
 #include "shadowproxy/mirror/mirror_service.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 #include <thread>
 
 #include "mirror/shadow.hpp"

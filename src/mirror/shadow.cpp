@@ -51,7 +51,9 @@ comparison_pair::comparison_pair(std::shared_ptr<const proxy::forwarded_request>
     outstanding.fetch_add(1, std::memory_order_relaxed);
 }
 
-comparison_pair::~comparison_pair() { outstanding.fetch_sub(1, std::memory_order_relaxed); }
+comparison_pair::~comparison_pair() {
+    outstanding.fetch_sub(1, std::memory_order_relaxed);
+}
 
 shadow::shadow(shadow_context context, const config::shadow_config& settings,
                std::shared_ptr<const config::config> config, proxy::upstream_settings upstream)
@@ -70,9 +72,8 @@ bool shadow::try_push(std::shared_ptr<comparison_pair> pair) {
         return false;
     }
     family_.queue_depth.add(1);
-    boost::asio::post(context_.mirror, [self = shared_from_this(), pair = std::move(pair)] {
-        self->enqueue(pair);
-    });
+    boost::asio::post(context_.mirror,
+                      [self = shared_from_this(), pair = std::move(pair)] { self->enqueue(pair); });
     return true;
 }
 
@@ -90,12 +91,11 @@ void shadow::pump() {
         family_.sent.inc();
         ++in_flight_;
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-        pool_->exchange(proxy::upstream_head(*pair->request, pool_->settings().authority,
-                                             extra_headers_),
-                        pair->request,
-                        [self = shared_from_this(), pair](proxy::upstream_result&& answer) {
-                            self->on_answer(pair, std::move(answer));
-                        });
+        pool_->exchange(
+            proxy::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
+            pair->request, [self = shared_from_this(), pair](proxy::upstream_result&& answer) {
+                self->on_answer(pair, std::move(answer));
+            });
     }
 }
 
@@ -106,8 +106,7 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
         upstream_family_.count_error(*answer.error);
     } else {
         upstream_family_.count_response(answer.response.result_int());
-        upstream_family_.latency.observe(
-            std::chrono::duration<double>(answer.latency).count());
+        upstream_family_.latency.observe(std::chrono::duration<double>(answer.latency).count());
     }
     pair->answer = std::move(answer);
     if (pair->arrive()) {

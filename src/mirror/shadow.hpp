@@ -39,7 +39,7 @@ struct comparison_pair {
     std::chrono::system_clock::time_point received = std::chrono::system_clock::now();
     std::chrono::steady_clock::time_point enqueued = std::chrono::steady_clock::now();
     std::shared_ptr<const production_outcome> production;  // written by the worker
-    proxy::upstream_result answer;                          // written on the mirror thread
+    proxy::upstream_result answer;                         // written on the mirror thread
     double queue_ms = 0;
     std::atomic<int> arrivals{0};
     std::atomic<std::int64_t>& outstanding;

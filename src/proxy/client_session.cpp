@@ -1,10 +1,11 @@
 #include "proxy/client_session.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
-#include <spdlog/spdlog.h>
 
 #include "proxy/worker.hpp"
 
@@ -193,8 +194,8 @@ void client_session::on_body(beast::error_code ec) {
     if (ec == http::error::body_limit) {
         return respond_error(413, "request body too large", true);
     }
-    if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
-        ec == asio::error::eof || ec == asio::error::connection_reset) {
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset) {
         return close();
     }
     if (ec) {

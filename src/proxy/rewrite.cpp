@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <boost/beast/core/string.hpp>
+#include <cctype>
 #include <random>
 
 namespace shadowproxy::proxy {
@@ -12,10 +12,15 @@ namespace {
 
 using boost::beast::iequals;
 
-constexpr std::array<std::string_view, 9> hop_by_hop_headers{
-    "connection",        "keep-alive", "proxy-connection", "proxy-authenticate",
-    "proxy-authorization", "te",       "trailer",          "transfer-encoding",
-    "upgrade"};
+constexpr std::array<std::string_view, 9> hop_by_hop_headers{"connection",
+                                                             "keep-alive",
+                                                             "proxy-connection",
+                                                             "proxy-authenticate",
+                                                             "proxy-authorization",
+                                                             "te",
+                                                             "trailer",
+                                                             "transfer-encoding",
+                                                             "upgrade"};
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -120,10 +125,10 @@ std::string choose_request_id(const http::request_header<>& head) {
     const auto it = head.find("X-Request-Id");
     if (it != head.end()) {
         const std::string_view id = trim(it->value());
-        const bool sane = !id.empty() && id.size() <= 200 &&
-                          std::all_of(id.begin(), id.end(), [](char c) {
-                              return is_token_char(c) || c == ':' || c == '/' || c == '=';
-                          });
+        const bool sane =
+            !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
+                return is_token_char(c) || c == ':' || c == '/' || c == '=';
+            });
         if (sane) {
             return std::string{id};
         }
@@ -194,8 +199,8 @@ std::string upstream_head(const forwarded_request& request, std::string_view aut
 }
 
 std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
-                                 bool body_expected, std::string_view request_id,
-                                 bool keep_alive, unsigned client_version) {
+                                 bool body_expected, std::string_view request_id, bool keep_alive,
+                                 unsigned client_version) {
     // Beast accepts any three digits: below 100 there is no valid status line to write, and a
     // 1xx is never a final answer (interim ones are skipped by the upstream client).
     if (upstream.result_int() < 200) {

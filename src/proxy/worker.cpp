@@ -1,7 +1,8 @@
 #include "proxy/worker.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 #include <stdexcept>
 
 #include "proxy/client_session.hpp"

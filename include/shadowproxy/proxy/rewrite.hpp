@@ -54,8 +54,8 @@ std::string upstream_head(const forwarded_request& request, std::string_view aut
 // Returns an empty string when a header value would break the framing or the status is not a
 // final one (below 200), then the proxy answers 502.
 std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
-                                 bool body_expected, std::string_view request_id,
-                                 bool keep_alive, unsigned client_version);
+                                 bool body_expected, std::string_view request_id, bool keep_alive,
+                                 unsigned client_version);
 
 // Whether a header is hop-by-hop in a message whose Connection header is `connection`.
 bool is_hop_by_hop(std::string_view name, std::string_view connection);

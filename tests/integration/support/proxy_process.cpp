@@ -238,7 +238,10 @@ double proxy_process::metric(const std::string& key) const {
 
 std::vector<nlohmann::json> proxy_process::records() const {
     std::vector<nlohmann::json> out;
-    std::istringstream lines(read_file(log_path_));
+    std::string text = read_file(log_path_);
+    // The writer may be in the middle of a write(): only complete lines count.
+    text.erase(text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1);
+    std::istringstream lines(text);
     std::string line;
     while (std::getline(lines, line)) {
         auto record = nlohmann::json::parse(line, nullptr, false);
