@@ -19,7 +19,11 @@ while getopts "t:j:" opt; do
 done
 shift $((OPTIND - 1))
 
-BUILD_JOBS=${BUILD_JOBS:-1} scripts/build.sh fuzz >/dev/null
+if ! build_log=$(BUILD_JOBS=${BUILD_JOBS:-1} scripts/build.sh fuzz 2>&1); then
+    echo "$build_log" | tail -n 60
+    echo "fuzz.sh: building the fuzz preset failed" >&2
+    exit 1
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -37,10 +37,8 @@ for preset in "${presets[@]}"; do
 done
 
 if ! $quick && [ -f fuzz/CMakeLists.txt ]; then
-    phase "build fuzz"
-    scripts/build.sh fuzz
-    phase "fuzzers"
-    scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-45}" || failures=$((failures + 1))
+    phase "fuzz: build and run each target"
+    scripts/fuzz.sh -t "${FUZZ_SECONDS:-40}" -j "$(nproc)" || failures=$((failures + 1))
 fi
 
 if ! $quick && [ -x scripts/demo.sh ]; then
