@@ -224,11 +224,9 @@ production:
   name: production
   url: http://127.0.0.1:$prod_port
   max_idle_connections: 64
-shadows:
-  - name: shadow
-    url: http://127.0.0.1:$shadow_port
-    timeout_ms: $shadow_timeout_ms
-    max_in_flight: $max_in_flight
+$(if [ -n "$shadow_port" ]; then printf '%s\n' "shadows:" "  - name: shadow" \
+    "    url: http://127.0.0.1:$shadow_port" "    timeout_ms: $shadow_timeout_ms" \
+    "    max_in_flight: $max_in_flight"; fi)
 mirror:
   queue_capacity: 10000
 log:

@@ -11,7 +11,8 @@ set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 all_rows=direct,nginx-proxy,nginx-mirror,nginx-mirror-slow,nginx-mirror-dead,shadowproxy,shadowproxy-slow,shadowproxy-dead
-extra_rows=nginx-mirror-newconn   # like nginx-mirror, but no keep-alive to the shadow
+extra_rows=nginx-mirror-newconn,shadowproxy-noshadow   # nginx-mirror without shadow keep-alive;
+                                                        # shadowproxy with no shadow configured
 duration=10
 repeats=3
 workers=1
@@ -62,7 +63,7 @@ port_free "$admin_port"
 # shadow_of ROW: which shadow a row mirrors to (none, fast, slow, dead).
 shadow_of() {
     case $1 in
-        direct | nginx-proxy) echo none ;;
+        direct | nginx-proxy | shadowproxy-noshadow) echo none ;;
         *-slow) echo slow ;;
         *-dead) echo dead ;;
         *) echo fast ;;
@@ -70,7 +71,12 @@ shadow_of() {
 }
 
 shadow_port_of() {
-    case $1 in fast) echo "$fast_port" ;; slow) echo "$slow_port" ;; dead) echo "$dead_port" ;; esac
+    case $1 in
+        fast) echo "$fast_port" ;;
+        slow) echo "$slow_port" ;;
+        dead) echo "$dead_port" ;;
+        none) echo "" ;;
+    esac
 }
 
 shadow_count_of() {
