@@ -22,17 +22,6 @@ namespace {
 constexpr std::size_t max_header_bytes = 4096;
 constexpr std::size_t max_body_bytes = 65536;
 
-// The session's check (client_session.cpp): an LF without CR before the header end.
-bool has_bare_line_feed(std::string_view bytes) {
-    for (std::size_t pos = bytes.find('\n'); pos != std::string_view::npos;
-         pos = bytes.find('\n', pos + 1)) {
-        if (pos == 0 || bytes[pos - 1] != '\r') {
-            return true;
-        }
-    }
-    return false;
-}
-
 void check_forwarded(const sp::forwarded_request& request) {
     const std::string head = sp::upstream_head(request, "127.0.0.1:9");
     const std::string wire = head + request.body;
@@ -50,7 +39,7 @@ void check_forwarded(const sp::forwarded_request& request) {
         seen.body() != request.body || seen.chunked() ||
         seen.count(http::field::transfer_encoding) != 0 ||
         seen.count(http::field::content_length) > 1 || seen.count(http::field::host) != 1 ||
-        sp::has_obs_fold(head) || has_bare_line_feed(head)) {
+        sp::has_obs_fold(head) || sp::has_bare_line_feed(head)) {
         __builtin_trap();
     }
 }
@@ -61,12 +50,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     const auto end = bytes.find("\r\n\r\n");
     if (end == std::string_view::npos) {
-        static_cast<void>(has_bare_line_feed(bytes));
+        static_cast<void>(sp::has_bare_line_feed(bytes));
         return 0;  // the session keeps reading (or times out / answers 431 on size)
     }
     const std::size_t header_bytes = end + 4;
     const std::string_view block = bytes.substr(0, header_bytes);
-    if (has_bare_line_feed(block) || header_bytes > max_header_bytes + 4 ||
+    if (sp::has_bare_line_feed(block) || header_bytes > max_header_bytes + 4 ||
         sp::has_obs_fold(block)) {
         return 0;  // 400 / 431 and the connection closes
     }

@@ -22,17 +22,6 @@ std::string_view as_view(const beast::flat_buffer& buffer) {
     return {static_cast<const char*>(data.data()), data.size()};
 }
 
-// A line feed not preceded by a carriage return: Beast would wait for CRLF forever.
-bool has_bare_line_feed(std::string_view bytes) {
-    for (std::size_t pos = bytes.find('\n'); pos != std::string_view::npos;
-         pos = bytes.find('\n', pos + 1)) {
-        if (pos == 0 || bytes[pos - 1] != '\r') {
-            return true;
-        }
-    }
-    return false;
-}
-
 unsigned status_for_parse_error(const beast::error_code& ec) {
     if (ec == http::error::header_limit) {
         return 431;

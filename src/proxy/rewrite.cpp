@@ -101,6 +101,16 @@ bool has_obs_fold(std::string_view block) {
     return false;
 }
 
+bool has_bare_line_feed(std::string_view bytes) {
+    for (std::size_t pos = bytes.find('\n'); pos != std::string_view::npos;
+         pos = bytes.find('\n', pos + 1)) {
+        if (pos == 0 || bytes[pos - 1] != '\r') {
+            return true;
+        }
+    }
+    return false;
+}
+
 std::string make_request_id() {
     thread_local std::mt19937_64 engine{std::random_device{}()};
     const std::uint64_t hi = (engine() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;

@@ -17,43 +17,18 @@
 #include <string>
 #include <vector>
 
+#include "support/shell.hpp"
+
 namespace {
+
+using shadowproxy::testing::have_tool;
+using shadowproxy::testing::run_shell;
+using shadowproxy::testing::shell_quote;
+using shadowproxy::testing::shell_result;
 
 namespace fs = std::filesystem;
 
 const fs::path source_dir{SHADOWPROXY_SOURCE_DIR};
-
-struct run_result {
-    int exit_code = -1;
-    std::string output;
-};
-
-std::string quoted(const std::string& text) {
-    std::string out = "'";
-    for (const char c : text) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
-// Runs a shell command for at most `seconds`; `timeout` turns a hang into exit code 124.
-run_result run(const std::string& command, int seconds = 60) {
-    const std::string line =
-        "timeout " + std::to_string(seconds) + " sh -c " + quoted(command) + " 2>&1";
-    run_result result;
-    FILE* pipe = popen(line.c_str(), "r");
-    if (pipe == nullptr) {
-        return result;
-    }
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        result.output.append(buffer.data(), n);
-    }
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
 
 // The Dockerfile's instructions with line continuations joined, one string each.
 std::vector<std::string> instructions(const fs::path& dockerfile) {
@@ -150,7 +125,7 @@ TEST(DeployDocker, BuildStageCopiesEverySubdirectoryTheBuildReads) {
 }
 
 TEST(DeployDocker, RuntimePackagesExistInDebian) {
-    if (run("command -v apt-cache >/dev/null").exit_code != 0) {
+    if (run_shell("command -v apt-cache >/dev/null").exit_code != 0) {
         GTEST_SKIP() << "apt-cache is not available: package names were not checked";
     }
     const auto packages = runtime_packages(source_dir / "docker/Dockerfile");
@@ -161,7 +136,7 @@ TEST(DeployDocker, RuntimePackagesExistInDebian) {
     }
     // One call, as apt-cache is slow to start. It prints a block "name:\n  Installed: …\n
     // Candidate: …" for each package it knows and silently skips the others.
-    const auto result = run("apt-cache policy" + names);
+    const auto result = run_shell("apt-cache policy" + names);
     ASSERT_EQ(result.exit_code, 0) << result.output;
     for (const auto& package : packages) {
         const std::regex known("(^|\n)" + regex_escaped(package) +
@@ -176,18 +151,18 @@ TEST(DeployDocker, RuntimePackagesExistInDebian) {
 // Every shared library the freshly built binary loads comes from a package the runtime stage
 // installs or from debian:12-slim itself.
 TEST(DeployDocker, RuntimeImageHasEveryLibraryTheBinaryLinks) {
-    if (run("command -v dpkg >/dev/null && command -v ldd >/dev/null").exit_code != 0) {
+    if (run_shell("command -v dpkg >/dev/null && command -v ldd >/dev/null").exit_code != 0) {
         GTEST_SKIP() << "dpkg or ldd is not available: libraries were not checked";
     }
     auto available = runtime_packages(source_dir / "docker/Dockerfile");
     available.insert({"libc6", "libgcc-s1", "libstdc++6", "zlib1g"});  // in debian:12-slim
     // usrmerge: dpkg may know a library under /lib or /usr/lib, as the link or its target.
-    const auto libraries =
-        run(std::string("for f in $(ldd ") + SHADOWPROXY_BINARY +
-            " | awk '/=> \\//{print $3}'); do r=$(readlink -f \"$f\"); found=;"
-            " for p in \"$f\" \"$r\" \"${f#/usr}\" \"${r#/usr}\"; do"
-            " o=$(dpkg -S \"$p\" 2>/dev/null) && { echo \"${o%%:*}\"; found=1; break; }; done;"
-            " [ -n \"$found\" ] || echo \"unowned:$f\"; done | sort -u");
+    const auto libraries = run_shell(
+        std::string("for f in $(ldd ") + SHADOWPROXY_BINARY +
+        " | awk '/=> \\//{print $3}'); do r=$(readlink -f \"$f\"); found=;"
+        " for p in \"$f\" \"$r\" \"${f#/usr}\" \"${r#/usr}\"; do"
+        " o=$(dpkg -S \"$p\" 2>/dev/null) && { echo \"${o%%:*}\"; found=1; break; }; done;"
+        " [ -n \"$found\" ] || echo \"unowned:$f\"; done | sort -u");
     ASSERT_EQ(libraries.exit_code, 0) << libraries.output;
     for (const auto& package : words(libraries.output)) {
         // Sanitizer builds of the tests link their runtimes; the image ships a release build.

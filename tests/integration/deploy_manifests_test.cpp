@@ -15,48 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "support/shell.hpp"
+
 namespace {
+
+using shadowproxy::testing::have_tool;
+using shadowproxy::testing::run_shell;
+using shadowproxy::testing::shell_quote;
+using shadowproxy::testing::shell_result;
 
 namespace fs = std::filesystem;
 
 const fs::path source_dir{SHADOWPROXY_SOURCE_DIR};
-
-struct run_result {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr together
-};
-
-std::string quoted(const std::string& text) {
-    std::string out = "'";
-    for (const char c : text) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
-// Runs a shell command for at most `seconds`; `timeout` turns a hang into exit code 124.
-run_result run(const std::string& command, int seconds = 60) {
-    const std::string line =
-        "timeout " + std::to_string(seconds) + " sh -c " + quoted(command) + " 2>&1";
-    run_result result;
-    FILE* pipe = popen(line.c_str(), "r");
-    if (pipe == nullptr) {
-        result.output = "popen failed";
-        return result;
-    }
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        result.output.append(buffer.data(), n);
-    }
-    const int status = pclose(pipe);
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
-
-bool have_tool(const std::string& name) {
-    return run("command -v " + quoted(name) + " >/dev/null", 10).exit_code == 0;
-}
 
 // A per-test scratch directory, removed afterwards.
 class DeployManifests : public ::testing::Test {
@@ -73,8 +43,8 @@ protected:
     }
 
     ::testing::AssertionResult passes_check(const fs::path& config, const std::string& label) {
-        const auto result =
-            run(std::string(SHADOWPROXY_BINARY) + " check --config " + quoted(config.string()));
+        const auto result = run_shell(std::string(SHADOWPROXY_BINARY) + " check --config " +
+                                      shell_quote(config.string()));
         if (result.exit_code == 0 && result.output.find("ok") != std::string::npos) {
             return ::testing::AssertionSuccess();
         }
@@ -85,7 +55,8 @@ protected:
 
     // The rendered k8s/ documents, or an empty list (with the test skipped) without kubectl.
     std::vector<YAML::Node> render_k8s() {
-        const auto result = run("kubectl kustomize " + quoted((source_dir / "k8s").string()));
+        const auto result =
+            run_shell("kubectl kustomize " + shell_quote((source_dir / "k8s").string()));
         EXPECT_EQ(result.exit_code, 0) << result.output;
         return YAML::LoadAll(result.output);
     }
@@ -98,7 +69,8 @@ TEST_F(DeployManifests, KustomizeRendersEveryVariant) {
         GTEST_SKIP() << "kubectl is not installed: k8s/ was not rendered";
     }
     for (const char* dir : {"k8s", "k8s/gateway", "k8s/sidecar", "k8s/models"}) {
-        const auto result = run("kubectl kustomize " + quoted((source_dir / dir).string()));
+        const auto result =
+            run_shell("kubectl kustomize " + shell_quote((source_dir / dir).string()));
         EXPECT_EQ(result.exit_code, 0) << dir << ":\n" << result.output;
     }
     std::multiset<std::string> kinds;
@@ -146,8 +118,8 @@ TEST_F(DeployManifests, YamllintIsClean) {
     if (!have_tool("yamllint")) {
         GTEST_SKIP() << "yamllint is not installed: k8s/ and docker/ were not linted";
     }
-    const auto result = run("cd " + quoted(source_dir.string()) +
-                            " && yamllint --strict -c k8s/.yamllint k8s docker");
+    const auto result = run_shell("cd " + shell_quote(source_dir.string()) +
+                                  " && yamllint --strict -c k8s/.yamllint k8s docker");
     EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 

@@ -33,6 +33,10 @@ std::string framing_problem(const http::request_header<>& head);
 // Header block bytes [begin, end) contain an obs-fold (CRLF followed by SP or HTAB).
 bool has_obs_fold(std::string_view header_block);
 
+// A line feed not preceded by a carriage return (a bare-LF line ending, rejected with 400:
+// Beast would wait for CRLF forever).
+bool has_bare_line_feed(std::string_view bytes);
+
 // A new random UUIDv4 in its canonical text form.
 std::string make_request_id();
 
