@@ -143,11 +143,7 @@ private:
             for (auto& w : workers_) {
                 w->reload(next, shadows, production);
             }
-        } catch (const config::config_error& e) {
-            metrics_.config_reloads_failure.inc();
-            spdlog::error("reload rejected, keeping the running config: {}", e.what());
-            return;
-        } catch (const std::exception& e) {
+        } catch (const std::exception& e) {  // config_error, resolve or baseline failures
             metrics_.config_reloads_failure.inc();
             spdlog::error("reload rejected, keeping the running config: {}", e.what());
             return;
