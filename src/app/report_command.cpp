@@ -1,5 +1,5 @@
 // The `report` and `baseline` commands (SPEC §2, §7, §9): flags to options, then the report
-// module. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
+// library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -9,7 +9,7 @@
 #include "shadowproxy/report/csv_inputs.hpp"
 #include "shadowproxy/report/report.hpp"
 
-namespace shadowproxy::report {
+namespace shadowproxy::app {
 
 namespace {
 
@@ -56,7 +56,7 @@ struct report_flags {
 };
 
 int run_report_command(const report_flags& flags, const CLI::App& command) {
-    report_options options;
+    report::report_options options;
     if (!flags.config_path.empty()) {
         try {
             const config::config loaded = config::load_file(flags.config_path);
@@ -99,9 +99,10 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     if (!flags.shadow.empty()) {
         options.shadow = flags.shadow;
     }
-    options.format = flags.format == "json" ? output_format::json : output_format::text;
+    options.format =
+        flags.format == "json" ? report::output_format::json : report::output_format::text;
     options.logs = flags.logs;
-    return run_report(options, std::cout, std::cerr);
+    return report::run_report(options, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -149,7 +150,7 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
     command->add_option("--out", *out, "Baseline JSON to write")->required();
     command->callback([csv, label_column, out, &exit_code] {
         try {
-            const stats::baseline built = build_baseline(*csv, *label_column);
+            const stats::baseline built = report::build_baseline(*csv, *label_column);
             std::ofstream file(*out, std::ios::binary | std::ios::trunc);
             file << stats::baseline_to_json(built).dump(2) << '\n';
             file.close();
@@ -161,11 +162,11 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
             std::cout << "baseline of " << built.features.size() << " features from " << built.rows
                       << " rows written to " << *out << '\n';
             exit_code = 0;
-        } catch (const read_error& e) {
+        } catch (const report::read_error& e) {
             std::cerr << "shadowproxy baseline: " << e.what() << '\n';
             exit_code = 2;
         }
     });
 }
 
-}  // namespace shadowproxy::report
+}  // namespace shadowproxy::app
