@@ -45,8 +45,8 @@ json agreement_json(std::uint64_t agreements, std::uint64_t n) {
             {"n", n}};
 }
 
-json window_json(const mirror::live_window& w) {
-    return {{"seconds", mirror::live_stats::window_seconds},
+json window_json(const stats::live_window& w) {
+    return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
             {"outcomes", outcomes_json(w.outcomes)},
             {"agreement", agreement_json(w.agreements, w.agreement_n)},
@@ -114,7 +114,7 @@ json mirror_json(const metrics::shadow_family* family) {
 }
 
 json shadow_json(const stats_inputs& in, const std::string& name,
-                 const config::shadow_config* settings, const mirror::live_shadow* live,
+                 const config::shadow_config* settings, const stats::live_shadow* live,
                  const metrics::shadow_family* family) {
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
@@ -134,7 +134,7 @@ json shadow_json(const stats_inputs& in, const std::string& name,
                 {"error_rate",
                  {{"production", optional_number(s.production_error_rate)},
                   {"shadow", optional_number(s.shadow_error_rate)}}},
-                {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
+                {"last_60s", window_json(live ? live->last_window : stats::live_window{})},
                 {"mirror", mirror_json(family)}};
 
     stats::promotion_inputs measured;
@@ -154,7 +154,7 @@ json shadow_json(const stats_inputs& in, const std::string& name,
 
 std::string render_stats(const stats_inputs& in) {
     const auto families = in.registry.shadows();
-    auto live_of = [&](const std::string& name) -> const mirror::live_shadow* {
+    auto live_of = [&](const std::string& name) -> const stats::live_shadow* {
         for (const auto& shadow : in.live.shadows) {
             if (shadow.since_start.name == name) {
                 return &shadow;
@@ -181,7 +181,7 @@ std::string render_stats(const stats_inputs& in) {
 
     json out = {{"uptime_seconds", in.live.uptime_seconds},
                 {"draining", in.draining},
-                {"window_seconds", mirror::live_stats::window_seconds},
+                {"window_seconds", stats::live_window_seconds},
                 {"production",
                  {{"name", in.config.production.name},
                   {"latency_ms",

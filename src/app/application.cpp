@@ -8,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 
-#include "proxy/worker.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
 #include "shadowproxy/admin/dashboard_page.hpp"
 #include "shadowproxy/admin/prometheus.hpp"
@@ -18,6 +17,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 

@@ -182,14 +182,14 @@ void live_stats::record(const live_record& record) {
     }
 }
 
-live_snapshot live_stats::snapshot() {
+stats::live_snapshot live_stats::snapshot() {
     std::lock_guard lock(mutex_);
     const std::int64_t now = now_seconds();
-    live_snapshot out;
+    stats::live_snapshot out;
     out.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     for (auto& [name, state] : shadows_) {
-        live_shadow shadow;
+        stats::live_shadow shadow;
         shadow.since_start = state.accumulator.summarize();
         auto& window = shadow.last_window;
         for (const auto& slot : state.seconds) {
@@ -223,9 +223,9 @@ live_snapshot live_stats::snapshot() {
     return out;
 }
 
-std::vector<feature_count> live_stats::feature_counts() {
+std::vector<stats::feature_count> live_stats::feature_counts() {
     std::lock_guard lock(mutex_);
-    std::vector<feature_count> out;
+    std::vector<stats::feature_count> out;
     if (!features_) {
         return out;
     }

@@ -1,4 +1,4 @@
-#include "proxy/client_session.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -7,8 +7,8 @@
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
 
-#include "proxy/worker.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/proxy/worker.hpp"
 
 namespace shadowproxy::proxy {
 

@@ -1,11 +1,11 @@
-#include "proxy/worker.hpp"
+#include "shadowproxy/proxy/worker.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
 #include <stdexcept>
 
-#include "proxy/client_session.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 
 namespace shadowproxy::proxy {
 

@@ -11,9 +11,9 @@
 #include <thread>
 #include <unordered_set>
 
-#include "proxy/client_session.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
