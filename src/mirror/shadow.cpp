@@ -10,23 +10,6 @@ namespace shadowproxy::mirror {
 
 namespace {
 
-compare::exchange_error to_exchange_error(const std::optional<metrics::upstream_error>& e) {
-    if (!e) {
-        return compare::exchange_error::none;
-    }
-    switch (*e) {
-        case metrics::upstream_error::connect_failed:
-            return compare::exchange_error::connect_failed;
-        case metrics::upstream_error::timeout:
-            return compare::exchange_error::timeout;
-        case metrics::upstream_error::bad_response:
-            return compare::exchange_error::bad_response;
-        case metrics::upstream_error::reset:
-            return compare::exchange_error::reset;
-    }
-    return compare::exchange_error::bad_response;
-}
-
 std::string serialize_extra_headers(const config::shadow_config& settings,
                                     const config::mirror_config& mirror) {
     std::string out;
@@ -118,12 +101,12 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
 void shadow::record(comparison_pair& pair) {
     const production_outcome& production = *pair.production;
     const compare::side_response production_side{
-        to_exchange_error(production.error), production.status,
+        production.error, production.status,
         production.body ? std::string_view{*production.body} : std::string_view{},
         production.latency_ms};
     const auto& answer = pair.answer;
     const compare::side_response shadow_side{
-        to_exchange_error(answer.error), answer.error ? 0U : answer.response.result_int(),
+        answer.error, answer.error ? 0U : answer.response.result_int(),
         answer.error ? std::string_view{} : std::string_view{answer.response.body()},
         to_ms(answer.latency)};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);
