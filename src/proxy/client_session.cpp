@@ -9,6 +9,7 @@
 
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
+#include "shadowproxy/upstream/write_now.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -258,17 +259,8 @@ void client_session::write(std::string&& head, std::shared_ptr<const std::string
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
         std::array<asio::const_buffer, 2>{asio::buffer(head_),
                                           body_ ? asio::buffer(*body_) : asio::const_buffer{}}};
-    // An answer usually fits the socket's send buffer: written right away it needs no async
-    // operation and no timeout timer armed and cancelled. A rest or an error goes the async way.
-    beast::error_code sync_ec;
-    if (!stream_.socket().non_blocking()) {
-        stream_.socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
-    }
-    if (!sync_ec) {
-        pending.consume(stream_.socket().write_some(pending, sync_ec));
-        if (!sync_ec && beast::buffer_bytes(pending) == 0) {
-            return on_write(sync_ec);
-        }
+    if (upstream::write_now(stream_.socket(), pending)) {
+        return on_write({});
     }
     asio::async_write(
         stream_, pending,
