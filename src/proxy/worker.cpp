@@ -157,8 +157,17 @@ void worker::on_accept(beast::error_code ec, client_stream::socket_type socket) 
         return;
     }
     if (ec) {
-        // EMFILE and friends: keep accepting; the failure is transient or logged once here.
-        spdlog::warn("accept failed: {}", ec.message());
+        // EMFILE and friends: keep accepting; the failure is transient. Logged at most once a
+        // second per worker, with the count of failures not logged since.
+        const auto now = steady_clock::now();
+        if (now - last_accept_warning_ >= std::chrono::seconds(1)) {
+            spdlog::warn("accept failed: {} ({} more since the last warning)", ec.message(),
+                         accept_errors_unlogged_);
+            last_accept_warning_ = now;
+            accept_errors_unlogged_ = 0;
+        } else {
+            ++accept_errors_unlogged_;
+        }
         return do_accept();
     }
     const std::size_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <unordered_set>
@@ -85,6 +87,8 @@ private:
     worker_snapshot snapshot_;
     std::unordered_set<client_session*> sessions_;
     bool draining_ = false;
+    steady_clock::time_point last_accept_warning_{};
+    std::uint64_t accept_errors_unlogged_ = 0;
     std::atomic<bool> finished_{false};
     std::thread thread_;
 };
