@@ -7,7 +7,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/ui.sh"
 
-# apt-utils first: without it debconf cannot preconfigure and complains on every install.
+# apt-utils: without it debconf cannot preconfigure packages and says so on every later install
+# (apt's output goes to a log anyway, shown only when apt fails).
 build_packages=(apt-utils g++ cmake ninja-build ccache pkg-config libboost1.81-dev
     nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
     libsimdjson-dev zlib1g-dev curl python3)
