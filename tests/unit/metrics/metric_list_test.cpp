@@ -21,7 +21,7 @@ struct row {
 std::map<std::string, row> readme_table() {
     std::ifstream in(SHADOWPROXY_EXAMPLES_DIR "/../README.md");
     std::map<std::string, row> out;
-    const std::regex line_re(R"(^\| `([a-z_]+)` \| ([a-z]+) \| ([^|]*) \|)");
+    const std::regex line_re(R"(^\| `([a-z_]+)` \| ([a-z]+) \|([^|]*)\|)");
     bool in_section = false;
     for (std::string line; std::getline(in, line);) {
         if (line.rfind("### ", 0) == 0 || line.rfind("## ", 0) == 0) {
