@@ -27,7 +27,12 @@ not_run() { rows+=("$1 - - - - $2"); }
 scripts/install-deps.sh test
 
 presets=(release)
-$quick || presets+=(asan tsan)
+if $quick; then
+    not_run asan "not run (--quick)"
+    not_run tsan "not run (--quick)"
+else
+    presets+=(asan tsan)
+fi
 
 built=()
 for preset in "${presets[@]}"; do
@@ -116,7 +121,7 @@ total_skipped=0
 printf '%-8s %6s %7s %7s %8s\n' phase run passed failed skipped
 for row in "${rows[@]}"; do
     read -r name run passed failed skipped why <<<"$row"
-    printf '%-8s %6s %7s %7s %8s %s\n' "$name" "$run" "$passed" "$failed" "$skipped" "$why"
+    printf '%-8s %6s %7s %7s %8s%s\n' "$name" "$run" "$passed" "$failed" "$skipped" "${why:+ $why}"
     [ "$run" = - ] && continue
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
