@@ -27,12 +27,7 @@ not_run() { rows+=("$1 - - - - $2"); }
 scripts/install-deps.sh test
 
 presets=(release)
-if $quick; then
-    not_run asan "not run (--quick)"
-    not_run tsan "not run (--quick)"
-else
-    presets+=(asan tsan)
-fi
+$quick || presets+=(asan tsan)
 
 built=()
 for preset in "${presets[@]}"; do
@@ -73,6 +68,11 @@ for preset in "${built[@]}"; do
         [ -n "$kind" ] && note "$preset" "$kind" "$name: $text"
     done <<<"$(tail -n +2 <<<"$summary")"
 done
+
+if $quick; then
+    not_run asan "not run (--quick)"
+    not_run tsan "not run (--quick)"
+fi
 
 if $quick; then
     not_run fuzz "not run (--quick)"
