@@ -70,6 +70,11 @@ for preset in "${built[@]}"; do
 done
 
 if $quick; then
+    not_run asan "not run (--quick)"
+    not_run tsan "not run (--quick)"
+fi
+
+if $quick; then
     not_run fuzz "not run (--quick)"
 elif [ ! -f fuzz/CMakeLists.txt ]; then
     not_run fuzz "not run (no fuzz/ targets)"
@@ -116,7 +121,7 @@ total_skipped=0
 printf '%-8s %6s %7s %7s %8s\n' phase run passed failed skipped
 for row in "${rows[@]}"; do
     read -r name run passed failed skipped why <<<"$row"
-    printf '%-8s %6s %7s %7s %8s %s\n' "$name" "$run" "$passed" "$failed" "$skipped" "$why"
+    printf '%-8s %6s %7s %7s %8s%s\n' "$name" "$run" "$passed" "$failed" "$skipped" "${why:+ $why}"
     [ "$run" = - ] && continue
     total_passed=$((total_passed + passed))
     total_failed=$((total_failed + failed))
