@@ -108,8 +108,8 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     try {
         options.logs = report::expand_log_inputs(flags.logs);
     } catch (const report::read_error& e) {
-        std::cerr << "shadowproxy report: " << e.what() << '
-'; return 2;
+        std::cerr << "shadowproxy report: " << e.what() << '\n';
+        return 2;
     }
     return report::run_report(options, std::cout, std::cerr);
 }
