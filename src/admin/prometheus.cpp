@@ -167,6 +167,16 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
                   "Client connections refused with 503 over limits.max_connections.");
     sample(out, "client_connections_rejected_total", "",
            registry.client_connections_rejected.value());
+    family_header(out, "accept_errors_total", "counter",
+                  "Failed accepts of client connections by reason (accepting pauses meanwhile).");
+    for (std::size_t i = 0; i < metrics::accept_error_names.size(); ++i) {
+        sample(out, "accept_errors_total", label("reason", metrics::accept_error_names[i]),
+               registry.accept_errors[i].value());
+    }
+    family_header(out, "request_trailer_fields_dropped_total", "counter",
+                  "Chunked request trailer fields dropped (never forwarded as header fields).");
+    sample(out, "request_trailer_fields_dropped_total", "",
+           registry.request_trailer_fields_dropped.value());
     return out;
 }
 
