@@ -24,9 +24,11 @@
 
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace http = boost::beast::http;
 namespace sp = shadowproxy::proxy;
+namespace su = shadowproxy::upstream;
 
 namespace {
 
@@ -44,11 +46,11 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-void check_forwarded(const sp::forwarded_request& request, const std::set<std::string>& head_names,
+void check_forwarded(const su::forwarded_request& request, const std::set<std::string>& head_names,
                      bool as_shadow) {
     const std::string extra =
         as_shadow ? "X-Shadow-Request: true\r\nX-Model-Candidate: v2\r\n" : "";
-    const std::string head = sp::upstream_head(
+    const std::string head = su::upstream_head(
         request, "127.0.0.1:9", extra, as_shadow ? owned_by_shadow : std::vector<std::string>{});
     const std::string wire = head + request.body;
     http::request_parser<http::string_body> upstream;

@@ -16,11 +16,17 @@
 #include <string>
 #include <vector>
 
-#include "proxy/upstream.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using steady_clock = std::chrono::steady_clock;
 
 class worker;
 
@@ -49,7 +55,7 @@ private:
     void on_body_error(beast::error_code ec);
     void on_chunk_header(std::uint64_t size, beast::string_view extensions, beast::error_code& ec);
     void on_request();
-    void on_production(upstream_result&& result);
+    void on_production(upstream::upstream_result&& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
     void respond_error(unsigned status, std::string_view message, bool close_after,
@@ -71,7 +77,7 @@ private:
     bool keep_alive_ = true;
     unsigned version_ = 11;
     std::string request_id_;
-    std::shared_ptr<const forwarded_request> request_;
+    std::shared_ptr<const upstream::forwarded_request> request_;
     mirror::production_slot copies_;
     std::string head_;
     std::shared_ptr<const std::string> body_;

@@ -58,21 +58,6 @@ bool is_fixed_hop_by_hop(std::string_view name) {
                        [&](std::string_view h) { return iequals(name, h); });
 }
 
-// Header lines of `headers` ("Name: value\r\n" each) whose name is not in `owned` go to `out`.
-void append_unowned(std::string& out, std::string_view headers,
-                    const std::vector<std::string>& owned) {
-    while (!headers.empty()) {
-        const auto end = headers.find("\r\n");
-        const auto line = headers.substr(0, end == std::string_view::npos ? end : end + 2);
-        const auto name = line.substr(0, line.find(':'));
-        if (std::none_of(owned.begin(), owned.end(),
-                         [&](const std::string& o) { return iequals(name, o); })) {
-            out.append(line);
-        }
-        headers.remove_prefix(line.size());
-    }
-}
-
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection) {
@@ -194,11 +179,10 @@ std::string choose_request_id(const http::request_header<>& head) {
     return make_request_id();
 }
 
-std::shared_ptr<const forwarded_request> forward(http::request<http::string_body>&& request,
-                                                 std::string_view client_address,
-                                                 std::string request_id,
-                                                 const forward_options& options) {
-    auto out = std::make_shared<forwarded_request>();
+std::shared_ptr<const upstream::forwarded_request> forward(
+    http::request<http::string_body>&& request, std::string_view client_address,
+    std::string request_id, const forward_options& options) {
+    auto out = std::make_shared<upstream::forwarded_request>();
     out->method = std::string{request.method_string()};
     if (options.target.empty()) {
         out->target = std::string{request.target()};
@@ -262,23 +246,6 @@ std::shared_ptr<const forwarded_request> forward(http::request<http::string_body
         append_header(out->headers, "Content-Length", std::to_string(out->body.size()));
     }
     return out;
-}
-
-std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers,
-                          const std::vector<std::string>& owned_names) {
-    std::string head;
-    head.reserve(request.method.size() + request.target.size() + authority.size() +
-                 request.headers.size() + extra_headers.size() + 32);
-    head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
-    append_header(head, "Host", authority);
-    if (owned_names.empty()) {
-        head.append(request.headers);
-    } else {
-        append_unowned(head, request.headers, owned_names);
-    }
-    head.append(extra_headers).append("\r\n");
-    return head;
 }
 
 std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,

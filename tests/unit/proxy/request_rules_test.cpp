@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace shadowproxy::proxy {
 namespace {
@@ -127,7 +128,7 @@ TEST(RequestRewrite, OwnedHeadersAndEveryConnectionField) {
     EXPECT_EQ(forwarded->target, "/q");
     EXPECT_EQ(forwarded->path, "/q");
     const std::string head =
-        upstream_head(*forwarded, "up:1", "X-Candidate: v2\r\n", {"x-candidate"});
+        upstream::upstream_head(*forwarded, "up:1", "X-Candidate: v2\r\n", {"x-candidate"});
     EXPECT_EQ(head.find("X-Shadow-Request"), std::string::npos) << head;
     EXPECT_EQ(head.find("x-shadow-request"), std::string::npos) << head;
     EXPECT_EQ(head.find("spoofed"), std::string::npos) << head;
