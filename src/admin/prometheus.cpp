@@ -154,6 +154,14 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
     family_header(out, metrics::metric("client_connections_rejected_total"));
     sample(out, "client_connections_rejected_total", "",
            registry.client_connections_rejected.value());
+    family_header(out, metrics::metric("accept_errors_total"));
+    for (std::size_t i = 0; i < metrics::accept_error_names.size(); ++i) {
+        sample(out, "accept_errors_total", label("reason", metrics::accept_error_names[i]),
+               registry.accept_errors[i].value());
+    }
+    family_header(out, metrics::metric("request_trailer_fields_dropped_total"));
+    sample(out, "request_trailer_fields_dropped_total", "",
+           registry.request_trailer_fields_dropped.value());
     return out;
 }
 

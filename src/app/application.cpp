@@ -77,6 +77,7 @@ public:
         live_.configure_features(config_->features, load_features_baseline(*config_));
         const auto shadows = mirror_.build(config_);
         const auto production = production_settings(*config_);
+        proxy::warn_if_descriptors_short(*config_);
         for (unsigned i = 0; i < config_->worker_count(); ++i) {
             workers_.push_back(
                 std::make_unique<proxy::worker>(shared_, config_, shadows, production));

@@ -21,6 +21,16 @@ std::string serialize_extra_headers(const config::shadow_config& settings,
     return out;
 }
 
+// The shadow marker never reaches here from the client (forward() drops it); a set_headers
+// name is the proxy's for this shadow, so the client's copies are left out of its request.
+std::vector<std::string> owned_names(const config::shadow_config& settings) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : settings.set_headers) {
+        names.push_back(name);
+    }
+    return names;
+}
+
 double to_ms(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -44,6 +54,7 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       settings_(settings),
       config_(std::move(config)),
       extra_headers_(serialize_extra_headers(settings_, config_->mirror)),
+      owned_names_(owned_names(settings_)),
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
@@ -74,11 +85,12 @@ void shadow::pump() {
         family_.sent.inc();
         ++in_flight_;
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-        pool_->exchange(
-            upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
-            pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-                self->on_answer(pair, std::move(answer));
-            });
+        pool_->exchange(upstream::upstream_head(*pair->request, pool_->settings().authority,
+                                                extra_headers_, owned_names_),
+                        pair->request,
+                        [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+                            self->on_answer(pair, std::move(answer));
+                        });
     }
 }
 

@@ -20,7 +20,7 @@ struct metric_info {
     std::string_view help;
 };
 
-inline constexpr std::array<metric_info, 14> metric_list{{
+inline constexpr std::array<metric_info, 16> metric_list{{
     {"requests_total",
      "counter",
      {"upstream", "code"},
@@ -66,6 +66,14 @@ inline constexpr std::array<metric_info, 14> metric_list{{
      "counter",
      {"", ""},
      "Client connections refused with 503 over limits.max_connections."},
+    {"accept_errors_total",
+     "counter",
+     {"reason", ""},
+     "Failed accepts of client connections by reason (accepting pauses meanwhile)."},
+    {"request_trailer_fields_dropped_total",
+     "counter",
+     {"", ""},
+     "Chunked request trailer fields dropped (never forwarded as header fields)."},
 }};
 
 // The entry named `name`; evaluated at compile time, so an unknown name does not compile.

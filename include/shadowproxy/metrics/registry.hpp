@@ -81,6 +81,11 @@ struct shadow_family {
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };
 
+// Why accepting a client connection failed (accept_errors_total{reason}).
+enum class accept_error { process_file_limit, system_file_limit, out_of_memory, other };
+inline constexpr std::array<const char*, 4> accept_error_names{
+    "process_file_limit", "system_file_limit", "out_of_memory", "other"};
+
 class registry {
 public:
     // Returns the family for this name, creating it on first use. The reference stays valid
@@ -93,7 +98,10 @@ public:
 
     counter config_reloads_success;
     counter config_reloads_failure;
-    counter client_connections_rejected;  // over limits.max_connections
+    counter client_connections_rejected;     // over limits.max_connections
+    counter request_trailer_fields_dropped;  // chunked trailer fields, never forwarded
+    std::array<counter, accept_error_names.size()> accept_errors;
+    void count_accept_error(accept_error e) { accept_errors[static_cast<std::size_t>(e)].inc(); }
 
     // Snapshots for the exposition: name → family, sorted by name.
     std::vector<std::pair<std::string, const upstream_family*>> upstreams() const;
