@@ -115,6 +115,28 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
+    family_header(out, "mirror_queue_bytes", "gauge",
+                  "Request body bytes of a shadow's queued and in-flight copies.");
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "mirror_queue_bytes", label("shadow", name),
+                       static_cast<std::uint64_t>(
+                           std::max<std::int64_t>(0, family->queue_bytes.value())));
+            }
+        }
+    }
+    family_header(out, "shadow_ejected", "gauge",
+                  "1 while a shadow is ejected after consecutive connection failures.");
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "shadow_ejected", label("shadow", name),
+                       static_cast<std::uint64_t>(family->ejected.value() > 0 ? 1 : 0));
+            }
+        }
+    }
+
     family_header(out, "mirror_eligible_total", "counter",
                   "Requests that matched a shadow's filter (before sampling).");
     for (const auto& [name, family] : shadows) {

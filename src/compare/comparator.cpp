@@ -129,6 +129,8 @@ std::string_view to_string(exchange_error error) {
             return "bad_response";
         case exchange_error::reset:
             return "reset";
+        case exchange_error::dns_failed:
+            return "dns_failed";
     }
     return "";
 }

@@ -20,7 +20,7 @@
 namespace shadowproxy::compare {
 
 // Why an exchange produced no valid HTTP response; the words are SPEC §5's `error` values.
-enum class exchange_error { none, connect_failed, timeout, bad_response, reset };
+enum class exchange_error { none, connect_failed, timeout, bad_response, reset, dns_failed };
 std::string_view to_string(exchange_error error);  // none → ""
 
 enum class outcome {

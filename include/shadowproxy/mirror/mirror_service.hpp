@@ -3,8 +3,8 @@
 //
 // Owned by the application. It runs its own io_context on its own thread, so nothing a shadow
 // does (slow, dead, flooding) can delay a production callback. Worker threads touch it through
-// offer() and production_slot only: both are non-blocking and bounded (a full queue drops the
-// copy and counts it). Mirror failures are counted and recorded, never surfaced to clients.
+// offer() and production_slot only: both are non-blocking and bounded, in copies and in bytes of
+// request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror failures are counted and recorded, never surfaced to clients.
 #pragma once
 
 #include <atomic>
@@ -19,6 +19,7 @@
 
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/mirror/byte_budget.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 
 namespace shadowproxy::logsink {
@@ -93,6 +94,7 @@ private:
     logsink::record_sink& records_;
     live_stats& live_;
     std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
+    byte_budget total_bytes_{0};                // mirror.max_total_bytes, set by build()
     std::thread thread_;
 };
 
