@@ -48,7 +48,7 @@ double to_ms(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-comparison_pair::comparison_pair(std::shared_ptr<const proxy::forwarded_request> r,
+comparison_pair::comparison_pair(std::shared_ptr<const upstream::forwarded_request> r,
                                  std::shared_ptr<shadow> s,
                                  std::atomic<std::int64_t>& outstanding_pairs)
     : request(std::move(r)), target(std::move(s)), outstanding(outstanding_pairs) {
@@ -60,7 +60,7 @@ comparison_pair::~comparison_pair() {
 }
 
 shadow::shadow(shadow_context context, const config::shadow_config& settings,
-               std::shared_ptr<const config::config> config, proxy::upstream_settings upstream)
+               std::shared_ptr<const config::config> config, upstream::upstream_settings upstream)
     : context_(context),
       settings_(settings),
       config_(std::move(config)),
@@ -68,7 +68,7 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
-      pool_(std::make_shared<proxy::upstream_pool>(context.mirror, std::move(upstream))),
+      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))),
       queue_bytes_(config_->mirror.max_queue_bytes),
       ejection_(ejection::policy{settings_.eject_after_failures}) {
     family_.ejected.set(0);
@@ -131,8 +131,8 @@ void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
     ++in_flight_;
     pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
     pool_->exchange(
-        proxy::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
-        pair->request, [self = shared_from_this(), pair](proxy::upstream_result&& answer) {
+        upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
+        pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
             self->on_answer(pair, std::move(answer));
         });
 }
@@ -146,7 +146,7 @@ void shadow::skip(const std::shared_ptr<comparison_pair>& pair) {
 }
 
 void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
-                       proxy::upstream_result&& answer) {
+                       upstream::upstream_result&& answer) {
     --in_flight_;
     pair->budget.release();
     if (answer.error) {
@@ -163,7 +163,7 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
     pump();
 }
 
-void shadow::update_ejection(const comparison_pair& pair, const proxy::upstream_result& answer) {
+void shadow::update_ejection(const comparison_pair& pair, const upstream::upstream_result& answer) {
     using metrics::upstream_error;
     const bool unreachable = answer.error && (*answer.error == upstream_error::connect_failed ||
                                               *answer.error == upstream_error::timeout ||

@@ -4,7 +4,8 @@
 // Owned by the application. It runs its own io_context on its own thread, so nothing a shadow
 // does (slow, dead, flooding) can delay a production callback. Worker threads touch it through
 // offer() and production_slot only: both are non-blocking and bounded, in copies and in bytes of
-// request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror failures are counted and recorded, never surfaced to clients.
+// request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror
+// failures are counted and recorded, never surfaced to clients.
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,7 @@
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/byte_budget.hpp"
-#include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace shadowproxy::logsink {
 class record_sink;
@@ -79,7 +80,7 @@ public:
 
     // Worker thread: applies each shadow's filter and sampling, queues the copies. Never blocks.
     production_slot offer(const shadow_set& shadows,
-                          const std::shared_ptr<const proxy::forwarded_request>& request);
+                          const std::shared_ptr<const upstream::forwarded_request>& request);
 
     void start();
     // Gives queued and in-flight shadow exchanges until `deadline`, then stops the thread.
