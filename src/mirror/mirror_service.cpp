@@ -46,8 +46,8 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
 }
 
 mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records,
-                               live_stats& live)
-    : metrics_(metrics), records_(records), live_(live) {}
+                               live_stats& live, upstream::resolver& names)
+    : metrics_(metrics), records_(records), live_(live), names_(names) {}
 
 mirror_service::~mirror_service() {
     context_.stop();
@@ -62,17 +62,17 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     total_bytes_.set_limit(config->mirror.max_total_bytes);
     std::vector<std::string> names;
     for (const auto& settings : config->shadows) {
-        upstream::upstream_settings upstream{
+        upstream::upstream_settings pool_settings{
             settings.name,
             settings.url.authority,
-            upstream::resolve(settings.url.host, settings.url.port),
+            names_.watch(settings.url.host, settings.url.port, settings.resolve_interval),
             settings.connect_timeout,
             settings.timeout,
             settings.max_in_flight,
         };
         set->shadows.push_back(std::make_shared<shadow>(
             shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},
-            settings, config, std::move(upstream)));
+            settings, config, std::move(pool_settings)));
         names.push_back(settings.name);
     }
     metrics_.set_active_shadows(std::move(names));
