@@ -46,8 +46,7 @@ public:
 
     void start() {
         pool_->follow_addresses();
-        endpoints_ = pool_->endpoints_;
-        if (!endpoints_ || endpoints_->empty()) {
+        if (!pool_->endpoints_ || pool_->endpoints_->empty()) {
             // Never resolved (yet): fail without a connection attempt, asynchronously like
             // every other completion.
             return asio::post(pool_->context_, [self = shared_from_this()] {
@@ -68,6 +67,7 @@ private:
     void do_connect() {
         reused_ = false;
         stream_ = std::make_unique<upstream_stream>(pool_->context_);
+        endpoints_ = pool_->endpoints_;
         const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
         stream_->expires_at(std::min(connect_deadline, deadline_));
         stream_->async_connect(*endpoints_, [self = shared_from_this()](beast::error_code ec,
