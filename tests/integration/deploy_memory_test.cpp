@@ -85,8 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
     K8s, DeployMemory,
     ::testing::Values(variant{"k8s/gateway/config.yaml", "k8s/gateway/deployment.yaml"},
                       variant{"k8s/sidecar/config.yaml", "k8s/sidecar/model-v1-sidecar.yaml"}),
-    [](const auto& info) {
-        return info.index == 0 ? std::string{"Gateway"} : std::string{"Sidecar"};
+    [](const ::testing::TestParamInfo<variant>& param) {
+        return param.index == 0 ? std::string{"Gateway"} : std::string{"Sidecar"};
     });
 
 }  // namespace

@@ -77,6 +77,7 @@ TEST(MirrorBudget, StalledShadowWithOneMebibyteBodiesStaysWithinTheDefaultBudget
     EXPECT_EQ(failed.load(), 0);
 
     const long peak = peak_rss_kib(proxy.pid());
+    RecordProperty("peak_rss_kib", std::to_string(peak));
     EXPECT_GT(peak, 0);
     EXPECT_LT(peak, 128 * 1024) << "peak RSS " << peak << " KiB";
 

@@ -67,7 +67,7 @@ TEST(UpstreamDns, CheckValidatesSyntaxNotDns) {
         out << "production: {url: \"http://model-v1.invalid:8080\"}\n"
                "shadows:\n  - {name: model-v2, url: \"http://model-v2.invalid:8080\"}\n";
     }
-    const auto result = run_binary({SHADOWPROXY_BINARY, "check", "--config", path});
+    const auto result = run_binary({"check", "--config", path});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.out, "ok\n");
 }
