@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Soak test: wrk load through the proxy for a long time while the shadow flaps between up, slow
-# and down (bench/soak/upstreams.py), then a summary: requests, client errors, proxy RSS at start
-# and end, and the mirror bookkeeping (records + drops = eligible).
+# Soak test: wrk load through the proxy for a long time while the shadow flaps between up, slow,
+# stalled and down (bench/soak/upstreams.py), with a mix of small and 1 MiB request bodies and
+# some streamed (chunked) answers, then a summary: requests, client errors, proxy RSS sampled
+# every minute, and the mirror bookkeeping (records + drops = eligible).
 #
 # Usage: bench/soak/run.sh [-d SECONDS] [-c CONNECTIONS] [-p FLAP_PERIOD_SECONDS]
 #   -d  load duration (default 600)    -c  wrk connections (default 16)
@@ -82,10 +83,25 @@ mirror: {queue_capacity: 1000}
 log: {path: "$tmp/comparisons.jsonl", max_file_bytes: 52428800, max_files: 100, level: warn}
 limits: {max_connections: 1000}
 YAML
+# One request in 50 carries a 1 MiB body (exactly mirror.max_body_bytes, so it is mirrored), one
+# in 10 asks for a streamed answer; the rest are small predictions.
 cat >"$tmp/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"features":[1,2,3]}'
-wrk.headers["Content-Type"] = "application/json"
+local headers = {["Content-Type"] = "application/json"}
+local small = '{"features":[1,2,3]}'
+local big = '{"features":[1,2,3],"pad":"' .. string.rep("x", 1048576 - 29) .. '"}'
+local small_request, big_request, stream_request
+local n = 0
+init = function()
+    small_request = wrk.format("POST", "/predict", headers, small)
+    big_request = wrk.format("POST", "/predict", headers, big)
+    stream_request = wrk.format("POST", "/stream", headers, small)
+end
+request = function()
+    n = n + 1
+    if n % 50 == 0 then return big_request end
+    if n % 10 == 0 then return stream_request end
+    return small_request
+end
 LUA
 
 "$binary" serve --config "$tmp/config.yaml" 2>"$tmp/proxy.err" &
@@ -95,6 +111,13 @@ wait_http "http://127.0.0.1:$admin_port/readyz"
 wait_http "http://127.0.0.1:$prod_port/"
 rss_start=$(rss_kib "$proxy_pid")
 log "soak: ${duration}s, $connections connections, shadow flapping every ${period}s"
+(  # RSS once a minute, to see whether it is flat after warm-up
+    while kill -0 "$proxy_pid" 2>/dev/null; do
+        sleep 60
+        echo "$(date +%H:%M:%S) $(rss_kib "$proxy_pid" 2>/dev/null)" >>"$tmp/rss.txt"
+    done
+) &
+pids+=($!)
 
 wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$tmp/post.lua" \
     "http://127.0.0.1:$proxy_port/predict" >"$tmp/wrk.txt" 2>&1 || true
@@ -116,6 +139,9 @@ sent=$(metric_sum 'shadowproxy_mirror_sent_total{')
 comparisons=$(metric_sum 'shadowproxy_comparisons_total{')
 queue_full=$(metric_sum 'shadowproxy_mirror_dropped_total{shadow="model-v2",reason="queue_full"}')
 too_large=$(metric_sum 'shadowproxy_mirror_dropped_total{shadow="model-v2",reason="body_too_large"}')
+budget=$(metric_sum 'shadowproxy_mirror_dropped_total{shadow="model-v2",reason="memory_budget"}')
+ejected=$(metric_sum 'shadowproxy_mirror_dropped_total{shadow="model-v2",reason="shadow_ejected"}')
+peak_kib=$(awk '/^VmHWM/ { print $2 }' "/proc/$proxy_pid/status")
 log_dropped=$(metric_sum 'shadowproxy_log_records_dropped_total')
 kill -TERM "$proxy_pid"
 wait "$proxy_pid" || echo "proxy exit code $?" >&2
@@ -131,19 +157,20 @@ count_values() {  # FIELD: "value count; ..." over every record
 outcomes=$(count_values outcome)
 errors=$(count_values error)
 
-echo "== soak summary (${duration}s, shadow up/slow/down every ${period}s)"
+echo "== soak summary (${duration}s, shadow up/slow/stalled/down every ${period}s)"
 grep -E 'Requests/sec|Latency  |99%' "$tmp/wrk.txt" || true
 echo "requests:            ${requests:-0}"
 echo "client errors:       non-2xx ${non2xx:-0}, socket ${socket_errors:-0}"
-echo "proxy RSS:           start ${rss_start} KiB, end ${rss_end} KiB"
+echo "proxy RSS:           start ${rss_start} KiB, end ${rss_end} KiB, peak ${peak_kib} KiB"
+echo "RSS each minute:     $(awk '{ printf "%s ", $2 }' "$tmp/rss.txt" 2>/dev/null) (KiB)"
 echo "eligible:            $eligible"
 echo "sent:                $sent"
-echo "dropped (queue_full, body_too_large): $queue_full, $too_large"
+echo "dropped (queue_full, body_too_large, memory_budget, shadow_ejected): $queue_full, $too_large, $budget, $ejected"
 echo "comparisons:         $comparisons"
 echo "records in log:      $records (log drops $log_dropped)"
 echo "outcomes:            $outcomes"
 echo "shadow errors:       $errors"
-balance=$((records + log_dropped + queue_full + too_large))
+balance=$((records + log_dropped + queue_full + too_large + budget + ejected))
 if [ "$balance" -eq "$eligible" ]; then
     echo "check: records + log drops + mirror drops = eligible ($balance): OK"
 else

@@ -4,11 +4,13 @@
   upstreams.py production PORT
   upstreams.py shadow PORT [--period SECONDS] [--slow-ms MS]
 
-The shadow cycles up -> slow -> down every PERIOD seconds (default 20): `up` answers at once,
-`slow` answers after SLOW_MS (default 300), `down` stops listening (connection refused) and drops
-connections it still holds without answering. Each phase change is printed with a timestamp.
+The shadow cycles up -> slow -> stalled -> down every PERIOD seconds (default 20): `up` answers
+at once, `slow` answers after SLOW_MS (default 300), `stalled` reads requests and never answers
+(until the phase ends), `down` stops listening (connection refused) and drops connections it
+still holds without answering. Each phase change is printed with a timestamp.
 Both answer {"prediction": N} with N from the request body's length, so production and shadow
-mostly agree. Stopped by SIGTERM/SIGINT.
+mostly agree; requests to /stream are answered chunked, in a few chunks written apart, like a
+streamed model answer. Stopped by SIGTERM/SIGINT.
 """
 import argparse
 import http.server
@@ -19,7 +21,8 @@ import sys
 import threading
 import time
 
-PHASES = ("up", "slow", "down")
+PHASES = ("up", "slow", "stalled", "down")
+STREAM_CHUNKS = 5
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -43,11 +46,27 @@ def make_handler(state):
             if phase == "down":
                 self.close_connection = True
                 return
+            if phase == "stalled":
+                while state["phase"] == "stalled":
+                    time.sleep(0.1)
+                self.close_connection = True
+                return
             if phase == "slow":
                 time.sleep(state["slow_ms"] / 1000.0)
             payload = json.dumps({"prediction": len(body) % 3, "model": state["name"]}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
+            if self.path.startswith("/stream"):
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                step = -(-len(payload) // STREAM_CHUNKS)
+                pieces = [payload[i : i + step] for i in range(0, len(payload), step)]
+                for piece in pieces:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                    time.sleep(0.005)
+                self.wfile.write(b"0\r\n\r\n")
+                return
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -109,6 +109,27 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
+    family_header(out, metrics::metric("mirror_queue_bytes"));
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "mirror_queue_bytes", label("shadow", name),
+                       static_cast<std::uint64_t>(
+                           std::max<std::int64_t>(0, family->queue_bytes.value())));
+            }
+        }
+    }
+
+    family_header(out, metrics::metric("shadow_ejected"));
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "shadow_ejected", label("shadow", name),
+                       static_cast<std::uint64_t>(family->ejected.value() > 0 ? 1 : 0));
+            }
+        }
+    }
+
     family_header(out, metrics::metric("mirror_eligible_total"));
     for (const auto& [name, family] : shadows) {
         sample(out, "mirror_eligible_total", label("shadow", name), family->eligible.value());

@@ -53,19 +53,19 @@ const metrics::shadow_family* family_of(
 }
 
 json mirror_json(const metrics::shadow_family* family) {
-    if (family == nullptr) {
-        return {{"eligible", 0},
-                {"sent", 0},
-                {"queue_depth", 0},
-                {"dropped", {{"queue_full", 0}, {"body_too_large", 0}}}};
-    }
     json dropped = json::object();
     for (std::size_t i = 0; i < metrics::drop_reason_names.size(); ++i) {
-        dropped[metrics::drop_reason_names[i]] = family->dropped[i].value();
+        dropped[metrics::drop_reason_names[i]] = family ? family->dropped[i].value() : 0;
+    }
+    if (family == nullptr) {
+        return {{"eligible", 0},    {"sent", 0},        {"queue_depth", 0},
+                {"queue_bytes", 0}, {"ejected", false}, {"dropped", std::move(dropped)}};
     }
     return {{"eligible", family->eligible.value()},
             {"sent", family->sent.value()},
             {"queue_depth", std::max<std::int64_t>(0, family->queue_depth.value())},
+            {"queue_bytes", std::max<std::int64_t>(0, family->queue_bytes.value())},
+            {"ejected", family->ejected.value() > 0},
             {"dropped", std::move(dropped)}};
 }
 

@@ -20,6 +20,7 @@
 #include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/upstream/pool.hpp"
+#include "shadowproxy/upstream/resolver.hpp"
 
 namespace shadowproxy::app {
 
@@ -37,11 +38,16 @@ void configure_operational_log(const config::log_config& log) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
 
-upstream::upstream_settings production_settings(const config::config& config) {
+// How long start-up and reloads wait for the first lookups of new upstream names, so that the
+// first requests find addresses. A name still unresolved then is retried in the background.
+constexpr auto first_lookup_wait = std::chrono::seconds(5);
+
+upstream::upstream_settings production_settings(const config::config& config,
+                                                upstream::resolver& names) {
     const auto& production = config.production;
     return {production.name,
             production.url.authority,
-            upstream::resolve(production.url.host, production.url.port),
+            names.watch(production.url.host, production.url.port, production.resolve_interval),
             production.connect_timeout,
             production.timeout,
             production.max_idle_connections};
@@ -69,14 +75,16 @@ public:
     explicit application(std::shared_ptr<const config::config> config)
         : config_(std::move(config)),
           records_(config_->log),
-          mirror_(metrics_, records_, live_),
+          mirror_(metrics_, records_, live_, names_),
           shared_{metrics_, mirror_, {}, metrics_.upstream("proxy")},
           admin_(control_, [this](std::string_view path) { return route(path); }) {}
 
     int run() {
         live_.configure_features(config_->features, load_features_baseline(*config_));
+        names_.start();
         const auto shadows = mirror_.build(config_);
-        const auto production = production_settings(*config_);
+        const auto production = production_settings(*config_, names_);
+        wait_for_names(*config_, production);
         proxy::warn_if_descriptors_short(*config_);
         for (unsigned i = 0; i < config_->worker_count(); ++i) {
             workers_.push_back(
@@ -136,8 +144,9 @@ private:
                     "running listeners are kept");
             }
             auto baseline = load_features_baseline(*next);
-            const auto production = production_settings(*next);
+            const auto production = production_settings(*next, names_);
             const auto shadows = mirror_.build(next);
+            wait_for_names(*next, production);
             live_.configure_features(next->features, std::move(baseline));
             records_.reconfigure(next->log);
             configure_operational_log(next->log);
@@ -152,6 +161,21 @@ private:
         config_ = std::move(next);
         metrics_.config_reloads_success.inc();
         spdlog::info("config reloaded from {}", config_->source_path);
+    }
+
+    // Waits (bounded) for the first lookup of every upstream name of `config`; remembers
+    // production's name for /readyz.
+    void wait_for_names(const config::config& config,
+                        const upstream::upstream_settings& production) {
+        std::vector<std::shared_ptr<upstream::resolved_name>> names;
+        names.push_back(names_.watch(config.production.url.host, config.production.url.port,
+                                     config.production.resolve_interval));
+        for (const auto& shadow : config.shadows) {
+            names.push_back(
+                names_.watch(shadow.url.host, shadow.url.port, shadow.resolve_interval));
+        }
+        names_.wait_first_lookups(names, steady_clock::now() + first_lookup_wait);
+        production_address_ = production.address;
     }
 
     void start_drain() {
@@ -196,8 +220,13 @@ private:
             return {200, "text/plain; charset=utf-8", "ok\n"};
         }
         if (path == "/readyz") {
-            return draining_ ? admin::page{503, "text/plain; charset=utf-8", "draining\n"}
-                             : admin::page{200, "text/plain; charset=utf-8", "ready\n"};
+            if (draining_) {
+                return {503, "text/plain; charset=utf-8", "draining\n"};
+            }
+            if (!production_address_ || !production_address_->resolved()) {
+                return {503, "text/plain; charset=utf-8", "production unresolvable\n"};
+            }
+            return {200, "text/plain; charset=utf-8", "ready\n"};
         }
         if (path == "/metrics") {
             return {200, "text/plain; version=0.0.4; charset=utf-8",
@@ -221,6 +250,8 @@ private:
     asio::signal_set signals_{control_, SIGTERM, SIGINT, SIGHUP};
     asio::steady_timer drain_timer_{control_};
     metrics::registry metrics_;
+    upstream::resolver names_;
+    std::shared_ptr<const upstream::resolved_name> production_address_;
     logsink::record_sink records_;
     mirror::live_stats live_;
     mirror::mirror_service mirror_;

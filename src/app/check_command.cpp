@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "shadowproxy/app/container_memory.hpp"
 #include "shadowproxy/config/config.hpp"
 
 namespace shadowproxy::app {
@@ -11,7 +12,14 @@ void add_check_command(CLI::App& app, int& exit_code) {
     check->add_option("--config", *path, "YAML config file")->required();
     check->callback([path, &exit_code] {
         try {
-            config::load_file(*path);
+            const auto config = config::load_file(*path);
+            // Only syntax is checked: upstream names are resolved by `serve`, and may not
+            // resolve yet where the config is written.
+            if (const auto limit = container_memory_limit()) {
+                if (const auto warning = memory_budget_warning(config, *limit); !warning.empty()) {
+                    std::cerr << warning << '\n';
+                }
+            }
             std::cout << "ok\n";
             exit_code = 0;
         } catch (const config::config_error& e) {

@@ -33,6 +33,17 @@ unsigned config::worker_count() const {
     return threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
 }
 
+std::uint64_t config::mirror_budget_bytes() const {
+    const std::uint64_t count = shadows.size();
+    if (count == 0) {
+        return 0;
+    }
+    // max_queue_bytes × count, saturated: both limits may be as large as the config allows.
+    const std::uint64_t per_shadow =
+        mirror.max_queue_bytes > UINT64_MAX / count ? UINT64_MAX : mirror.max_queue_bytes * count;
+    return std::min(mirror.max_total_bytes, per_shadow);
+}
+
 config parse(const std::string& yaml_text, const std::string& file_name) {
     YAML::Node root;
     try {

@@ -22,8 +22,8 @@ constexpr std::array<std::string_view, 11> top_keys{"listen",  "admin",    "thre
                                                     "shadows", "mirror",   "compare",  "log",
                                                     "limits",  "features", "promotion"};
 constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
-constexpr std::array<std::string_view, 3> mirror_keys{"queue_capacity", "max_body_bytes",
-                                                      "shadow_header"};
+constexpr std::array<std::string_view, 5> mirror_keys{
+    "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
 constexpr std::array<std::string_view, 5> compare_keys{"prediction_pointer", "ignore_pointers",
                                                        "float_abs_tolerance", "float_rel_tolerance",
@@ -72,6 +72,8 @@ void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
     }
     in.read_integer(node, path, "queue_capacity", out.queue_capacity, 1, 10'000'000);
     in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
+    in.read_integer(node, path, "max_queue_bytes", out.max_queue_bytes, 1, no_max);
+    in.read_integer(node, path, "max_total_bytes", out.max_total_bytes, 1, no_max);
     const YAML::Node header = node["shadow_header"];
     const std::string header_path = join(path, "shadow_header");
     if (header && in.check_map(header, header_path, shadow_header_keys)) {

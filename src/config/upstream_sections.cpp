@@ -10,11 +10,27 @@
 namespace shadowproxy::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 5> production_keys{
-    "name", "url", "timeout_ms", "connect_timeout_ms", "max_idle_connections"};
-constexpr std::array<std::string_view, 9> shadow_keys{
-    "name",       "url",           "sample_rate", "timeout_ms", "connect_timeout_ms",
-    "sample_key", "max_in_flight", "match",       "set_headers"};
+constexpr std::array<std::string_view, 6> production_keys{"name",
+                                                          "url",
+                                                          "timeout_ms",
+                                                          "connect_timeout_ms",
+                                                          "max_idle_connections",
+                                                          "resolve_interval_ms"};
+constexpr std::array<std::string_view, 11> shadow_keys{"name",
+                                                       "url",
+                                                       "sample_rate",
+                                                       "timeout_ms",
+                                                       "connect_timeout_ms",
+                                                       "sample_key",
+                                                       "max_in_flight",
+                                                       "match",
+                                                       "set_headers",
+                                                       "resolve_interval_ms",
+                                                       "eject_after_failures"};
+// Re-resolving more often than every 100 ms would only load the DNS server; a day is the
+// longest wait that still follows a recreated Service.
+constexpr std::int64_t min_resolve_interval_ms = 100;
+constexpr std::int64_t max_resolve_interval_ms = 86'400'000;
 constexpr std::array<std::string_view, 2> match_keys{"methods", "path_prefixes"};
 
 // Headers the proxy itself writes or that describe framing and the hop: letting a shadow
@@ -131,6 +147,9 @@ void read_shadow(const YAML::Node& node, const std::string& path, yaml_reader& i
     in.read_integer(node, path, "max_in_flight", out.max_in_flight, 1, 1'000'000);
     read_match(node, path, in, out.match);
     read_set_headers(node, path, in, out.set_headers);
+    in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
+                     min_resolve_interval_ms, max_resolve_interval_ms);
+    in.read_integer(node, path, "eject_after_failures", out.eject_after_failures, 0, 1'000'000);
 }
 
 }  // namespace
@@ -145,6 +164,8 @@ void read_production(const YAML::Node& node, yaml_reader& in, production_config&
     in.read_duration(node, path, "timeout_ms", out.timeout, 1, max_timeout_ms);
     in.read_duration(node, path, "connect_timeout_ms", out.connect_timeout, 1, max_timeout_ms);
     in.read_integer(node, path, "max_idle_connections", out.max_idle_connections, 0, 100'000);
+    in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
+                     min_resolve_interval_ms, max_resolve_interval_ms);
 }
 
 void read_shadows(const YAML::Node& node, const std::string& production_name, yaml_reader& in,

@@ -46,8 +46,8 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
 }
 
 mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records,
-                               live_stats& live)
-    : metrics_(metrics), records_(records), live_(live) {}
+                               live_stats& live, upstream::resolver& names)
+    : metrics_(metrics), records_(records), live_(live), names_(names) {}
 
 mirror_service::~mirror_service() {
     context_.stop();
@@ -59,19 +59,20 @@ mirror_service::~mirror_service() {
 std::shared_ptr<const shadow_set> mirror_service::build(
     const std::shared_ptr<const config::config>& config) {
     auto set = std::make_shared<shadow_set>();
+    total_bytes_.set_limit(config->mirror.max_total_bytes);
     std::vector<std::string> names;
     for (const auto& settings : config->shadows) {
-        upstream::upstream_settings upstream{
+        upstream::upstream_settings pool_settings{
             settings.name,
             settings.url.authority,
-            upstream::resolve(settings.url.host, settings.url.port),
+            names_.watch(settings.url.host, settings.url.port, settings.resolve_interval),
             settings.connect_timeout,
             settings.timeout,
             settings.max_in_flight,
         };
         set->shadows.push_back(std::make_shared<shadow>(
-            shadow_context{context_, metrics_, records_, live_, outstanding_}, settings, config,
-            std::move(upstream)));
+            shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},
+            settings, config, std::move(pool_settings)));
         names.push_back(settings.name);
     }
     metrics_.set_active_shadows(std::move(names));
@@ -88,6 +89,10 @@ production_slot mirror_service::offer(
         }
         auto& family = target->family();
         family.eligible.inc();
+        if (target->ejected_now()) {
+            family.count_drop(metrics::drop_reason::shadow_ejected);
+            continue;
+        }
         std::string_view key = request->request_id;
         if (settings.key.from == config::sample_key::source::header) {
             // Requests without the header fall back to their id, so they are sampled at the
@@ -105,8 +110,8 @@ production_slot mirror_service::offer(
             continue;
         }
         auto pair = std::make_shared<comparison_pair>(request, target, outstanding_);
-        if (!target->try_push(pair)) {
-            family.count_drop(metrics::drop_reason::queue_full);
+        if (const auto dropped = target->try_push(std::shared_ptr{pair})) {
+            family.count_drop(*dropped);
             continue;
         }
         slot.pairs_.push_back(std::move(pair));

@@ -1,5 +1,7 @@
 #include "mirror/shadow.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 
 #include "shadowproxy/logsink/record.hpp"
@@ -58,17 +60,31 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
-      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))) {}
+      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))),
+      queue_bytes_(config_->mirror.max_queue_bytes),
+      ejection_(ejection::policy{settings_.eject_after_failures}) {
+    family_.ejected.set(0);
+}
 
-bool shadow::try_push(std::shared_ptr<comparison_pair> pair) {
+bool shadow::ejected_now() const {
+    const std::int64_t until = ejected_until_.load(std::memory_order_relaxed);
+    return until != healthy && std::chrono::steady_clock::now().time_since_epoch().count() < until;
+}
+
+std::optional<metrics::drop_reason> shadow::try_push(std::shared_ptr<comparison_pair>&& pair) {
     if (depth_.fetch_add(1, std::memory_order_relaxed) >= config_->mirror.queue_capacity) {
         depth_.fetch_sub(1, std::memory_order_relaxed);
-        return false;
+        return metrics::drop_reason::queue_full;
+    }
+    if (!budget_hold::acquire(pair->budget, queue_bytes_, context_.total_bytes,
+                              &family_.queue_bytes, pair->request->body.size())) {
+        depth_.fetch_sub(1, std::memory_order_relaxed);
+        return metrics::drop_reason::memory_budget;
     }
     family_.queue_depth.add(1);
     boost::asio::post(context_.mirror,
                       [self = shared_from_this(), pair = std::move(pair)] { self->enqueue(pair); });
-    return true;
+    return std::nullopt;
 }
 
 void shadow::enqueue(std::shared_ptr<comparison_pair> pair) {
@@ -77,32 +93,62 @@ void shadow::enqueue(std::shared_ptr<comparison_pair> pair) {
 }
 
 void shadow::pump() {
-    while (in_flight_ < settings_.max_in_flight && !waiting_.empty()) {
+    while (!waiting_.empty()) {
+        if (!ejection_.ejected() && in_flight_ >= settings_.max_in_flight) {
+            return;
+        }
         auto pair = std::move(waiting_.front());
         waiting_.pop_front();
         depth_.fetch_sub(1, std::memory_order_relaxed);
         family_.queue_depth.add(-1);
-        family_.sent.inc();
-        ++in_flight_;
-        pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-        pool_->exchange(upstream::upstream_head(*pair->request, pool_->settings().authority,
-                                                extra_headers_, owned_names_),
-                        pair->request,
-                        [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-                            self->on_answer(pair, std::move(answer));
-                        });
+        // An ejected shadow drains its queue as drops; the one probe may go past max_in_flight
+        // by one, since the copies still out are those that failed.
+        switch (ejection_.admit(std::chrono::steady_clock::now())) {
+            case ejection::admission::drop:
+                skip(pair);
+                continue;
+            case ejection::admission::probe:
+                pair->probe = true;
+                publish_ejection();
+                break;
+            case ejection::admission::send:
+                break;
+        }
+        send(pair);
     }
+}
+
+void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
+    family_.sent.inc();
+    ++in_flight_;
+    pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
+    pool_->exchange(
+        upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_,
+                                owned_names_),
+        pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+            self->on_answer(pair, std::move(answer));
+        });
+}
+
+void shadow::skip(const std::shared_ptr<comparison_pair>& pair) {
+    family_.count_drop(metrics::drop_reason::shadow_ejected);
+    pair->budget.release();
+    pair->skipped = true;
+    // When production already arrived nobody will: the pair ends with this reference.
+    pair->arrive();
 }
 
 void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
                        upstream::upstream_result&& answer) {
     --in_flight_;
+    pair->budget.release();
     if (answer.error) {
         upstream_family_.count_error(*answer.error);
     } else {
         upstream_family_.count_response(answer.response.result_int());
         upstream_family_.latency.observe(std::chrono::duration<double>(answer.latency).count());
     }
+    update_ejection(*pair, answer);
     pair->answer = std::move(answer);
     if (pair->arrive()) {
         record(*pair);
@@ -110,7 +156,49 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
     pump();
 }
 
+void shadow::update_ejection(const comparison_pair& pair, const upstream::upstream_result& answer) {
+    using metrics::upstream_error;
+    const bool unreachable = answer.error && (*answer.error == upstream_error::connect_failed ||
+                                              *answer.error == upstream_error::timeout ||
+                                              *answer.error == upstream_error::dns_failed);
+    const auto was_ejected = ejection_.ejected();
+    switch (ejection_.on_result(unreachable, pair.probe, std::chrono::steady_clock::now())) {
+        case ejection::transition::ejected:
+            family_.ejected.set(1);
+            spdlog::warn(
+                "shadow {} ejected after {} consecutive {} exchanges: copies dropped, "
+                "probe in {} ms",
+                settings_.name, settings_.eject_after_failures,
+                words::to_string(*answer.error),
+                std::chrono::duration_cast<std::chrono::milliseconds>(ejection_.backoff()).count());
+            break;
+        case ejection::transition::recovered:
+            family_.ejected.set(0);
+            spdlog::info("shadow {} recovered: its probe copy was answered", settings_.name);
+            break;
+        case ejection::transition::none:
+            break;
+    }
+    if (was_ejected || ejection_.ejected()) {
+        publish_ejection();
+    }
+}
+
+void shadow::publish_ejection() {
+    const auto until = ejection_.ejected_until();
+    std::int64_t ticks = healthy;
+    if (until == ejection::clock::time_point::max()) {
+        ticks = std::numeric_limits<std::int64_t>::max();
+    } else if (ejection_.ejected()) {
+        ticks = until.time_since_epoch().count();
+    }
+    ejected_until_.store(ticks, std::memory_order_relaxed);
+}
+
 void shadow::record(comparison_pair& pair) {
+    if (pair.skipped) {
+        return;
+    }
     const production_outcome& production = *pair.production;
     const compare::side_response production_side{
         production.error, production.status,

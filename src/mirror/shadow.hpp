@@ -1,20 +1,25 @@
 // One shadow upstream on the mirror thread: its bounded queue, its in-flight limit, its
 // connection pool, and the comparison of its answers with production's.
 //
-// try_push() is called from worker threads and only touches an atomic and posts; everything
-// else runs on the mirror io_context's thread. Owned by shared_ptr from the shadow_set of a
-// config snapshot and from every queued copy, so a shadow replaced on reload finishes its work.
+// ejected_now() and try_push() are called from worker threads and only touch atomics and post;
+// everything else (the queue, ejection, the pool) runs on the mirror io_context's thread. Owned by
+// shared_ptr from the shadow_set of a config snapshot and from every queued copy, so a shadow
+// replaced on reload finishes its work.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/mirror/byte_budget.hpp"
+#include "shadowproxy/mirror/ejection.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -42,8 +47,11 @@ struct comparison_pair {
     std::shared_ptr<const production_outcome> production;  // written by the worker
     upstream::upstream_result answer;                      // written on the mirror thread
     double queue_ms = 0;
+    bool probe = false;    // mirror thread: the one copy that decides an ejected shadow's fate
+    bool skipped = false;  // mirror thread, before arrive(): dropped from the queue, no record
     std::atomic<int> arrivals{0};
     std::atomic<std::int64_t>& outstanding;
+    budget_hold budget;  // after `target`: released before the shadow it points into
 };
 
 struct shadow_context {
@@ -52,6 +60,7 @@ struct shadow_context {
     logsink::record_sink& records;
     live_stats& live;
     std::atomic<std::int64_t>& outstanding;
+    byte_budget& total_bytes;  // mirror.max_total_bytes, shared by every shadow
 };
 
 class shadow : public std::enable_shared_from_this<shadow> {
@@ -64,16 +73,24 @@ public:
     std::size_t max_body_bytes() const { return config_->mirror.max_body_bytes; }
     boost::asio::io_context& context() { return context_.mirror; }
 
-    // Worker thread: queue a copy unless the queue is full. Never blocks.
-    bool try_push(std::shared_ptr<comparison_pair> pair);
+    // Worker thread: true while the shadow is ejected and no probe is due, so the copy is
+    // dropped before it costs anything. One relaxed load when the shadow is healthy.
+    bool ejected_now() const;
+    // Worker thread: queue a copy unless the queue is full (queue_full) or its body does not
+    // fit this shadow's or the total byte budget (memory_budget). Never blocks.
+    std::optional<metrics::drop_reason> try_push(std::shared_ptr<comparison_pair>&& pair);
     // Mirror thread: both answers are in; compare and write the record.
     void record(comparison_pair& pair);
 
 private:
     void enqueue(std::shared_ptr<comparison_pair> pair);
     void pump();
+    void send(const std::shared_ptr<comparison_pair>& pair);
+    void skip(const std::shared_ptr<comparison_pair>& pair);
     void on_answer(const std::shared_ptr<comparison_pair>& pair,
                    upstream::upstream_result&& answer);
+    void update_ejection(const comparison_pair& pair, const upstream::upstream_result& answer);
+    void publish_ejection();
 
     shadow_context context_;
     config::shadow_config settings_;
@@ -85,8 +102,14 @@ private:
     metrics::upstream_family& upstream_family_;
     std::shared_ptr<upstream::upstream_pool> pool_;
     std::atomic<std::size_t> depth_{0};
+    byte_budget queue_bytes_;
     std::deque<std::shared_ptr<comparison_pair>> waiting_;
     std::size_t in_flight_ = 0;
+    ejection ejection_;
+    // ejection_.ejected_until() in steady_clock ticks, for worker threads; `healthy` when not
+    // ejected.
+    static constexpr std::int64_t healthy = std::numeric_limits<std::int64_t>::min();
+    std::atomic<std::int64_t> ejected_until_{healthy};
 };
 
 }  // namespace shadowproxy::mirror

@@ -45,6 +45,8 @@ const char* error_message(metrics::upstream_error e) {
             return "production upstream sent an invalid response";
         case metrics::upstream_error::reset:
             return "production upstream closed the connection";
+        case metrics::upstream_error::dns_failed:
+            return "production upstream unresolvable";
     }
     return "production upstream failed";
 }

@@ -149,7 +149,7 @@ void worker::apply(std::shared_ptr<const config::config> config,
                    std::shared_ptr<const mirror::shadow_set> shadows,
                    upstream::upstream_settings production) {
     const auto& old = snapshot_.production;
-    const bool same_pool = old && old->settings().endpoints == production.endpoints &&
+    const bool same_pool = old && old->settings().address == production.address &&
                            old->settings().authority == production.authority &&
                            old->settings().timeout == production.timeout &&
                            old->settings().connect_timeout == production.connect_timeout &&

@@ -1,7 +1,9 @@
 #include "shadowproxy/upstream/pool.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
@@ -31,22 +33,6 @@ metrics::upstream_error classify(const beast::error_code& ec) {
 
 }  // namespace
 
-std::vector<tcp::endpoint> resolve(const std::string& host, std::uint16_t port) {
-    asio::io_context context;
-    tcp::resolver resolver{context};
-    beast::error_code ec;
-    const auto results = resolver.resolve(host, std::to_string(port), ec);
-    if (ec || results.empty()) {
-        throw std::runtime_error("cannot resolve " + host + ":" + std::to_string(port) + ": " +
-                                 (ec ? ec.message() : std::string{"no address"}));
-    }
-    std::vector<tcp::endpoint> out;
-    for (const auto& entry : results) {
-        out.push_back(entry.endpoint());
-    }
-    return out;
-}
-
 // One request/response on a pooled or fresh connection: connect → write → read, each step a
 // do_/on_ pair with the deadline re-armed before it.
 class upstream_exchange : public std::enable_shared_from_this<upstream_exchange> {
@@ -61,8 +47,17 @@ public:
           deadline_(started_ + pool_->settings().timeout) {}
 
     void start() {
+        pool_->follow_addresses();
+        if (!pool_->endpoints_ || pool_->endpoints_->empty()) {
+            // Never resolved (yet): fail without a connection attempt, asynchronously like
+            // every other completion.
+            return asio::post(pool_->context_, [self = shared_from_this()] {
+                self->finish(metrics::upstream_error::dns_failed);
+            });
+        }
         if (auto idle = pool_->take_idle()) {
-            stream_ = std::move(idle);
+            stream_ = std::move(idle->stream);
+            peer_ = idle->peer;
             reused_ = true;
             do_write();
         } else {
@@ -74,12 +69,14 @@ private:
     void do_connect() {
         reused_ = false;
         stream_ = std::make_unique<upstream_stream>(pool_->context_);
+        endpoints_ = pool_->endpoints_;
         const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
         stream_->expires_at(std::min(connect_deadline, deadline_));
-        stream_->async_connect(pool_->settings().endpoints,
-                               [self = shared_from_this()](beast::error_code ec, const auto&) {
-                                   self->on_connect(ec);
-                               });
+        stream_->async_connect(*endpoints_, [self = shared_from_this()](beast::error_code ec,
+                                                                        const tcp::endpoint& peer) {
+            self->peer_ = peer;
+            self->on_connect(ec);
+        });
     }
 
     void on_connect(beast::error_code ec) {
@@ -143,7 +140,7 @@ private:
         const bool reusable = parser_->keep_alive() && buffer_.size() == 0;
         result_.response = parser_->release();
         if (reusable) {
-            pool_->give_back(std::move(stream_));
+            pool_->give_back(std::move(stream_), peer_);
         }
         stream_.reset();
         finish(std::nullopt);
@@ -178,6 +175,8 @@ private:
     exchange_handler done_;
     steady_clock::time_point started_;
     steady_clock::time_point deadline_;
+    std::shared_ptr<const endpoint_list> endpoints_;  // kept alive while connecting
+    tcp::endpoint peer_;
     std::unique_ptr<upstream_stream> stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::string_body>> parser_;
@@ -196,27 +195,49 @@ void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_r
         ->start();
 }
 
-std::unique_ptr<upstream_stream> upstream_pool::take_idle() {
+std::optional<upstream_pool::idle_connection> upstream_pool::take_idle() {
     if (idle_.empty()) {
-        return nullptr;
+        return std::nullopt;
     }
-    auto stream = std::move(idle_.back());
+    auto connection = std::move(idle_.back());
     idle_.pop_back();
-    return stream;
+    return connection;
 }
 
-void upstream_pool::give_back(std::unique_ptr<upstream_stream> stream) {
-    if (idle_.size() >= settings_.max_idle) {
-        return;
+void upstream_pool::give_back(std::unique_ptr<upstream_stream> stream, const tcp::endpoint& peer) {
+    follow_addresses();
+    if (idle_.size() >= settings_.max_idle || !current(peer)) {
+        return;  // closed as the stream is destroyed
     }
     stream->expires_never();
-    idle_.push_back(std::move(stream));
+    idle_.push_back({std::move(stream), peer});
+}
+
+bool upstream_pool::current(const tcp::endpoint& peer) const {
+    return endpoints_ && std::binary_search(endpoints_->begin(), endpoints_->end(), peer);
+}
+
+void upstream_pool::follow_addresses() {
+    const std::uint64_t generation = settings_.address->generation();
+    if (generation == generation_) {
+        return;
+    }
+    generation_ = generation;
+    endpoints_ = settings_.address->endpoints();
+    std::erase_if(idle_, [this](const idle_connection& connection) {
+        if (current(connection.peer)) {
+            return false;
+        }
+        beast::error_code ignored;
+        connection.stream->socket().close(ignored);
+        return true;
+    });
 }
 
 void upstream_pool::close_idle() {
-    for (auto& stream : idle_) {
+    for (auto& connection : idle_) {
         beast::error_code ignored;
-        stream->socket().close(ignored);
+        connection.stream->socket().close(ignored);
     }
     idle_.clear();
 }

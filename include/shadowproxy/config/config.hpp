@@ -36,6 +36,7 @@ struct production_config {
     milliseconds timeout{5000};
     milliseconds connect_timeout{1000};
     std::size_t max_idle_connections = 64;
+    milliseconds resolve_interval{30000};
 };
 
 struct match_filter {
@@ -59,11 +60,15 @@ struct shadow_config {
     std::size_t max_in_flight = 256;
     match_filter match;
     std::vector<std::pair<std::string, std::string>> set_headers;  // in file order
+    milliseconds resolve_interval{30000};
+    unsigned eject_after_failures = 5;  // 0 = never eject
 };
 
 struct mirror_config {
     std::size_t queue_capacity = 10000;
     std::size_t max_body_bytes = 1048576;
+    std::uint64_t max_queue_bytes = 67108864;   // request bodies queued + in flight, per shadow
+    std::uint64_t max_total_bytes = 268435456;  // the same, all shadows together
     std::string shadow_header_name = "X-Shadow-Request";
     std::string shadow_header_value = "true";
 };
@@ -127,7 +132,15 @@ struct config {
     promotion_config promotion;
 
     unsigned worker_count() const;
+    // The most request-body bytes the mirror may hold: min(mirror.max_total_bytes,
+    // shadows × mirror.max_queue_bytes).
+    std::uint64_t mirror_budget_bytes() const;
 };
+
+// What the proxy needs besides the mirror's bodies (code, threads, buffers, client bodies in
+// flight at moderate concurrency): a container's memory limit should be at least
+// mirror_budget_bytes() + proxy_baseline_bytes.
+inline constexpr std::uint64_t proxy_baseline_bytes = 64ULL * 1024 * 1024;
 
 // Thrown by load_file()/parse(): what() is every problem, one per line, each
 // "FILE: key.path: reason"; problems() gives them one by one.

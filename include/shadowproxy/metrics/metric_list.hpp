@@ -20,7 +20,7 @@ struct metric_info {
     std::string_view help;
 };
 
-inline constexpr std::array<metric_info, 16> metric_list{{
+inline constexpr std::array<metric_info, 18> metric_list{{
     {"requests_total",
      "counter",
      {"upstream", "code"},
@@ -35,6 +35,14 @@ inline constexpr std::array<metric_info, 16> metric_list{{
      {"upstream", "error"},
      "Exchanges that produced no valid HTTP response, by upstream and error."},
     {"mirror_queue_depth", "gauge", {"shadow", ""}, "Copies waiting in a shadow's queue."},
+    {"mirror_queue_bytes",
+     "gauge",
+     {"shadow", ""},
+     "Request body bytes of a shadow's queued and in-flight copies."},
+    {"shadow_ejected",
+     "gauge",
+     {"shadow", ""},
+     "1 while a shadow is ejected after consecutive connection failures."},
     {"mirror_eligible_total",
      "counter",
      {"shadow", ""},

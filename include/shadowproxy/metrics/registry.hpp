@@ -32,6 +32,7 @@ private:
 class gauge {
 public:
     void add(std::int64_t n) { value_.fetch_add(n, std::memory_order_relaxed); }
+    void set(std::int64_t n) { value_.store(n, std::memory_order_relaxed); }
     std::int64_t value() const { return value_.load(std::memory_order_relaxed); }
 
 private:
@@ -68,13 +69,16 @@ struct upstream_family {
     void count_error(upstream_error e) { errors[static_cast<std::size_t>(e)].inc(); }
 };
 
-enum class drop_reason { queue_full, body_too_large };
-inline constexpr std::array<const char*, 2> drop_reason_names{"queue_full", "body_too_large"};
+enum class drop_reason { queue_full, body_too_large, memory_budget, shadow_ejected };
+inline constexpr std::array<const char*, 4> drop_reason_names{"queue_full", "body_too_large",
+                                                              "memory_budget", "shadow_ejected"};
 
 struct shadow_family {
-    counter eligible;                                       // mirror_eligible_total{shadow}
-    counter sent;                                           // mirror_sent_total{shadow}
-    gauge queue_depth;                                      // mirror_queue_depth{shadow}
+    counter eligible;   // mirror_eligible_total{shadow}
+    counter sent;       // mirror_sent_total{shadow}
+    gauge queue_depth;  // mirror_queue_depth{shadow}
+    gauge queue_bytes;  // mirror_queue_bytes{shadow}: request bodies queued and in flight
+    gauge ejected;      // shadow_ejected{shadow}: 1 while ejected
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, words::outcome_names.size()> comparisons;  // comparisons_total
 

@@ -3,8 +3,9 @@
 //
 // Owned by the application. It runs its own io_context on its own thread, so nothing a shadow
 // does (slow, dead, flooding) can delay a production callback. Worker threads touch it through
-// offer() and production_slot only: both are non-blocking and bounded (a full queue drops the
-// copy and counts it). Mirror failures are counted and recorded, never surfaced to clients.
+// offer() and production_slot only: both are non-blocking and bounded, in copies and in bytes of
+// request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror
+// failures are counted and recorded, never surfaced to clients.
 #pragma once
 
 #include <atomic>
@@ -19,7 +20,9 @@
 
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/mirror/byte_budget.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
+#include "shadowproxy/upstream/resolver.hpp"
 
 namespace shadowproxy::logsink {
 class record_sink;
@@ -67,13 +70,15 @@ private:
 
 class mirror_service {
 public:
-    mirror_service(metrics::registry& metrics, logsink::record_sink& records, live_stats& live);
+    mirror_service(metrics::registry& metrics, logsink::record_sink& records, live_stats& live,
+                   upstream::resolver& names);
     ~mirror_service();
     mirror_service(const mirror_service&) = delete;
     mirror_service& operator=(const mirror_service&) = delete;
 
-    // Builds the shadows of a config (resolving their hosts; throws std::runtime_error naming
-    // the shadow when one cannot be resolved). Control thread.
+    // Builds the shadows of a config; their hosts are watched by the resolver, never resolved
+    // here, so a name that does not resolve only makes that shadow's copies dns_failed.
+    // Control thread.
     std::shared_ptr<const shadow_set> build(const std::shared_ptr<const config::config>& config);
 
     // Worker thread: applies each shadow's filter and sampling, queues the copies. Never blocks.
@@ -92,7 +97,9 @@ private:
     metrics::registry& metrics_;
     logsink::record_sink& records_;
     live_stats& live_;
+    upstream::resolver& names_;
     std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
+    byte_budget total_bytes_{0};                // mirror.max_total_bytes, set by build()
     std::thread thread_;
 };
 

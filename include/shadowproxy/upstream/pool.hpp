@@ -21,6 +21,7 @@
 
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
+#include "shadowproxy/upstream/resolver.hpp"
 
 namespace shadowproxy::upstream {
 
@@ -36,17 +37,14 @@ using upstream_stream = beast::basic_stream<tcp, asio::io_context::executor_type
 
 struct upstream_settings {
     std::string name;
-    std::string authority;  // sent as Host
-    std::vector<tcp::endpoint> endpoints;
+    std::string authority;                         // sent as Host
+    std::shared_ptr<const resolved_name> address;  // the host, resolved off the data plane
     // The next three come from the upstream's config section, which holds their defaults.
     std::chrono::milliseconds connect_timeout{};
     std::chrono::milliseconds timeout{};  // the whole exchange
     std::size_t max_idle = 0;
     std::size_t max_response_bytes = 64 * 1024 * 1024;  // not configurable
 };
-
-// Resolves host:port once (at start or reload); throws std::runtime_error naming the upstream.
-std::vector<tcp::endpoint> resolve(const std::string& host, std::uint16_t port);
 
 struct upstream_result {
     std::optional<metrics::upstream_error> error;
@@ -62,7 +60,8 @@ public:
 
     // Sends `head` then the request's body, reads one response, calls `done` on this pool's
     // io_context. A pooled connection found stale before any response byte is retried once on
-    // a fresh connection.
+    // a fresh connection. New connections go to the addresses the name resolves to now; while
+    // it has never resolved, the exchange fails with dns_failed without touching the network.
     void exchange(std::string head, std::shared_ptr<const forwarded_request> request,
                   exchange_handler done);
 
@@ -73,12 +72,22 @@ private:
     friend class upstream_exchange;
     // Streams are kept behind a pointer: moving a beast stream allocates a new impl with
     // fresh timers, which costs more than the rest of a pooled exchange's bookkeeping.
-    std::unique_ptr<upstream_stream> take_idle();
-    void give_back(std::unique_ptr<upstream_stream> stream);
+    struct idle_connection {
+        std::unique_ptr<upstream_stream> stream;
+        tcp::endpoint peer;
+    };
+    std::optional<idle_connection> take_idle();
+    void give_back(std::unique_ptr<upstream_stream> stream, const tcp::endpoint& peer);
+    // Picks up a new answer of the resolver (one atomic load when there is none) and closes
+    // idle connections to addresses it no longer returns.
+    void follow_addresses();
+    bool current(const tcp::endpoint& peer) const;
 
     asio::io_context& context_;
     upstream_settings settings_;
-    std::vector<std::unique_ptr<upstream_stream>> idle_;
+    std::uint64_t generation_ = 0;
+    std::shared_ptr<const endpoint_list> endpoints_;  // sorted; null until first resolved
+    std::vector<idle_connection> idle_;
 };
 
 }  // namespace shadowproxy::upstream

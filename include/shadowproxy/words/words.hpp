@@ -28,10 +28,17 @@ inline constexpr std::array<std::string_view, 6> outcome_names{
     "status_mismatch", "shadow_error",     "production_error"};
 static_assert(static_cast<std::size_t>(outcome::production_error) + 1 == outcome_names.size());
 
-enum class exchange_error : std::uint8_t { connect_failed, timeout, bad_response, reset };
-inline constexpr std::array<std::string_view, 4> exchange_error_names{"connect_failed", "timeout",
-                                                                      "bad_response", "reset"};
-static_assert(static_cast<std::size_t>(exchange_error::reset) + 1 == exchange_error_names.size());
+enum class exchange_error : std::uint8_t {
+    connect_failed,
+    timeout,
+    bad_response,
+    reset,
+    dns_failed
+};
+inline constexpr std::array<std::string_view, 5> exchange_error_names{
+    "connect_failed", "timeout", "bad_response", "reset", "dns_failed"};
+static_assert(static_cast<std::size_t>(exchange_error::dns_failed) + 1 ==
+              exchange_error_names.size());
 
 // Every value of an enum above, in order.
 template <typename Enum, std::size_t N>

@@ -37,6 +37,7 @@ struct fake_upstream::impl {
     mutable std::mutex mutex;
     script behaviour;
     std::vector<received_request> requests;
+    bool log_bodies = true;
     std::set<std::shared_ptr<void>> held;  // connections that must outlive their handlers
 };
 
@@ -80,6 +81,9 @@ private:
         {
             std::lock_guard lock(mutex_);
             reply_ = behaviour_ ? behaviour_(request) : reply{};
+            if (!owner_.log_bodies) {
+                request.body.clear();
+            }
             log_.push_back(std::move(request));
         }
         timer_.expires_after(reply_.delay);
@@ -190,6 +194,11 @@ fake_upstream::~fake_upstream() {
     if (impl_->thread.joinable()) {
         impl_->thread.join();
     }
+}
+
+void fake_upstream::set_log_bodies(bool keep) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->log_bodies = keep;
 }
 
 void fake_upstream::set_script(script behaviour) {

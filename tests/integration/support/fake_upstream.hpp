@@ -53,6 +53,9 @@ public:
     unsigned short port() const { return port_; }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     void set_script(script behaviour);
+    // Whether requests() keeps bodies (default true); tests sending many large bodies turn it
+    // off so that the fake does not hold them all. The script still sees every body.
+    void set_log_bodies(bool keep);
 
     std::size_t connections() const { return connections_.load(); }
     std::size_t request_count() const;

@@ -106,7 +106,8 @@ unsigned short free_port() {
     return acceptor.local_endpoint().port();
 }
 
-proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds ready_timeout)
+proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds ready_timeout,
+                             readiness until)
     : dir_(make_temp_dir()),
       config_path_(dir_ + "/config.yaml"),
       log_path_(dir_ + "/comparisons.jsonl"),
@@ -126,7 +127,9 @@ proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds 
                 exit_code_ = code;
                 break;
             }
-            if (http_get(admin_port_, "/readyz", std::chrono::milliseconds(500)).status == 200) {
+            const unsigned status =
+                http_get(admin_port_, "/readyz", std::chrono::milliseconds(500)).status;
+            if (status == 200 || (until == readiness::admin_answers && status != 0)) {
                 ready_ = true;
                 break;
             }

@@ -15,12 +15,17 @@
 
 namespace shadowproxy::testing {
 
+// What the constructor waits for: /readyz 200, or any answer from /readyz (for tests of a
+// proxy that runs but is not ready, e.g. while production's name does not resolve).
+enum class readiness { ready, admin_answers };
+
 class proxy_process {
 public:
     // Starts the proxy with `yaml` (see above). Fails the current test (ADD_FAILURE) when it
-    // does not become ready within `ready_timeout`.
+    // does not reach `until` within `ready_timeout`.
     explicit proxy_process(const std::string& yaml,
-                           std::chrono::milliseconds ready_timeout = std::chrono::seconds(15));
+                           std::chrono::milliseconds ready_timeout = std::chrono::seconds(15),
+                           readiness until = readiness::ready);
     ~proxy_process();  // SIGKILL if still running; removes its temp dir
     proxy_process(const proxy_process&) = delete;
     proxy_process& operator=(const proxy_process&) = delete;

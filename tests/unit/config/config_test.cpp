@@ -48,6 +48,9 @@ TEST(ConfigParse, DefaultsWhenOnlyProductionUrlIsGiven) {
     EXPECT_TRUE(c.shadows.empty());
     EXPECT_EQ(c.mirror.queue_capacity, 10000U);
     EXPECT_EQ(c.mirror.max_body_bytes, 1048576U);
+    EXPECT_EQ(c.mirror.max_queue_bytes, 67108864U);
+    EXPECT_EQ(c.mirror.max_total_bytes, 268435456U);
+    EXPECT_EQ(c.production.resolve_interval, milliseconds(30000));
     EXPECT_EQ(c.mirror.shadow_header_name, "X-Shadow-Request");
     EXPECT_EQ(c.mirror.shadow_header_value, "true");
     EXPECT_EQ(c.compare.prediction_pointer, "/prediction");
@@ -90,6 +93,7 @@ production:
   timeout_ms: 2500
   connect_timeout_ms: 300
   max_idle_connections: 0
+  resolve_interval_ms: 5000
 shadows:
   - name: model-v2
     url: "http://[::1]:8082"
@@ -100,11 +104,15 @@ shadows:
     max_in_flight: 8
     match: { methods: [post, Get], path_prefixes: ["/predict", "/v2/"] }
     set_headers: { X-Model-Candidate: "v2", A-Second: 2, x-third: "" }
+    resolve_interval_ms: 1000
+    eject_after_failures: 0
   - url: http://10.0.0.3:9000
     sample_rate: 1
 mirror:
   queue_capacity: 5
   max_body_bytes: 0
+  max_queue_bytes: 1024
+  max_total_bytes: 4096
   shadow_header: { name: X-Mirror, value: "yes" }
 compare:
   prediction_pointer: ""
@@ -173,12 +181,19 @@ promotion:
     using header = std::pair<std::string, std::string>;
     EXPECT_EQ(s.set_headers, (std::vector<header>{
                                  {"X-Model-Candidate", "v2"}, {"A-Second", "2"}, {"x-third", ""}}));
+    EXPECT_EQ(s.resolve_interval, milliseconds(1000));
+    EXPECT_EQ(s.eject_after_failures, 0U);
+    EXPECT_EQ(c.shadows[1].resolve_interval, milliseconds(30000));
+    EXPECT_EQ(c.shadows[1].eject_after_failures, 5U);
     EXPECT_EQ(c.shadows[1].name, "shadow1");
     EXPECT_EQ(c.shadows[1].key.from, sample_key::source::request_id);
     EXPECT_EQ(c.shadows[1].match.methods, (std::vector<std::string>{"GET", "HEAD", "POST"}));
 
     EXPECT_EQ(c.mirror.queue_capacity, 5U);
     EXPECT_EQ(c.mirror.max_body_bytes, 0U);
+    EXPECT_EQ(c.mirror.max_queue_bytes, 1024U);
+    EXPECT_EQ(c.mirror.max_total_bytes, 4096U);
+    EXPECT_EQ(c.production.resolve_interval, milliseconds(5000));
     EXPECT_EQ(c.mirror.shadow_header_name, "X-Mirror");
     EXPECT_EQ(c.mirror.shadow_header_value, "yes");
     EXPECT_EQ(c.compare.prediction_pointer, "");
