@@ -122,12 +122,12 @@ void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
     family_.sent.inc();
     ++in_flight_;
     pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-    pool_->exchange(
-        upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_,
-                                owned_names_),
-        pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-            self->on_answer(pair, std::move(answer));
-        });
+    pool_->exchange(upstream::upstream_head(*pair->request, pool_->settings().authority,
+                                            extra_headers_, owned_names_),
+                    pair->request,
+                    [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+                        self->on_answer(pair, std::move(answer));
+                    });
 }
 
 void shadow::skip(const std::shared_ptr<comparison_pair>& pair) {
@@ -168,8 +168,7 @@ void shadow::update_ejection(const comparison_pair& pair, const upstream::upstre
             spdlog::warn(
                 "shadow {} ejected after {} consecutive {} exchanges: copies dropped, "
                 "probe in {} ms",
-                settings_.name, settings_.eject_after_failures,
-                words::to_string(*answer.error),
+                settings_.name, settings_.eject_after_failures, words::to_string(*answer.error),
                 std::chrono::duration_cast<std::chrono::milliseconds>(ejection_.backoff()).count());
             break;
         case ejection::transition::recovered:
