@@ -25,9 +25,9 @@ constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
 constexpr std::array<std::string_view, 3> mirror_keys{"queue_capacity", "max_body_bytes",
                                                       "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 5> compare_keys{"prediction_pointer", "ignore_pointers",
-                                                       "float_abs_tolerance", "float_rel_tolerance",
-                                                       "max_diffs"};
+constexpr std::array<std::string_view, 6> compare_keys{
+    "prediction_pointer",  "ignore_pointers", "float_abs_tolerance",
+    "float_rel_tolerance", "max_diffs",       "prediction_type"};
 constexpr std::array<std::string_view, 7> log_keys{
     "path",           "max_file_bytes", "max_files", "include_bodies", "body_limit_bytes",
     "redact_headers", "level"};
@@ -37,9 +37,11 @@ constexpr std::array<std::string_view, 6> limits_keys{"max_header_bytes",  "max_
                                                       "header_timeout_ms", "idle_timeout_ms",
                                                       "max_connections",   "drain_timeout_ms"};
 constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
-constexpr std::array<std::string_view, 5> promotion_keys{
-    "min_requests", "min_agreement", "max_shadow_p95_ms", "max_shadow_error_rate",
-    "max_feature_psi"};
+constexpr std::array<std::string_view, 11> promotion_keys{
+    "min_requests",          "min_agreement",            "min_within_tolerance",
+    "max_mae",               "max_shadow_p95_ms",        "max_shadow_error_rate",
+    "max_status_mismatch_rate", "max_feature_psi",       "shadow_accuracy",
+    "shadow_mae",            "use_lower_bound"};
 
 std::string check_json_pointer(std::string& value) {
     return is_json_pointer(value)
@@ -90,6 +92,15 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
     in.read_number(node, path, "float_abs_tolerance", out.float_abs_tolerance, 0, no_max_number);
     in.read_number(node, path, "float_rel_tolerance", out.float_rel_tolerance, 0, no_max_number);
     in.read_integer(node, path, "max_diffs", out.max_diffs, 0, 1'000'000);
+    std::string type = "class";
+    if (in.read_string(node, path, "prediction_type", type, [](std::string& value) {
+            return value == "class" || value == "regression"
+                       ? std::string{}
+                       : "must be class or regression, got '" + value + "'";
+        })) {
+        out.predictions =
+            type == "regression" ? prediction_type::regression : prediction_type::class_label;
+    }
 }
 
 void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {
@@ -184,7 +195,22 @@ void read_promotion(const YAML::Node& node, yaml_reader& in, promotion_config& o
     // A duration like every *_ms key, hence an integer, though compared with measured doubles.
     in.read_integer(node, path, "max_shadow_p95_ms", out.max_shadow_p95_ms, 0, max_timeout_ms);
     in.read_number(node, path, "max_shadow_error_rate", out.max_shadow_error_rate, 0, 1);
-    in.read_number(node, path, "max_feature_psi", out.max_feature_psi, 0, no_max_number);
+    out.max_feature_psi_set =
+        in.read_number(node, path, "max_feature_psi", out.max_feature_psi, 0, no_max_number);
+    in.read_number(node, path, "min_within_tolerance", out.min_within_tolerance, 0, 1);
+    double max_mae = 0;
+    if (in.read_number(node, path, "max_mae", max_mae, 0, no_max_number)) {
+        out.max_mae = max_mae;
+    }
+    in.read_number(node, path, "max_status_mismatch_rate", out.max_status_mismatch_rate, 0, 1);
+    bool flag = false;
+    if (in.read_bool(node, path, "shadow_accuracy", flag)) {
+        out.shadow_accuracy = flag;
+    }
+    if (in.read_bool(node, path, "shadow_mae", flag)) {
+        out.shadow_mae = flag;
+    }
+    in.read_bool(node, path, "use_lower_bound", out.use_lower_bound);
 }
 
 }  // namespace

@@ -68,8 +68,13 @@ struct mirror_config {
     std::string shadow_header_value = "true";
 };
 
+// class: predictions are labels (agreement, kappa, confusion); regression: numbers (MAE, RMSE,
+// correlation, share within the tolerances).
+enum class prediction_type { class_label, regression };
+
 struct compare_config {
     std::string prediction_pointer = "/prediction";
+    prediction_type predictions = prediction_type::class_label;
     std::vector<std::string> ignore_pointers{"/model_version", "/latency_ms"};
     double float_abs_tolerance = 0.0;
     double float_rel_tolerance = 0.0;
@@ -103,10 +108,20 @@ struct features_config {
 
 struct promotion_config {
     std::uint64_t min_requests = 1000;
-    double min_agreement = 0.99;
+    double min_agreement = 0.99;         // class predictions
+    double min_within_tolerance = 0.99;  // regression predictions
+    std::optional<double> max_mae;       // regression, shadow vs production; only when set
     double max_shadow_p95_ms = 200;
     double max_shadow_error_rate = 0.001;
-    double max_feature_psi = 0.25;  // applies only with a features baseline
+    double max_status_mismatch_rate = 0.001;
+    double max_feature_psi = 0.25;  // by default only with a features baseline
+    bool max_feature_psi_set = false;  // written in the file or a flag: judged even without one
+    // shadow_accuracy (class) / shadow_mae (regression) against labels: nullopt judges them
+    // whenever labels are given; true requires labels; false turns them off.
+    std::optional<bool> shadow_accuracy;
+    std::optional<bool> shadow_mae;
+    // Judge min_agreement / min_within_tolerance on the 95% Wilson interval's lower bound.
+    bool use_lower_bound = false;
 };
 
 struct config {
