@@ -142,6 +142,19 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
+    family_header(out, "status_mismatches_total", "counter",
+                  "Comparisons whose production and shadow statuses differ.");
+    for (const auto& [name, family] : shadows) {
+        sample(out, "status_mismatches_total", label("shadow", name),
+               family->status_mismatches.value());
+    }
+    family_header(out, "shadow_server_errors_total", "counter",
+                  "Shadow answers with an HTTP status of 500 or more (counted as errors).");
+    for (const auto& [name, family] : shadows) {
+        sample(out, "shadow_server_errors_total", label("shadow", name),
+               family->shadow_server_errors.value());
+    }
+
     family_header(out, "log_records_dropped_total", "counter",
                   "Comparison records dropped because the writer fell behind or failed.");
     sample(out, "log_records_dropped_total", "", extra.log_records_dropped);

@@ -55,7 +55,39 @@ json window_json(const mirror::live_window& w) {
               {"shadow", percentiles_json(w.shadow_latency)}}},
             {"error_rate",
              {{"production", optional_number(rate(w.production_errors, w.requests))},
-              {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}}};
+              {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}},
+            {"status_mismatch_rate", optional_number(rate(w.status_mismatches, w.requests))}};
+}
+
+// The dashboard's charts: one entry per 5 s bucket, oldest first, dated in Unix seconds.
+json history_json(const std::vector<mirror::history_point>& points,
+                  const mirror::live_snapshot& live) {
+    json t = json::array(), requests = json::array(), agreement = json::array(),
+         errors = json::array(), server_errors = json::array(), mismatches = json::array();
+    json production = {{"p50", json::array()}, {"p95", json::array()}, {"p99", json::array()}};
+    json shadow = production;
+    for (const auto& p : points) {
+        t.push_back(live.now_unix_seconds - static_cast<double>(live.now_seconds - p.start));
+        requests.push_back(p.requests);
+        agreement.push_back(optional_number(rate(p.agreements, p.agreement_n)));
+        errors.push_back(optional_number(rate(p.shadow_errors, p.requests)));
+        server_errors.push_back(p.shadow_server_errors);
+        mismatches.push_back(optional_number(rate(p.status_mismatches, p.requests)));
+        production["p50"].push_back(optional_number(p.production_p50));
+        production["p95"].push_back(optional_number(p.production_p95));
+        production["p99"].push_back(optional_number(p.production_p99));
+        shadow["p50"].push_back(optional_number(p.shadow_p50));
+        shadow["p95"].push_back(optional_number(p.shadow_p95));
+        shadow["p99"].push_back(optional_number(p.shadow_p99));
+    }
+    return {{"resolution_seconds", mirror::history_resolution_seconds},
+            {"t", std::move(t)},
+            {"requests", std::move(requests)},
+            {"agreement", std::move(agreement)},
+            {"error_rate", std::move(errors)},
+            {"server_errors", std::move(server_errors)},
+            {"status_mismatch_rate", std::move(mismatches)},
+            {"latency_ms", {{"production", std::move(production)}, {"shadow", std::move(shadow)}}}};
 }
 
 json features_json(const stats::features_summary& summary) {
@@ -77,12 +109,21 @@ json features_json(const stats::features_summary& summary) {
 json promotion_json(const stats::promotion_result& result) {
     json criteria = json::array();
     for (const auto& c : result.criteria) {
-        criteria.push_back({{"name", c.name},
-                            {"threshold", optional_number(c.threshold)},
-                            {"value", optional_number(c.value)},
-                            {"passed", c.passed}});
+        json line = {{"name", c.name},
+                     {"threshold", optional_number(c.threshold)},
+                     {"value", optional_number(c.value)},
+                     {"passed", c.evaluated ? json(c.passed) : json(nullptr)}};
+        if (!c.evaluated) {
+            line["reason"] = c.reason;
+        }
+        if (c.lower_bound) {
+            line["measure"] = "ci95_low";
+        }
+        criteria.push_back(std::move(line));
     }
-    return {{"passed", result.passed}, {"criteria", std::move(criteria)}};
+    return {{"passed", result.passed},
+            {"unevaluated", result.unevaluated},
+            {"criteria", std::move(criteria)}};
 }
 
 const metrics::shadow_family* family_of(
@@ -134,14 +175,46 @@ json shadow_json(const stats_inputs& in, const std::string& name,
                 {"error_rate",
                  {{"production", optional_number(s.production_error_rate)},
                   {"shadow", optional_number(s.shadow_error_rate)}}},
+                {"transport_error_rate",
+                 {{"production", optional_number(s.production_transport_error_rate)},
+                  {"shadow", optional_number(s.shadow_transport_error_rate)}}},
+                {"server_errors",
+                 {{"production", s.production_server_errors}, {"shadow", s.shadow_server_errors}}},
+                {"status_mismatch_rate", optional_number(s.status_mismatch_rate)},
+                {"status_mismatches", s.status_mismatches},
                 {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
+                {"history", history_json(live ? live->history : std::vector<mirror::history_point>{},
+                                         in.live)},
                 {"mirror", mirror_json(family)}};
 
+    const mirror::live_regression r = live ? live->regression : mirror::live_regression{};
+    const bool regression = in.config.compare.predictions == config::prediction_type::regression;
+    if (regression) {
+        const auto ci = stats::wilson_interval(r.within, r.n);
+        out["regression"] = {
+            {"n", r.n},
+            {"mae", optional_number(r.n > 0 ? std::optional<double>(r.abs_sum / static_cast<double>(r.n))
+                                            : std::nullopt)},
+            {"within_tolerance", optional_number(rate(r.within, r.n))},
+            {"within_tolerance_ci95", r.n > 0 ? json::array({ci.low, ci.high}) : json(nullptr)}};
+    }
+
     stats::promotion_inputs measured;
+    measured.predictions = in.config.compare.predictions;
+    measured.labels_possible = false;  // no ground truth in live traffic
     measured.requests = s.requests;
     measured.agreement = s.agreement_rate;
+    if (s.agreement_n > 0) {
+        measured.agreement_low = s.agreement_ci95.low;
+    }
+    if (r.n > 0) {
+        measured.within_tolerance = rate(r.within, r.n);
+        measured.within_tolerance_low = stats::wilson_interval(r.within, r.n).low;
+        measured.mae = r.abs_sum / static_cast<double>(r.n);
+    }
     measured.shadow_p95_ms = s.shadow_latency.p95;
     measured.shadow_error_rate = s.shadow_error_rate;
+    measured.status_mismatch_rate = s.status_mismatch_rate;
     if (in.live.features && in.live.features->has_baseline) {
         measured.has_baseline = true;
         measured.max_feature_psi = in.live.features->max_psi;
@@ -191,12 +264,20 @@ std::string render_stats(const stats_inputs& in) {
                 {"config_reloads",
                  {{"success", in.registry.config_reloads_success.value()},
                   {"failure", in.registry.config_reloads_failure.value()}}},
+                {"prediction_type",
+                 in.config.compare.predictions == config::prediction_type::regression
+                     ? "regression"
+                     : "class"},
                 {"promotion_criteria",
                  {{"min_requests", in.config.promotion.min_requests},
                   {"min_agreement", in.config.promotion.min_agreement},
+                  {"min_within_tolerance", in.config.promotion.min_within_tolerance},
+                  {"max_mae", optional_number(in.config.promotion.max_mae)},
                   {"max_shadow_p95_ms", in.config.promotion.max_shadow_p95_ms},
                   {"max_shadow_error_rate", in.config.promotion.max_shadow_error_rate},
-                  {"max_feature_psi", in.config.promotion.max_feature_psi}}},
+                  {"max_status_mismatch_rate", in.config.promotion.max_status_mismatch_rate},
+                  {"max_feature_psi", in.config.promotion.max_feature_psi},
+                  {"use_lower_bound", in.config.promotion.use_lower_bound}}},
                 {"shadows", std::move(shadows)}};
     if (in.live.features) {
         out["features"] = {{"since_start", features_json(*in.live.features)},

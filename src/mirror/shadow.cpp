@@ -128,6 +128,12 @@ void shadow::record(comparison_pair& pair) {
         to_ms(answer.latency)};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);
     family_.comparisons[static_cast<std::size_t>(result.result)].inc();
+    if (!result.status_match) {
+        family_.status_mismatches.inc();
+    }
+    if (shadow_side.status >= 500) {
+        family_.shadow_server_errors.inc();
+    }
 
     logsink::record_fields fields;
     fields.ts = pair.received;

@@ -77,6 +77,8 @@ struct shadow_family {
     gauge queue_depth;                                      // mirror_queue_depth{shadow}
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, 6> comparisons;  // comparisons_total, indexed by compare::outcome
+    counter status_mismatches;           // status_mismatches_total{shadow}: status_match false
+    counter shadow_server_errors;        // shadow_server_errors_total{shadow}: status >= 500
 
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };

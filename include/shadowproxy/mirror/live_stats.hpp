@@ -25,6 +25,7 @@
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/mirror/live_history.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
@@ -48,18 +49,31 @@ struct live_window {
     std::array<std::uint64_t, stats::outcome_names.size()> outcomes{};
     std::uint64_t agreement_n = 0;
     std::uint64_t agreements = 0;
-    std::uint64_t production_errors = 0;
+    std::uint64_t production_errors = 0;  // transport error or HTTP status >= 500
     std::uint64_t shadow_errors = 0;
+    std::uint64_t status_mismatches = 0;
     stats::percentiles production_latency, shadow_latency;
+};
+
+// Numeric predictions since start, for prediction_type regression: within the compare
+// tolerances (the comparator's prediction_match) and the mean absolute difference.
+struct live_regression {
+    std::uint64_t n = 0;
+    std::uint64_t within = 0;
+    double abs_sum = 0.0;
 };
 
 struct live_shadow {
     stats::shadow_summary since_start;
+    live_regression regression;
     live_window last_window;
+    std::vector<history_point> history;  // 5 s buckets over the last 15 minutes
 };
 
 struct live_snapshot {
     double uptime_seconds = 0;
+    double now_unix_seconds = 0;  // wall clock at the snapshot, to date the history buckets
+    std::int64_t now_seconds = 0;  // the monotonic seconds history_point::start counts in
     std::vector<live_shadow> shadows;  // by name
     // Production over the requests mirrored at least once, each counted once.
     stats::percentiles production_latency, production_latency_window;
@@ -106,6 +120,8 @@ private:
         std::array<second_counts, window_seconds> seconds;
         stats::windowed_sketch production_window{window_seconds};
         stats::windowed_sketch shadow_window{window_seconds};
+        live_history history;
+        live_regression regression;
     };
     // Two feature monitors restarted every window, half a window apart: the older one always
     // covers between half a window and a whole one.
