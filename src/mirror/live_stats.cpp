@@ -177,7 +177,8 @@ void live_stats::record(const live_record& record) {
     counts.status_mismatches += o.status_match ? 0 : 1;
     history_sample sample;
     sample.agreement_known = agreement_known;
-    sample.agreed = production_key == shadow_key;
+    // The comparator's verdict: equal labels, or numbers within the compare tolerances.
+    sample.agreed = result.prediction_match;
     sample.shadow_error = shadow_failed;
     sample.shadow_server_error = o.shadow_server_error;
     sample.status_mismatch = !o.status_match;
