@@ -160,32 +160,33 @@ json shadow_json(const stats_inputs& in, const std::string& name,
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
     const stats::shadow_summary& s = live ? live->since_start : empty_summary;
-    json out = {{"name", name},
-                {"active", settings != nullptr},
-                {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
-                {"requests", s.requests},
-                {"outcomes", outcomes_json(s.outcomes)},
-                {"agreement", agreement_json(s.agreements, s.agreement_n)},
-                {"kappa", optional_number(s.kappa)},
-                {"classes_truncated", s.classes_truncated},
-                {"latency_ms",
-                 {{"production", percentiles_json(s.production_latency)},
-                  {"shadow", percentiles_json(s.shadow_latency)},
-                  {"delta", percentiles_json(s.latency_delta)}}},
-                {"error_rate",
-                 {{"production", optional_number(s.production_error_rate)},
-                  {"shadow", optional_number(s.shadow_error_rate)}}},
-                {"transport_error_rate",
-                 {{"production", optional_number(s.production_transport_error_rate)},
-                  {"shadow", optional_number(s.shadow_transport_error_rate)}}},
-                {"server_errors",
-                 {{"production", s.production_server_errors}, {"shadow", s.shadow_server_errors}}},
-                {"status_mismatch_rate", optional_number(s.status_mismatch_rate)},
-                {"status_mismatches", s.status_mismatches},
-                {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
-                {"history", history_json(live ? live->history : std::vector<mirror::history_point>{},
-                                         in.live)},
-                {"mirror", mirror_json(family)}};
+    json out = {
+        {"name", name},
+        {"active", settings != nullptr},
+        {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
+        {"requests", s.requests},
+        {"outcomes", outcomes_json(s.outcomes)},
+        {"agreement", agreement_json(s.agreements, s.agreement_n)},
+        {"kappa", optional_number(s.kappa)},
+        {"classes_truncated", s.classes_truncated},
+        {"latency_ms",
+         {{"production", percentiles_json(s.production_latency)},
+          {"shadow", percentiles_json(s.shadow_latency)},
+          {"delta", percentiles_json(s.latency_delta)}}},
+        {"error_rate",
+         {{"production", optional_number(s.production_error_rate)},
+          {"shadow", optional_number(s.shadow_error_rate)}}},
+        {"transport_error_rate",
+         {{"production", optional_number(s.production_transport_error_rate)},
+          {"shadow", optional_number(s.shadow_transport_error_rate)}}},
+        {"server_errors",
+         {{"production", s.production_server_errors}, {"shadow", s.shadow_server_errors}}},
+        {"status_mismatch_rate", optional_number(s.status_mismatch_rate)},
+        {"status_mismatches", s.status_mismatches},
+        {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
+        {"history",
+         history_json(live ? live->history : std::vector<mirror::history_point>{}, in.live)},
+        {"mirror", mirror_json(family)}};
 
     const mirror::live_regression r = live ? live->regression : mirror::live_regression{};
     const bool regression = in.config.compare.predictions == config::prediction_type::regression;
@@ -193,8 +194,9 @@ json shadow_json(const stats_inputs& in, const std::string& name,
         const auto ci = stats::wilson_interval(r.within, r.n);
         out["regression"] = {
             {"n", r.n},
-            {"mae", optional_number(r.n > 0 ? std::optional<double>(r.abs_sum / static_cast<double>(r.n))
-                                            : std::nullopt)},
+            {"mae",
+             optional_number(r.n > 0 ? std::optional<double>(r.abs_sum / static_cast<double>(r.n))
+                                     : std::nullopt)},
             {"within_tolerance", optional_number(rate(r.within, r.n))},
             {"within_tolerance_ci95", r.n > 0 ? json::array({ci.low, ci.high}) : json(nullptr)}};
     }
@@ -265,9 +267,8 @@ std::string render_stats(const stats_inputs& in) {
                  {{"success", in.registry.config_reloads_success.value()},
                   {"failure", in.registry.config_reloads_failure.value()}}},
                 {"prediction_type",
-                 in.config.compare.predictions == config::prediction_type::regression
-                     ? "regression"
-                     : "class"},
+                 in.config.compare.predictions == config::prediction_type::regression ? "regression"
+                                                                                      : "class"},
                 {"promotion_criteria",
                  {{"min_requests", in.config.promotion.min_requests},
                   {"min_agreement", in.config.promotion.min_agreement},

@@ -25,9 +25,9 @@ constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
 constexpr std::array<std::string_view, 3> mirror_keys{"queue_capacity", "max_body_bytes",
                                                       "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 6> compare_keys{
-    "prediction_pointer",  "ignore_pointers", "float_abs_tolerance",
-    "float_rel_tolerance", "max_diffs",       "prediction_type"};
+constexpr std::array<std::string_view, 6> compare_keys{"prediction_pointer",  "ignore_pointers",
+                                                       "float_abs_tolerance", "float_rel_tolerance",
+                                                       "max_diffs",           "prediction_type"};
 constexpr std::array<std::string_view, 7> log_keys{
     "path",           "max_file_bytes", "max_files", "include_bodies", "body_limit_bytes",
     "redact_headers", "level"};
@@ -37,11 +37,17 @@ constexpr std::array<std::string_view, 6> limits_keys{"max_header_bytes",  "max_
                                                       "header_timeout_ms", "idle_timeout_ms",
                                                       "max_connections",   "drain_timeout_ms"};
 constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
-constexpr std::array<std::string_view, 11> promotion_keys{
-    "min_requests",          "min_agreement",            "min_within_tolerance",
-    "max_mae",               "max_shadow_p95_ms",        "max_shadow_error_rate",
-    "max_status_mismatch_rate", "max_feature_psi",       "shadow_accuracy",
-    "shadow_mae",            "use_lower_bound"};
+constexpr std::array<std::string_view, 11> promotion_keys{"min_requests",
+                                                          "min_agreement",
+                                                          "min_within_tolerance",
+                                                          "max_mae",
+                                                          "max_shadow_p95_ms",
+                                                          "max_shadow_error_rate",
+                                                          "max_status_mismatch_rate",
+                                                          "max_feature_psi",
+                                                          "shadow_accuracy",
+                                                          "shadow_mae",
+                                                          "use_lower_bound"};
 
 std::string check_json_pointer(std::string& value) {
     return is_json_pointer(value)

@@ -51,7 +51,8 @@ std::vector<history_point> live_history::points(std::int64_t now_seconds) const 
         return out;
     }
     const std::int64_t last = bucket_start(now_seconds);
-    const std::int64_t span = history_resolution_seconds * static_cast<std::int64_t>(history_buckets);
+    const std::int64_t span =
+        history_resolution_seconds * static_cast<std::int64_t>(history_buckets);
     const std::int64_t first = std::max(*first_start_, last - span + history_resolution_seconds);
     for (std::int64_t start = first; start <= last; start += history_resolution_seconds) {
         const bucket& b = buckets_[slot_of(start)];

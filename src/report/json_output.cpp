@@ -149,8 +149,9 @@ ojson shadow_json(const shadow_report& shadow, bool has_labels, bool regression)
                          {"delta", latency_json(s.latency_delta)}};
     out["error_rate"] = {{"production", optional_number(s.production_error_rate)},
                          {"shadow", optional_number(s.shadow_error_rate)}};
-    out["transport_error_rate"] = {{"production", optional_number(s.production_transport_error_rate)},
-                                   {"shadow", optional_number(s.shadow_transport_error_rate)}};
+    out["transport_error_rate"] = {
+        {"production", optional_number(s.production_transport_error_rate)},
+        {"shadow", optional_number(s.shadow_transport_error_rate)}};
     out["server_errors"] = {{"production", s.production_server_errors},
                             {"shadow", s.shadow_server_errors}};
     out["status_mismatch_rate"] = optional_number(s.status_mismatch_rate);

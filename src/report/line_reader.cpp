@@ -63,12 +63,12 @@ bool line_reader::fill() {
         }
         throw read_error("corrupt gzip data in " + name_ + " at compressed offset " +
                          std::to_string(gzoffset(as_gz(file_))) + " (after " +
-                         std::to_string(gztell(as_gz(file_))) + " uncompressed bytes): " +
-                         message);
+                         std::to_string(gztell(as_gz(file_))) + " uncompressed bytes): " + message);
     }
     // zlib reports a gzip stream cut short as the end of the data with Z_BUF_ERROR set.
     if (got == 0 && code == Z_BUF_ERROR) {
-        throw read_error("truncated gzip file " + name_ + ": the stream ends at compressed offset " +
+        throw read_error("truncated gzip file " + name_ +
+                         ": the stream ends at compressed offset " +
                          std::to_string(gzoffset(as_gz(file_))) + " (after " +
                          std::to_string(gztell(as_gz(file_))) + " uncompressed bytes)");
     }

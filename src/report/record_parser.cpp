@@ -106,11 +106,11 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
             }
             if (type == od::json_type::number) {
                 // The key of a number is its shortest round-trip text: it gives the value back.
-                const std::string& key = side.prediction_key;
+                const std::string& canonical = side.prediction_key;
+                const char* end = canonical.data() + canonical.size();
                 double number = 0;
-                const auto [stop, code] =
-                    std::from_chars(key.data(), key.data() + key.size(), number);
-                if (code == std::errc{} && stop == key.data() + key.size()) {
+                const auto [stop, code] = std::from_chars(canonical.data(), end, number);
+                if (code == std::errc{} && stop == end) {
                     side.prediction_number = number;
                 }
             }

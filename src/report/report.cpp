@@ -148,9 +148,9 @@ stats::observation observation_of(const parsed_record& record) {
     o.production_server_error = record.production.status >= first_server_error;
     o.shadow_server_error = record.shadow.status >= first_server_error;
     // Logs without status_match: statuses differ when both are known and unequal.
-    o.status_match = record.status_match.value_or(record.production.status == 0 ||
-                                                  record.shadow.status == 0 ||
-                                                  record.production.status == record.shadow.status);
+    o.status_match =
+        record.status_match.value_or(record.production.status == 0 || record.shadow.status == 0 ||
+                                     record.production.status == record.shadow.status);
     return o;
 }
 
@@ -218,7 +218,10 @@ report_result build_report(const report_options& options) {
                         shadows
                             .emplace(record.shadow_name,
                                      shadow_state{{record.shadow_name, stats::latency_mode::exact},
-                                                  std::vector<bool>(labels.keys.size(), false)})
+                                                  std::vector<bool>(labels.keys.size(), false),
+                                                  std::nullopt,
+                                                  {},
+                                                  {}})
                             .first;
                 }
                 last = &found->second;

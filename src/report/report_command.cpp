@@ -123,11 +123,11 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     if (given("--use-lower-bound")) {
         options.promotion.use_lower_bound = true;
     }
-    const bool criterion_flag =
-        given("--min-requests") || given("--min-agreement") || given("--max-p95-ms") ||
-        given("--max-error-rate") || given("--max-status-mismatch-rate") ||
-        given("--min-within-tolerance") || given("--max-mae") || given("--max-feature-psi") ||
-        given("--use-lower-bound");
+    const bool criterion_flag = given("--min-requests") || given("--min-agreement") ||
+                                given("--max-p95-ms") || given("--max-error-rate") ||
+                                given("--max-status-mismatch-rate") ||
+                                given("--min-within-tolerance") || given("--max-mae") ||
+                                given("--max-feature-psi") || given("--use-lower-bound");
     options.defaults_applied = flags.config_path.empty() && !criterion_flag;
     options.allow_unevaluated = flags.allow_unevaluated;
     if (!flags.prediction_type.empty()) {

@@ -144,8 +144,8 @@ void write_checklist(const stats::promotion_result& promotion, bool allow_uneval
     out << "\n";
     for (const auto& c : promotion.criteria) {
         const bool versus_production = c.name == "shadow_accuracy" || c.name == "shadow_mae";
-        const std::string threshold = versus_production ? "production " + number(c.threshold)
-                                                        : number(c.threshold, "%g");
+        const std::string threshold =
+            versus_production ? "production " + number(c.threshold) : number(c.threshold, "%g");
         const char* verdict = !c.evaluated ? "NOT EVALUATED" : c.passed ? "PASS" : "FAIL";
         out << "    " << pad_right(verdict, 14) << pad_right(c.name, 26);
         if (!c.evaluated) {
@@ -188,10 +188,9 @@ void write_class_scores(const stats::accuracy_summary& a, std::ostream& out) {
             return pad_left(number(v, "%.3f"), width);
         };
         out << "  " << pad_right(fit(stats::display_label(p.key), 23), 24)
-            << pad_left(std::to_string(p.support), 9) << cell(p.precision, 9)
-            << cell(p.recall, 9) << cell(p.f1, 9) << cell(s ? s->precision : std::nullopt, 10)
-            << cell(s ? s->recall : std::nullopt, 10) << cell(s ? s->f1 : std::nullopt, 10)
-            << "\n";
+            << pad_left(std::to_string(p.support), 9) << cell(p.precision, 9) << cell(p.recall, 9)
+            << cell(p.f1, 9) << cell(s ? s->precision : std::nullopt, 10)
+            << cell(s ? s->recall : std::nullopt, 10) << cell(s ? s->f1 : std::nullopt, 10) << "\n";
     }
 }
 
@@ -203,9 +202,9 @@ void write_accuracy(const shadow_report& shadow, std::ostream& out) {
         << "                  joined " << a.joined << ", unlabeled " << a.unlabeled
         << ", unmatched labels " << shadow.unmatched_labels << "\n";
     if (a.mcnemar_p) {
-        out << "  McNemar exact   p = " << number(a.mcnemar_p, "%.4g") << "  (only production right "
-            << a.paired.production_only << ", only shadow right " << a.paired.shadow_only
-            << "; p < 0.05: the accuracies differ beyond chance)\n";
+        out << "  McNemar exact   p = " << number(a.mcnemar_p, "%.4g")
+            << "  (only production right " << a.paired.production_only << ", only shadow right "
+            << a.paired.shadow_only << "; p < 0.05: the accuracies differ beyond chance)\n";
     }
 }
 
@@ -218,8 +217,8 @@ void write_regression(const stats::regression_summary& r, bool has_labels, std::
     out << "    Pearson " << number(r.pearson) << ", Spearman " << number(r.spearman)
         << ", residual p50 " << number(r.residual.p50, "%.6g") << ", p95 "
         << number(r.residual.p95, "%.6g") << ", p99 " << number(r.residual.p99, "%.6g") << "\n";
-    out << "    Within tolerance " << percent(r.within_tolerance) << "  (" << interval_text(r.within_ci95)
-        << ", " << r.within << " of " << r.n << ")\n";
+    out << "    Within tolerance " << percent(r.within_tolerance) << "  ("
+        << interval_text(r.within_ci95) << ", " << r.within << " of " << r.n << ")\n";
     if (has_labels) {
         auto side = [&](const char* name, const stats::error_summary& e) {
             out << "    vs labels, " << name << ": MAE " << number(e.mae, "%.6g") << ", RMSE "
@@ -236,7 +235,8 @@ void write_segments(const shadow_report& shadow, bool regression, std::ostream& 
         out << "  Segments: none with at least " << stats::segment_min_n << " records\n";
         return;
     }
-    out << "  Where it disagrees (segments with n >= " << stats::segment_min_n << ", worst first)\n";
+    out << "  Where it disagrees (segments with n >= " << stats::segment_min_n
+        << ", worst first)\n";
     out << "  " << pad_right("by", 22) << pad_right("segment", 26) << pad_left("n", 8)
         << pad_left(metric, 10) << "  95% CI\n";
     for (const auto& row : shadow.segments) {
@@ -312,8 +312,8 @@ void write_period(const period_summary& p, std::ostream& out) {
         return;
     }
     out << "Period: " << p.first_ts << " to " << p.last_ts << " ("
-        << number(p.duration_seconds, "%.1f") << " s, "
-        << number(p.requests_per_second, "%.1f") << " records/s)\n";
+        << number(p.duration_seconds, "%.1f") << " s, " << number(p.requests_per_second, "%.1f")
+        << " records/s)\n";
 }
 
 void write_defaults_notice(const report_result& result, std::ostream& out) {
@@ -323,10 +323,10 @@ void write_defaults_notice(const report_result& result, std::ostream& out) {
         << (result.predictions == config::prediction_type::regression
                 ? "min_within_tolerance " + format("%g", c.min_within_tolerance)
                 : "min_agreement " + format("%g", c.min_agreement))
-        << ", max_shadow_p95_ms " << format("%g", c.max_shadow_p95_ms)
-        << ", max_shadow_error_rate " << format("%g", c.max_shadow_error_rate)
-        << ", max_status_mismatch_rate " << format("%g", c.max_status_mismatch_rate)
-        << ", max_feature_psi " << format("%g", c.max_feature_psi) << " (with a baseline).\n";
+        << ", max_shadow_p95_ms " << format("%g", c.max_shadow_p95_ms) << ", max_shadow_error_rate "
+        << format("%g", c.max_shadow_error_rate) << ", max_status_mismatch_rate "
+        << format("%g", c.max_status_mismatch_rate) << ", max_feature_psi "
+        << format("%g", c.max_feature_psi) << " (with a baseline).\n";
 }
 
 }  // namespace

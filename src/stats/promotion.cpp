@@ -56,9 +56,9 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
         c.lower_bound = criteria.use_lower_bound;
         list.push_back(std::move(c));
         if (criteria.max_mae) {
-            list.push_back(judged("max_mae", false, criteria.max_mae, in.mae,
-                                  no_records ? no_records
-                                             : "no record with two numeric predictions"));
+            list.push_back(
+                judged("max_mae", false, criteria.max_mae, in.mae,
+                       no_records ? no_records : "no record with two numeric predictions"));
         }
     } else {
         auto c = judged("min_agreement", true, criteria.min_agreement,
@@ -67,8 +67,9 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
         c.lower_bound = criteria.use_lower_bound;
         list.push_back(std::move(c));
     }
-    list.push_back(judged("max_shadow_p95_ms", false, criteria.max_shadow_p95_ms, in.shadow_p95_ms,
-                          no_records ? no_records : "no shadow exchange without a transport error"));
+    list.push_back(
+        judged("max_shadow_p95_ms", false, criteria.max_shadow_p95_ms, in.shadow_p95_ms,
+               no_records ? no_records : "no shadow exchange without a transport error"));
     list.push_back(judged("max_shadow_error_rate", false, criteria.max_shadow_error_rate,
                           in.shadow_error_rate, "no records"));
     list.push_back(judged("max_status_mismatch_rate", false, criteria.max_status_mismatch_rate,
@@ -78,8 +79,8 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
     const auto& label_setting = regression ? criteria.shadow_mae : criteria.shadow_accuracy;
     if (wants_label_criterion(label_setting, in)) {
         if (!in.has_labels) {
-            list.push_back(not_evaluated(label_name, !regression, std::nullopt,
-                                         "no labels (--labels FILE)"));
+            list.push_back(
+                not_evaluated(label_name, !regression, std::nullopt, "no labels (--labels FILE)"));
         } else if (regression) {
             list.push_back(judged(label_name, false, in.production_label_mae, in.shadow_label_mae,
                                   "no labelled record with numeric predictions on both sides"));

@@ -114,7 +114,7 @@ struct promotion_config {
     double max_shadow_p95_ms = 200;
     double max_shadow_error_rate = 0.001;
     double max_status_mismatch_rate = 0.001;
-    double max_feature_psi = 0.25;  // by default only with a features baseline
+    double max_feature_psi = 0.25;     // by default only with a features baseline
     bool max_feature_psi_set = false;  // written in the file or a flag: judged even without one
     // shadow_accuracy (class) / shadow_mae (regression) against labels: nullopt judges them
     // whenever labels are given; true requires labels; false turns them off.

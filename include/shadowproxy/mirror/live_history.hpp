@@ -26,7 +26,7 @@ struct history_point {
     std::uint64_t requests = 0;
     std::uint64_t agreement_n = 0;
     std::uint64_t agreements = 0;
-    std::uint64_t shadow_errors = 0;      // transport error or HTTP status >= 500
+    std::uint64_t shadow_errors = 0;         // transport error or HTTP status >= 500
     std::uint64_t shadow_server_errors = 0;  // HTTP status >= 500
     std::uint64_t status_mismatches = 0;
     std::optional<double> production_p50, production_p95, production_p99;

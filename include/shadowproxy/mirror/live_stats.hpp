@@ -72,8 +72,8 @@ struct live_shadow {
 
 struct live_snapshot {
     double uptime_seconds = 0;
-    double now_unix_seconds = 0;  // wall clock at the snapshot, to date the history buckets
-    std::int64_t now_seconds = 0;  // the monotonic seconds history_point::start counts in
+    double now_unix_seconds = 0;       // wall clock at the snapshot, to date the history buckets
+    std::int64_t now_seconds = 0;      // the monotonic seconds history_point::start counts in
     std::vector<live_shadow> shadows;  // by name
     // Production over the requests mirrored at least once, each counted once.
     stats::percentiles production_latency, production_latency_window;

@@ -26,9 +26,9 @@ bool natural_key_less(std::string_view a, std::string_view b);
 double mcnemar_exact_p(std::uint64_t b, std::uint64_t c);
 
 struct class_score {
-    std::string key;  // prediction_key() of the class
-    std::uint64_t support = 0;     // records whose label is this class
-    std::uint64_t predicted = 0;   // records predicted as this class
+    std::string key;              // prediction_key() of the class
+    std::uint64_t support = 0;    // records whose label is this class
+    std::uint64_t predicted = 0;  // records predicted as this class
     std::uint64_t true_positives = 0;
     std::optional<double> precision;  // tp / predicted; undefined when never predicted
     std::optional<double> recall;     // tp / support; undefined without support

@@ -50,7 +50,7 @@ struct promotion_inputs {
     // out); has_labels says whether --labels was given.
     bool labels_possible = true;
     bool has_labels = false;
-    std::optional<double> production_accuracy, shadow_accuracy;  // class, over joined records
+    std::optional<double> production_accuracy, shadow_accuracy;    // class, over joined records
     std::optional<double> production_label_mae, shadow_label_mae;  // regression
     // With a features baseline: the largest PSI of any feature.
     bool has_baseline = false;

@@ -17,8 +17,7 @@
 namespace shadowproxy::stats {
 
 // The comparator's rule for two numbers: |s - p| <= abs + rel * max(|p|, |s|).
-bool within_tolerance(double production, double shadow, double abs_tolerance,
-                      double rel_tolerance);
+bool within_tolerance(double production, double shadow, double abs_tolerance, double rel_tolerance);
 
 // Pearson correlation of paired values; nullopt with fewer than two pairs or a constant side.
 // Throws std::invalid_argument when the spans differ in size.
@@ -40,10 +39,10 @@ struct residual_percentiles {
 };
 
 struct regression_summary {
-    std::uint64_t n = 0;                // records where both predictions are numbers
-    std::uint64_t non_numeric = 0;      // records with a prediction that is not a number
-    std::optional<double> mae;          // mean |shadow - production|
-    std::optional<double> rmse;         // sqrt(mean (shadow - production)^2)
+    std::uint64_t n = 0;            // records where both predictions are numbers
+    std::uint64_t non_numeric = 0;  // records with a prediction that is not a number
+    std::optional<double> mae;      // mean |shadow - production|
+    std::optional<double> rmse;     // sqrt(mean (shadow - production)^2)
     std::optional<double> max_abs_error;
     std::optional<double> bias;  // mean (shadow - production)
     std::optional<double> pearson, spearman;

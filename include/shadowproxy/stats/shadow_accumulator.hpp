@@ -46,7 +46,7 @@ struct observation {
     bool shadow_error = false;
     bool production_server_error = false;  // answered with an HTTP status >= 500
     bool shadow_server_error = false;
-    bool status_match = true;  // the record's status_match
+    bool status_match = true;                     // the record's status_match
     std::optional<double> production_latency_ms;  // ignored when that side has an error
     std::optional<double> shadow_latency_ms;
     std::optional<std::string_view> label;  // ground truth when labels are joined
@@ -67,8 +67,8 @@ struct accuracy_summary {
     interval production_ci95, shadow_ci95;     // Wilson
     std::uint64_t joined = 0;
     std::uint64_t unlabeled = 0;
-    paired_correctness paired;          // production vs shadow correctness on joined records
-    std::optional<double> mcnemar_p;    // exact McNemar test of paired, when joined > 0
+    paired_correctness paired;        // production vs shadow correctness on joined records
+    std::optional<double> mcnemar_p;  // exact McNemar test of paired, when joined > 0
     std::vector<class_score> production_classes, shadow_classes;  // natural order
 };
 

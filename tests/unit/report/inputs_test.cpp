@@ -57,8 +57,8 @@ TEST(LineReader, TruncatedGzipNamesTheFileAndOffset) {
     temp_dir dir;
     std::string content;
     for (int i = 0; i < 2000; ++i) {
-        content += "{\"request_id\": \"r" + std::to_string(i) + "\", \"x\": " +
-                   std::to_string(i * 7919 % 1000) + "}\n";
+        content += "{\"request_id\": \"r" + std::to_string(i) +
+                   "\", \"x\": " + std::to_string(i * 7919 % 1000) + "}\n";
     }
     const auto whole = bytes_of(dir.write_gz("whole.gz", content));
     const auto cut = dir.write("cut.jsonl.gz", whole.substr(0, whole.size() / 2));
