@@ -147,7 +147,7 @@ void write_checklist(const stats::promotion_result& promotion, bool allow_uneval
         const std::string threshold =
             versus_production ? "production " + number(c.threshold) : number(c.threshold, "%g");
         const char* verdict = !c.evaluated ? "NOT EVALUATED" : c.passed ? "PASS" : "FAIL";
-        out << "    " << pad_right(verdict, 14) << pad_right(c.name, 26);
+        out << "    " << verdict << "  " << pad_right(c.name, c.evaluated ? 24 : 26);
         if (!c.evaluated) {
             out << c.reason << "\n";
             continue;

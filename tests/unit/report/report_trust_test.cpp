@@ -83,7 +83,7 @@ TEST(ReportTrust, UnevaluatedCriteriaFailTheGateUnlessAllowed) {
     std::ostringstream text, err;
     options.format = output_format::text;
     run_report(options, text, err);
-    EXPECT_NE(text.str().find("NOT EVALUATED max_feature_psi"), std::string::npos) << text.str();
+    EXPECT_NE(text.str().find("NOT EVALUATED  max_feature_psi"), std::string::npos) << text.str();
     EXPECT_NE(text.str().find("no baseline"), std::string::npos);
     EXPECT_NE(text.str().find("no labels"), std::string::npos);
 
