@@ -221,7 +221,7 @@ report_result build_report(const report_options& options) {
                                                   std::vector<bool>(labels.keys.size(), false),
                                                   std::nullopt,
                                                   {},
-                                                  {}})
+                                                  stats::feature_segments(base.get())})
                             .first;
                 }
                 last = &found->second;
@@ -263,7 +263,7 @@ report_result build_report(const report_options& options) {
             shadow.regression = state.regression->summarize();
         }
         auto rows = state.paths.rows("path", kind);
-        auto feature_rows = state.features.rows(base.get(), kind);
+        auto feature_rows = state.features.rows(kind);
         rows.insert(rows.end(), feature_rows.begin(), feature_rows.end());
         shadow.segments = stats::top_segments(std::move(rows));
 

@@ -68,48 +68,80 @@ std::vector<segment_row> segment_table::rows(const std::string& dimension, segme
     return out;
 }
 
+feature_segments::feature_segments(const baseline* base, std::size_t max_points)
+    : base_(base), max_points_(std::max<std::size_t>(max_points, 1)) {}
+
 void feature_segments::add(std::string_view feature, double value, double score) {
     if (std::isnan(value)) {
         return;
     }
     auto found = features_.find(feature);
     if (found == features_.end()) {
-        found = features_.emplace(std::string(feature), std::vector<point>{}).first;
+        feature_state state;
+        state.bins = base_ != nullptr ? base_->find(feature) : nullptr;
+        if (state.bins != nullptr) {
+            const std::size_t bins = state.bins->edges.size() - 1;
+            state.sums = {std::vector<std::uint64_t>(bins, 0), std::vector<double>(bins, 0.0),
+                          std::vector<double>(bins, 0.0)};
+        }
+        found = features_.emplace(std::string(feature), std::move(state)).first;
     }
-    found->second.push_back({value, score});
+    feature_state& state = found->second;
+    if (state.bins != nullptr) {
+        const std::size_t i = bin_index(state.bins->edges, value);
+        ++state.sums.n[i];
+        state.sums.sum[i] += score;
+        state.sums.squared[i] += score * score;
+        return;
+    }
+    // Reservoir sampling (Algorithm R) with a xorshift generator: a uniform sample of the values.
+    ++state.seen;
+    const point p{static_cast<float>(value), static_cast<float>(score)};
+    if (state.sample.size() < max_points_) {
+        state.sample.push_back(p);
+        return;
+    }
+    rng_ ^= rng_ << 13;
+    rng_ ^= rng_ >> 7;
+    rng_ ^= rng_ << 17;
+    const std::uint64_t slot = rng_ % state.seen;
+    if (slot < max_points_) {
+        state.sample[slot] = p;
+    }
 }
 
-std::vector<segment_row> feature_segments::rows(const baseline* base, segment_score kind,
-                                                std::uint64_t min_n) const {
+std::vector<segment_row> feature_segments::rows(segment_score kind, std::uint64_t min_n) const {
     std::vector<segment_row> out;
-    for (const auto& [name, points] : features_) {
+    for (const auto& [name, state] : features_) {
         std::vector<double> edges;
-        if (const feature_bins* bins = base ? base->find(name) : nullptr) {
-            edges = bins->edges;
+        bin_sums sums;
+        if (state.bins != nullptr) {
+            edges = state.bins->edges;
+            sums = state.sums;
         } else {
             std::vector<double> sorted;
-            sorted.reserve(points.size());
-            for (const auto& p : points) {
+            sorted.reserve(state.sample.size());
+            for (const auto& p : state.sample) {
                 sorted.push_back(p.value);
             }
             std::sort(sorted.begin(), sorted.end());
             edges = equal_frequency_edges(sorted, baseline_bins);
+            const std::size_t bins = edges.size() - 1;
+            sums = {std::vector<std::uint64_t>(bins, 0), std::vector<double>(bins, 0.0),
+                    std::vector<double>(bins, 0.0)};
+            for (const auto& p : state.sample) {
+                const std::size_t i = bin_index(edges, p.value);
+                ++sums.n[i];
+                sums.sum[i] += p.score;
+                sums.squared[i] += static_cast<double>(p.score) * p.score;
+            }
         }
         const std::size_t bins = edges.size() - 1;
-        std::vector<std::uint64_t> n(bins, 0);
-        std::vector<double> sum(bins, 0.0);
-        std::vector<double> squared(bins, 0.0);
-        for (const auto& p : points) {
-            const std::size_t i = bin_index(edges, p.value);
-            ++n[i];
-            sum[i] += p.score;
-            squared[i] += p.score * p.score;
-        }
         for (std::size_t i = 0; i < bins; ++i) {
-            if (n[i] >= min_n) {
+            if (sums.n[i] >= min_n) {
                 out.push_back(row_of("feature " + name,
-                                     bucket_name(edges[i], edges[i + 1], i + 1 == bins), n[i],
-                                     sum[i], squared[i], kind));
+                                     bucket_name(edges[i], edges[i + 1], i + 1 == bins), sums.n[i],
+                                     sums.sum[i], sums.squared[i], kind));
             }
         }
     }

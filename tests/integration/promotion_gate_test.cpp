@@ -91,8 +91,7 @@ TEST(PromotionGate, ShadowAnsweringHalfWith500IsHeldEverywhere) {
     const auto text = run_binary({"report", "--config", proxy.config_path(), proxy.log_path()});
     EXPECT_EQ(text.exit_code, 1) << text.out << text.err;
     EXPECT_NE(text.out.find("Promotion checklist: FAIL"), std::string::npos) << text.out;
-    EXPECT_NE(text.out.find("FAIL  max_status_mismatch_rate"), std::string::npos)
-        << text.out;
+    EXPECT_NE(text.out.find("FAIL  max_status_mismatch_rate"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("FAIL  max_shadow_error_rate"), std::string::npos) << text.out;
 
     const auto json_run = run_binary(

@@ -3,9 +3,10 @@
 // worst segments come first.
 //
 // segment_table and feature_segments are owned by one thread (report's reader); not
-// thread-safe. Memory: a few counters per distinct segment; feature_segments keeps every
-// (value, score) pair until summarize() (bins need the whole sample). Nothing throws except
-// std::bad_alloc.
+// thread-safe. Memory: a few counters per distinct segment; with a baseline, feature_segments
+// counts into the baseline's bins as values come; without one it keeps a uniform sample (a
+// reservoir) of at most max_points (value, score) pairs per feature, from which it draws the
+// bins and counts (so n is then a sample count). Nothing throws except std::bad_alloc.
 #pragma once
 
 #include <cstdint>
@@ -54,16 +55,34 @@ private:
 // bins of the observed values.
 class feature_segments {
 public:
+    static constexpr std::size_t default_max_points = std::size_t{1} << 18;
+
+    // base (may be null) must outlive this object.
+    explicit feature_segments(const baseline* base = nullptr,
+                              std::size_t max_points = default_max_points);
     void add(std::string_view feature, double value, double score);
-    std::vector<segment_row> rows(const baseline* base, segment_score kind,
-                                  std::uint64_t min_n = segment_min_n) const;
+    std::vector<segment_row> rows(segment_score kind, std::uint64_t min_n = segment_min_n) const;
 
 private:
     struct point {
-        double value;
-        double score;
+        float value;
+        float score;
     };
-    std::map<std::string, std::vector<point>, std::less<>> features_;
+    struct bin_sums {
+        std::vector<std::uint64_t> n;
+        std::vector<double> sum, squared;
+    };
+    struct feature_state {
+        const feature_bins* bins = nullptr;  // the baseline's, counted online into `sums`
+        bin_sums sums;
+        std::vector<point> sample;  // without baseline bins
+        std::uint64_t seen = 0;
+    };
+
+    const baseline* base_;
+    std::size_t max_points_;
+    std::uint64_t rng_ = 0x9e3779b97f4a7c15ULL;
+    std::map<std::string, feature_state, std::less<>> features_;
 };
 
 // Both tables merged: the top `top` rows by value, worst first.

@@ -47,12 +47,15 @@ TEST(Segments, MeanScoresGetANormalInterval) {
 }
 
 TEST(Segments, FeatureBucketsFromObservedValuesOrTheBaseline) {
-    feature_segments features;
     // x in 0..999: the top decile (x >= 900) disagrees half the time, the rest never.
-    for (int i = 0; i < 1000; ++i) {
-        features.add("x", i, i >= 900 && i % 2 == 0 ? 1.0 : 0.0);
-    }
-    auto rows = features.rows(nullptr, segment_score::rate);
+    auto feed = [](feature_segments& features) {
+        for (int i = 0; i < 1000; ++i) {
+            features.add("x", i, i >= 900 && i % 2 == 0 ? 1.0 : 0.0);
+        }
+    };
+    feature_segments features;
+    feed(features);
+    auto rows = features.rows(segment_score::rate);
     ASSERT_EQ(rows.size(), 10U);
     EXPECT_EQ(rows[0].dimension, "feature x");
     EXPECT_EQ(rows[0].segment, "[899.1, 999]");
@@ -60,10 +63,28 @@ TEST(Segments, FeatureBucketsFromObservedValuesOrTheBaseline) {
 
     baseline base;
     base.features.push_back({"x", {0.0, 500.0, 1000.0}, {0.5, 0.5}});
-    rows = features.rows(&base, segment_score::rate);
+    feature_segments binned(&base);
+    feed(binned);
+    rows = binned.rows(segment_score::rate);
     ASSERT_EQ(rows.size(), 2U);
     EXPECT_EQ(rows[0].segment, "[500, 1000]");
     EXPECT_NEAR(rows[0].value, 0.1, 1e-12);
+}
+
+TEST(Segments, LargeFeatureSamplesStayBounded) {
+    feature_segments features(nullptr, 1000);
+    // 100,000 values; the top tenth always disagrees: the sample keeps 1000 and still finds it.
+    for (int i = 0; i < 100000; ++i) {
+        features.add("x", i, i >= 90000 ? 1.0 : 0.0);
+    }
+    const auto rows = features.rows(segment_score::rate);
+    ASSERT_FALSE(rows.empty());
+    EXPECT_NEAR(rows[0].value, 1.0, 0.1);
+    std::uint64_t total = 0;
+    for (const auto& r : rows) {
+        total += r.n;
+    }
+    EXPECT_LE(total, 1000U);
 }
 
 TEST(Segments, TopKeepsTheWorstTen) {
