@@ -34,6 +34,7 @@ fixture_record make(int production_prediction, int shadow_prediction, double sha
     r.shadow.error =
         shadow_failed ? compare::exchange_error::timeout : compare::exchange_error::none;
     r.shadow.latency_ms = shadow_ms;
+    r.result.status_match = !shadow_failed;  // as the comparator sets it: 200 == 200
     r.result.production_prediction = production_prediction;
     if (!shadow_failed) {
         r.result.shadow_prediction = shadow_prediction;

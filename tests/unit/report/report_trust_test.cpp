@@ -207,16 +207,22 @@ TEST(ReportTrust, McNemarPerClassAndAccuracyIntervals) {
     EXPECT_NEAR(a["mcnemar_p"].get<double>(), 22.0 / 1024.0, 1e-12);
     EXPECT_EQ(a["paired"]["shadow_only"], 9);
     EXPECT_EQ(a["ci95"]["shadow"].size(), 2U);
-    // Production: class 0 predicted 13 times (4 right), class 1 predicted 6 (5 right).
+    // Production: class 0 predicted 13 times (4 right, of 4 labelled 0); class 1 predicted 6
+    // times, all right, of 15 labelled 1.
     const auto& prod = a["per_class"]["production"];
     ASSERT_EQ(prod.size(), 2U);
     EXPECT_EQ(prod[0]["class"], "0");
+    EXPECT_EQ(prod[0]["support"], 4);
     EXPECT_NEAR(prod[0]["precision"].get<double>(), 4.0 / 13.0, 1e-12);
     EXPECT_NEAR(prod[0]["recall"].get<double>(), 1.0, 1e-12);
-    EXPECT_NEAR(prod[1]["precision"].get<double>(), 5.0 / 6.0, 1e-12);
-    EXPECT_NEAR(prod[1]["recall"].get<double>(), 5.0 / 15.0, 1e-12);
-    const double p = 5.0 / 6.0, r = 1.0 / 3.0;
-    EXPECT_NEAR(prod[1]["f1"].get<double>(), 2 * p * r / (p + r), 1e-12);
+    EXPECT_EQ(prod[1]["support"], 15);
+    EXPECT_NEAR(prod[1]["precision"].get<double>(), 1.0, 1e-12);
+    EXPECT_NEAR(prod[1]["recall"].get<double>(), 6.0 / 15.0, 1e-12);
+    EXPECT_NEAR(prod[1]["f1"].get<double>(), 2 * 1.0 * 0.4 / 1.4, 1e-12);
+    // Shadow: class 1 predicted 14 times (14 right), class 0 five times (4 right).
+    const auto& shadow = a["per_class"]["shadow"];
+    EXPECT_NEAR(shadow[0]["precision"].get<double>(), 4.0 / 5.0, 1e-12);
+    EXPECT_NEAR(shadow[1]["recall"].get<double>(), 14.0 / 15.0, 1e-12);
 }
 
 TEST(ReportTrust, PeriodCovered) {

@@ -67,10 +67,11 @@ TEST(Regression, SpearmanIsRankPearson) {
 }
 
 TEST(Regression, ToleranceFollowsTheComparator) {
-    EXPECT_TRUE(within_tolerance(1.0, 1.05, 0.05, 0.0));
-    EXPECT_FALSE(within_tolerance(1.0, 1.2, 0.05, 0.0));
-    EXPECT_TRUE(within_tolerance(100.0, 101.0, 0.0, 0.01));
-    EXPECT_FALSE(within_tolerance(100.0, 102.0, 0.0, 0.01));
+    // Binary fractions, so the boundary is exact.
+    EXPECT_TRUE(within_tolerance(1.0, 1.25, 0.25, 0.0));
+    EXPECT_FALSE(within_tolerance(1.0, 1.5, 0.25, 0.0));
+    EXPECT_TRUE(within_tolerance(128.0, 130.0, 0.0, 0.015625));  // 1/64 of 130 > 2
+    EXPECT_FALSE(within_tolerance(128.0, 132.0, 0.0, 0.015625));
 }
 
 }  // namespace
