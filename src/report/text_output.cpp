@@ -204,7 +204,8 @@ void write_accuracy(const shadow_report& shadow, std::ostream& out) {
     if (a.mcnemar_p) {
         out << "  McNemar exact   p = " << number(a.mcnemar_p, "%.4g")
             << "  (only production right " << a.paired.production_only << ", only shadow right "
-            << a.paired.shadow_only << "; p < 0.05: the accuracies differ beyond chance)\n";
+            << a.paired.shadow_only
+            << ")\n                  p < 0.05: the accuracies differ beyond chance\n";
     }
 }
 
@@ -275,10 +276,10 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
     }
     out << "  Error rate      production " << percent(s.production_error_rate) << ", shadow "
         << percent(s.shadow_error_rate) << "  (transport error or HTTP 5xx)\n";
-    out << "                  transport errors only: production "
+    out << "                  transport only: production "
         << percent(s.production_transport_error_rate) << ", shadow "
-        << percent(s.shadow_transport_error_rate) << "; HTTP 5xx: production "
-        << s.production_server_errors << ", shadow " << s.shadow_server_errors << "\n";
+        << percent(s.shadow_transport_error_rate) << "; HTTP 5xx: " << s.production_server_errors
+        << " / " << s.shadow_server_errors << "\n";
     out << "  Status mismatch " << percent(s.status_mismatch_rate) << "  (" << s.status_mismatches
         << " records where the statuses differ)\n";
     if (has_labels && !regression) {
@@ -318,15 +319,15 @@ void write_period(const period_summary& p, std::ostream& out) {
 
 void write_defaults_notice(const report_result& result, std::ostream& out) {
     const auto& c = result.criteria;
-    out << "No --config and no criterion flags: applying the default criteria min_requests "
+    out << "No --config and no criterion flags: applying the default criteria\n  min_requests "
         << c.min_requests << ", "
         << (result.predictions == config::prediction_type::regression
                 ? "min_within_tolerance " + format("%g", c.min_within_tolerance)
                 : "min_agreement " + format("%g", c.min_agreement))
-        << ", max_shadow_p95_ms " << format("%g", c.max_shadow_p95_ms) << ", max_shadow_error_rate "
-        << format("%g", c.max_shadow_error_rate) << ", max_status_mismatch_rate "
-        << format("%g", c.max_status_mismatch_rate) << ", max_feature_psi "
-        << format("%g", c.max_feature_psi) << " (with a baseline).\n";
+        << ", max_shadow_p95_ms " << format("%g", c.max_shadow_p95_ms)
+        << ",\n  max_shadow_error_rate " << format("%g", c.max_shadow_error_rate)
+        << ", max_status_mismatch_rate " << format("%g", c.max_status_mismatch_rate)
+        << ", max_feature_psi " << format("%g", c.max_feature_psi) << " (with a baseline).\n";
 }
 
 }  // namespace

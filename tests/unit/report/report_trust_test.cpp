@@ -109,8 +109,8 @@ TEST(ReportTrust, DefaultsNoticeSaysWhichCriteriaApply) {
     options.defaults_applied = true;
     std::ostringstream out, err;
     run_report(options, out, err);
-    EXPECT_NE(out.str().find("No --config and no criterion flags: applying the default criteria "
-                             "min_requests 1000, min_agreement 0.99"),
+    EXPECT_NE(out.str().find("No --config and no criterion flags: applying the default criteria\n"
+                             "  min_requests 1000, min_agreement 0.99"),
               std::string::npos)
         << out.str();
     EXPECT_NE(out.str().find("max_status_mismatch_rate 0.001"), std::string::npos);
