@@ -4,17 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "shadowproxy/stats/json_forms.hpp"
 #include "shadowproxy/stats/promotion.hpp"
 
 namespace shadowproxy::admin {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = stats::ordered_json;
 
-json optional_number(const std::optional<double>& value) {
-    return value ? json(*value) : json(nullptr);
-}
+using stats::optional_number;
 
 std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
     if (whole == 0) {
@@ -23,36 +22,14 @@ std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
     return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-json percentiles_json(const stats::percentiles& p) {
-    return {{"p50", optional_number(p.p50)},
-            {"p95", optional_number(p.p95)},
-            {"p99", optional_number(p.p99)},
-            {"n", p.n}};
-}
-
-json outcomes_json(const std::array<std::uint64_t, stats::outcome_names.size()>& counts) {
-    json out = json::object();
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-        out[std::string(stats::outcome_names[i])] = counts[i];
-    }
-    return out;
-}
-
-json agreement_json(std::uint64_t agreements, std::uint64_t n) {
-    const auto ci = stats::wilson_interval(agreements, n);
-    return {{"rate", optional_number(rate(agreements, n))},
-            {"ci95", n > 0 ? json::array({ci.low, ci.high}) : json(nullptr)},
-            {"n", n}};
-}
-
-json window_json(const mirror::live_window& w) {
-    return {{"seconds", mirror::live_stats::window_seconds},
+json window_json(const stats::live_window& w) {
+    return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
-            {"outcomes", outcomes_json(w.outcomes)},
-            {"agreement", agreement_json(w.agreements, w.agreement_n)},
+            {"outcomes", stats::outcomes_to_json(w.outcomes)},
+            {"agreement", stats::agreement_to_json(w.agreements, w.agreement_n)},
             {"latency_ms",
-             {{"production", percentiles_json(w.production_latency)},
-              {"shadow", percentiles_json(w.shadow_latency)}}},
+             {{"production", stats::to_json(w.production_latency)},
+              {"shadow", stats::to_json(w.shadow_latency)}}},
             {"error_rate",
              {{"production", optional_number(rate(w.production_errors, w.requests))},
               {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}},
@@ -60,8 +37,8 @@ json window_json(const mirror::live_window& w) {
 }
 
 // The dashboard's charts: one entry per 5 s bucket, oldest first, dated in Unix seconds.
-json history_json(const std::vector<mirror::history_point>& points,
-                  const mirror::live_snapshot& live) {
+json history_json(const std::vector<stats::history_point>& points,
+                  const stats::live_snapshot& live) {
     json t = json::array(), requests = json::array(), agreement = json::array(),
          errors = json::array(), server_errors = json::array(), mismatches = json::array();
     json production = {{"p50", json::array()}, {"p95", json::array()}, {"p99", json::array()}};
@@ -80,7 +57,7 @@ json history_json(const std::vector<mirror::history_point>& points,
         shadow["p95"].push_back(optional_number(p.shadow_p95));
         shadow["p99"].push_back(optional_number(p.shadow_p99));
     }
-    return {{"resolution_seconds", mirror::history_resolution_seconds},
+    return {{"resolution_seconds", stats::history_resolution_seconds},
             {"t", std::move(t)},
             {"requests", std::move(requests)},
             {"agreement", std::move(agreement)},
@@ -91,39 +68,9 @@ json history_json(const std::vector<mirror::history_point>& points,
 }
 
 json features_json(const stats::features_summary& summary) {
-    json features = json::object();
-    for (const auto& f : summary.features) {
-        features[f.name] = {{"missing", f.missing},
-                            {"null", f.null},
-                            {"non_numeric", f.non_numeric},
-                            {"psi", optional_number(f.psi)},
-                            {"numeric", f.numeric}};
-    }
-    return {{"requests", summary.requests},
-            {"truncated", summary.truncated},
-            {"has_baseline", summary.has_baseline},
-            {"max_psi", optional_number(summary.max_psi)},
-            {"features", std::move(features)}};
-}
-
-json promotion_json(const stats::promotion_result& result) {
-    json criteria = json::array();
-    for (const auto& c : result.criteria) {
-        json line = {{"name", c.name},
-                     {"threshold", optional_number(c.threshold)},
-                     {"value", optional_number(c.value)},
-                     {"passed", c.evaluated ? json(c.passed) : json(nullptr)}};
-        if (!c.evaluated) {
-            line["reason"] = c.reason;
-        }
-        if (c.lower_bound) {
-            line["measure"] = "ci95_low";
-        }
-        criteria.push_back(std::move(line));
-    }
-    return {{"passed", result.passed},
-            {"unevaluated", result.unevaluated},
-            {"criteria", std::move(criteria)}};
+    json out = stats::summary_to_json(summary);
+    out["features"] = stats::features_to_json(summary);
+    return out;
 }
 
 const metrics::shadow_family* family_of(
@@ -155,73 +102,44 @@ json mirror_json(const metrics::shadow_family* family) {
 }
 
 json shadow_json(const stats_inputs& in, const std::string& name,
-                 const config::shadow_config* settings, const mirror::live_shadow* live,
+                 const config::shadow_config* settings, const stats::live_shadow* live,
                  const metrics::shadow_family* family) {
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
     const stats::shadow_summary& s = live ? live->since_start : empty_summary;
-    json out = {
-        {"name", name},
-        {"active", settings != nullptr},
-        {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
-        {"requests", s.requests},
-        {"outcomes", outcomes_json(s.outcomes)},
-        {"agreement", agreement_json(s.agreements, s.agreement_n)},
-        {"kappa", optional_number(s.kappa)},
-        {"classes_truncated", s.classes_truncated},
-        {"latency_ms",
-         {{"production", percentiles_json(s.production_latency)},
-          {"shadow", percentiles_json(s.shadow_latency)},
-          {"delta", percentiles_json(s.latency_delta)}}},
-        {"error_rate",
-         {{"production", optional_number(s.production_error_rate)},
-          {"shadow", optional_number(s.shadow_error_rate)}}},
-        {"transport_error_rate",
-         {{"production", optional_number(s.production_transport_error_rate)},
-          {"shadow", optional_number(s.shadow_transport_error_rate)}}},
-        {"server_errors",
-         {{"production", s.production_server_errors}, {"shadow", s.shadow_server_errors}}},
-        {"status_mismatch_rate", optional_number(s.status_mismatch_rate)},
-        {"status_mismatches", s.status_mismatches},
-        {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
-        {"history",
-         history_json(live ? live->history : std::vector<mirror::history_point>{}, in.live)},
-        {"mirror", mirror_json(family)}};
+    json out = {{"name", name},
+                {"active", settings != nullptr},
+                {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
+                {"requests", s.requests},
+                {"outcomes", stats::outcomes_to_json(s.outcomes)},
+                {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
+                {"kappa", optional_number(s.kappa)},
+                {"classes_truncated", s.classes_truncated},
+                {"latency_ms", stats::latency_to_json(s)}};
+    stats::add_errors(out, s);
+    out["last_60s"] = window_json(live ? live->last_window : stats::live_window{});
+    out["history"] =
+        history_json(live ? live->history : std::vector<stats::history_point>{}, in.live);
+    out["mirror"] = mirror_json(family);
 
-    const mirror::live_regression r = live ? live->regression : mirror::live_regression{};
+    const stats::live_regression r = live ? live->regression : stats::live_regression{};
     const bool regression = in.config.compare.predictions == config::prediction_type::regression;
+    stats::regression_measure measure;
     if (regression) {
-        const auto ci = stats::wilson_interval(r.within, r.n);
-        out["regression"] = {
-            {"n", r.n},
-            {"mae",
-             optional_number(r.n > 0 ? std::optional<double>(r.abs_sum / static_cast<double>(r.n))
-                                     : std::nullopt)},
-            {"within_tolerance", optional_number(rate(r.within, r.n))},
-            {"within_tolerance_ci95", r.n > 0 ? json::array({ci.low, ci.high}) : json(nullptr)}};
+        out["regression"] = stats::to_json(r);
+        measure.n = r.n;
+        measure.within = r.within;
+        if (r.n > 0) {
+            measure.mae = r.abs_sum / static_cast<double>(r.n);
+        }
     }
-
-    stats::promotion_inputs measured;
-    measured.predictions = in.config.compare.predictions;
-    measured.labels_possible = false;  // no ground truth in live traffic
-    measured.requests = s.requests;
-    measured.agreement = s.agreement_rate;
-    if (s.agreement_n > 0) {
-        measured.agreement_low = s.agreement_ci95.low;
-    }
-    if (r.n > 0) {
-        measured.within_tolerance = rate(r.within, r.n);
-        measured.within_tolerance_low = stats::wilson_interval(r.within, r.n).low;
-        measured.mae = r.abs_sum / static_cast<double>(r.n);
-    }
-    measured.shadow_p95_ms = s.shadow_latency.p95;
-    measured.shadow_error_rate = s.shadow_error_rate;
-    measured.status_mismatch_rate = s.status_mismatch_rate;
-    if (in.live.features && in.live.features->has_baseline) {
-        measured.has_baseline = true;
-        measured.max_feature_psi = in.live.features->max_psi;
-    }
-    out["promotion"] = promotion_json(stats::evaluate_promotion(in.config.promotion, measured));
+    stats::promotion_sources sources;
+    sources.predictions = in.config.compare.predictions;
+    sources.labels_possible = false;  // no ground truth in live traffic
+    sources.regression = regression ? &measure : nullptr;
+    sources.features = in.live.features ? &*in.live.features : nullptr;
+    out["promotion"] = stats::to_json(
+        stats::evaluate_promotion(in.config.promotion, stats::promotion_inputs_of(s, sources)));
     return out;
 }
 
@@ -229,7 +147,7 @@ json shadow_json(const stats_inputs& in, const std::string& name,
 
 std::string render_stats(const stats_inputs& in) {
     const auto families = in.registry.shadows();
-    auto live_of = [&](const std::string& name) -> const mirror::live_shadow* {
+    auto live_of = [&](const std::string& name) -> const stats::live_shadow* {
         for (const auto& shadow : in.live.shadows) {
             if (shadow.since_start.name == name) {
                 return &shadow;
@@ -256,12 +174,12 @@ std::string render_stats(const stats_inputs& in) {
 
     json out = {{"uptime_seconds", in.live.uptime_seconds},
                 {"draining", in.draining},
-                {"window_seconds", mirror::live_stats::window_seconds},
+                {"window_seconds", stats::live_window_seconds},
                 {"production",
                  {{"name", in.config.production.name},
                   {"latency_ms",
-                   {{"since_start", percentiles_json(in.live.production_latency)},
-                    {"last_60s", percentiles_json(in.live.production_latency_window)}}}}},
+                   {{"since_start", stats::to_json(in.live.production_latency)},
+                    {"last_60s", stats::to_json(in.live.production_latency_window)}}}}},
                 {"log", {{"written", in.log_records_written}, {"dropped", in.log_records_dropped}}},
                 {"config_reloads",
                  {{"success", in.registry.config_reloads_success.value()},

@@ -267,34 +267,23 @@ report_result build_report(const report_options& options) {
         rows.insert(rows.end(), feature_rows.begin(), feature_rows.end());
         shadow.segments = stats::top_segments(std::move(rows));
 
-        const auto& s = shadow.summary;
-        stats::promotion_inputs measured;
-        measured.predictions = options.predictions;
-        measured.requests = s.requests;
-        measured.agreement = s.agreement_rate;
-        if (s.agreement_n > 0) {
-            measured.agreement_low = s.agreement_ci95.low;
-        }
+        stats::regression_measure measure;
         if (shadow.regression) {
             const auto& r = *shadow.regression;
-            measured.within_tolerance = r.within_tolerance;
-            if (r.n > 0) {
-                measured.within_tolerance_low = r.within_ci95.low;
-            }
-            measured.mae = r.mae;
-            measured.production_label_mae = r.production_vs_label.mae;
-            measured.shadow_label_mae = r.shadow_vs_label.mae;
+            measure.n = r.n;
+            measure.within = r.within;
+            measure.mae = r.mae;
+            measure.production_label_mae = r.production_vs_label.mae;
+            measure.shadow_label_mae = r.shadow_vs_label.mae;
         }
-        measured.shadow_p95_ms = s.shadow_latency.p95;
-        measured.shadow_error_rate = s.shadow_error_rate;
-        measured.status_mismatch_rate = s.status_mismatch_rate;
-        measured.has_labels = result.has_labels;
-        measured.production_accuracy = s.accuracy.production;
-        measured.shadow_accuracy = s.accuracy.shadow;
-        measured.has_baseline = base != nullptr;
-        measured.max_feature_psi = features.max_psi;
-        shadow.promotion =
-            stats::evaluate_promotion(options.promotion, measured, options.allow_unevaluated);
+        stats::promotion_sources sources;
+        sources.predictions = options.predictions;
+        sources.has_labels = result.has_labels;
+        sources.regression = shadow.regression ? &measure : nullptr;
+        sources.features = &features;
+        shadow.promotion = stats::evaluate_promotion(
+            options.promotion, stats::promotion_inputs_of(shadow.summary, sources),
+            options.allow_unevaluated);
         result.shadows.push_back(std::move(shadow));
     }
     return result;

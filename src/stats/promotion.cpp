@@ -109,4 +109,37 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
     return result;
 }
 
+promotion_inputs promotion_inputs_of(const shadow_summary& summary,
+                                     const promotion_sources& sources) {
+    promotion_inputs measured;
+    measured.predictions = sources.predictions;
+    measured.requests = summary.requests;
+    measured.agreement = summary.agreement_rate;
+    if (summary.agreement_n > 0) {
+        measured.agreement_low = summary.agreement_ci95.low;
+    }
+    if (sources.regression != nullptr) {
+        const auto& r = *sources.regression;
+        if (r.n > 0) {
+            measured.within_tolerance = static_cast<double>(r.within) / static_cast<double>(r.n);
+            measured.within_tolerance_low = wilson_interval(r.within, r.n).low;
+        }
+        measured.mae = r.mae;
+        measured.production_label_mae = r.production_label_mae;
+        measured.shadow_label_mae = r.shadow_label_mae;
+    }
+    measured.shadow_p95_ms = summary.shadow_latency.p95;
+    measured.shadow_error_rate = summary.shadow_error_rate;
+    measured.status_mismatch_rate = summary.status_mismatch_rate;
+    measured.labels_possible = sources.labels_possible;
+    measured.has_labels = sources.has_labels;
+    measured.production_accuracy = summary.accuracy.production;
+    measured.shadow_accuracy = summary.accuracy.shadow;
+    if (sources.features != nullptr && sources.features->has_baseline) {
+        measured.has_baseline = true;
+        measured.max_feature_psi = sources.features->max_psi;
+    }
+    return measured;
+}
+
 }  // namespace shadowproxy::stats

@@ -13,25 +13,14 @@
 #include <optional>
 #include <vector>
 
+#include "shadowproxy/stats/live_snapshot.hpp"
 #include "shadowproxy/stats/quantiles.hpp"
 
 namespace shadowproxy::mirror {
 
-inline constexpr std::int64_t history_resolution_seconds = 5;
-inline constexpr std::size_t history_buckets = 180;  // 15 minutes
-
-// One bucket's counts and percentiles, as served by /stats.
-struct history_point {
-    std::int64_t start = 0;  // monotonic seconds of the bucket's start
-    std::uint64_t requests = 0;
-    std::uint64_t agreement_n = 0;
-    std::uint64_t agreements = 0;
-    std::uint64_t shadow_errors = 0;         // transport error or HTTP status >= 500
-    std::uint64_t shadow_server_errors = 0;  // HTTP status >= 500
-    std::uint64_t status_mismatches = 0;
-    std::optional<double> production_p50, production_p95, production_p99;
-    std::optional<double> shadow_p50, shadow_p95, shadow_p99;
-};
+using stats::history_buckets;
+using stats::history_point;
+using stats::history_resolution_seconds;
 
 struct history_sample {
     bool agreement_known = false;  // both predictions present

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::stats {
 
@@ -64,5 +66,29 @@ struct promotion_inputs {
 promotion_result evaluate_promotion(const config::promotion_config& criteria,
                                     const promotion_inputs& measured,
                                     bool allow_unevaluated = false);
+
+// Shadow vs production over the numeric predictions (prediction_type regression): pairs, pairs
+// within the compare tolerances, their mean absolute difference and, with labels, each side's
+// MAE against the labels.
+struct regression_measure {
+    std::uint64_t n = 0;
+    std::uint64_t within = 0;
+    std::optional<double> mae;
+    std::optional<double> production_label_mae, shadow_label_mae;
+};
+
+// Where the measured values come from besides the shadow's summary.
+struct promotion_sources {
+    config::prediction_type predictions = config::prediction_type::class_label;
+    bool labels_possible = true;  // false for the live /stats: no ground truth there
+    bool has_labels = false;      // --labels joined
+    const regression_measure* regression = nullptr;  // prediction_type regression
+    // The features summary when input monitoring runs; its max_psi counts only with a baseline.
+    const features_summary* features = nullptr;
+};
+
+// The measured values of one shadow, as /stats and `report` both fill them.
+promotion_inputs promotion_inputs_of(const shadow_summary& summary,
+                                     const promotion_sources& sources);
 
 }  // namespace shadowproxy::stats

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shadowproxy::upstream {
 
@@ -21,8 +22,11 @@ struct forwarded_request {
     bool is_head = false;
 };
 
-// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n".
+// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n". Header
+// lines whose name is in `owned_names` (any case) are left out: extra_headers sets them (a
+// shadow's set_headers: the client cannot spoof them).
 std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers = {});
+                          std::string_view extra_headers = {},
+                          const std::vector<std::string>& owned_names = {});
 
 }  // namespace shadowproxy::upstream

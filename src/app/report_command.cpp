@@ -1,5 +1,5 @@
 // The `report` and `baseline` commands (SPEC §2, §7, §9): flags to options, then the report
-// module. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
+// library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,7 +11,7 @@
 #include "shadowproxy/report/log_inputs.hpp"
 #include "shadowproxy/report/report.hpp"
 
-namespace shadowproxy::report {
+namespace shadowproxy::app {
 
 namespace {
 
@@ -77,7 +77,7 @@ struct report_flags {
 };
 
 int run_report_command(const report_flags& flags, const CLI::App& command) {
-    report_options options;
+    report::report_options options;
     if (!flags.config_path.empty()) {
         try {
             const config::config loaded = config::load_file(flags.config_path);
@@ -153,14 +153,15 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     if (!flags.shadow.empty()) {
         options.shadow = flags.shadow;
     }
-    options.format = flags.format == "json" ? output_format::json : output_format::text;
+    options.format =
+        flags.format == "json" ? report::output_format::json : report::output_format::text;
     try {
-        options.logs = expand_log_inputs(flags.logs);
-    } catch (const read_error& e) {
+        options.logs = report::expand_log_inputs(flags.logs);
+    } catch (const report::read_error& e) {
         std::cerr << "shadowproxy report: " << e.what() << '\n';
         return 2;
     }
-    return run_report(options, std::cout, std::cerr);
+    return report::run_report(options, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -233,7 +234,7 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
     command->add_option("--out", *out, "Baseline JSON to write")->required();
     command->callback([csv, label_column, out, &exit_code] {
         try {
-            const stats::baseline built = build_baseline(*csv, *label_column);
+            const stats::baseline built = report::build_baseline(*csv, *label_column);
             std::ofstream file(*out, std::ios::binary | std::ios::trunc);
             file << stats::baseline_to_json(built).dump(2) << '\n';
             file.close();
@@ -245,11 +246,11 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
             std::cout << "baseline of " << built.features.size() << " features from " << built.rows
                       << " rows written to " << *out << '\n';
             exit_code = 0;
-        } catch (const read_error& e) {
+        } catch (const report::read_error& e) {
             std::cerr << "shadowproxy baseline: " << e.what() << '\n';
             exit_code = 2;
         }
     });
 }
 
-}  // namespace shadowproxy::report
+}  // namespace shadowproxy::app
