@@ -47,14 +47,17 @@ std::pair<json, json> both(const stats::shadow_summary& summary, json* stats_doc
     settings.shadows.push_back(shadow);
     metrics::registry registry;
     stats::live_snapshot live;
-    live.shadows.push_back({summary, {}});
+    stats::live_shadow live_shadow;
+    live_shadow.since_start = summary;
+    live.shadows.push_back(live_shadow);
     live.features = features();
     live.features_window = features();
     const json from_stats = json::parse(render_stats({settings, registry, live}));
 
     report::report_result result;
     result.features = features();
-    report::shadow_report shadow_report{summary, 0, {}};
+    report::shadow_report shadow_report;
+    shadow_report.summary = summary;
     stats::promotion_sources sources;
     sources.labels_possible = false;  // as /stats: no labels
     sources.features = &*result.features;
