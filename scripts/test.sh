@@ -22,6 +22,12 @@ for preset in "${presets[@]}"; do
     scripts/build.sh "$preset"
 done
 
+# The image smoke test (tests/integration/deploy_image_test.cpp) builds the runtime image
+# around build/release/shadowproxy; without a Docker engine it needs local Debian base images,
+# made once here by debootstrap (minutes) rather than inside the test's time limit.
+phase "image: base images for the smoke test"
+scripts/image.sh base || failures=$((failures + 1))
+
 for preset in "${presets[@]}"; do
     phase "tests: $preset"
     env_vars=()
