@@ -128,12 +128,13 @@ build() {
     log "built $tag in $((SECONDS - start)) s"
 }
 
+# The project's images and their bases, with sizes (uncompressed).
 sizes() {
     if [ "$engine" = docker ]; then
-        docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$@"
+        docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}'
     else
-        buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$@"
-    fi
+        buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}'
+    fi | grep -E '(shadowproxy|debian)[^ ]*:' || true
 }
 
 # The runtime stage takes the binary from the stage named "binary"; a named build context of

@@ -75,15 +75,15 @@ public:
     // Builds the runtime stage around the binary under test; the layers before the binary's are
     // cached, so this is seconds after the first time (which installs the runtime packages).
     ::testing::AssertionResult build() {
-        const auto built = run_shell("cd " + shell_quote(source_dir.string()) +
-                                         " && IMAGE_ENGINE=" + engine_ + " IMAGE_TAG=" + image +
-                                         " scripts/image.sh runtime " +
-                                         shell_quote(SHADOWPROXY_BINARY),
-                                     280);
+        const auto built =
+            run_shell("cd " + shell_quote(source_dir.string()) + " && IMAGE_ENGINE=" + engine_ +
+                          " IMAGE_TAG=" + image + " scripts/image.sh runtime " +
+                          shell_quote(SHADOWPROXY_BINARY),
+                      280);
         if (built.exit_code != 0) {
-            return ::testing::AssertionFailure() << "scripts/image.sh runtime failed (exit "
-                                                 << built.exit_code << "):\n"
-                                                 << built.output;
+            return ::testing::AssertionFailure()
+                   << "scripts/image.sh runtime failed (exit " << built.exit_code << "):\n"
+                   << built.output;
         }
         if (engine_ == "buildah") {
             const auto from = run_shell("buildah from --pull=never " + image, 60);
@@ -102,8 +102,8 @@ public:
     json config(const std::string& field) const {
         const std::string format = engine_ == "docker" ? "{{json .Config." + field + "}}"
                                                        : "{{json .OCIv1.Config." + field + "}}";
-        const std::string inspect = engine_ == "docker" ? "docker image inspect -f "
-                                                        : "buildah inspect --type image -f ";
+        const std::string inspect =
+            engine_ == "docker" ? "docker image inspect -f " : "buildah inspect --type image -f ";
         const auto out = run_shell(inspect + shell_quote(format) + " " + image, 30);
         return json::parse(out.output, nullptr, false);
     }
@@ -115,8 +115,8 @@ public:
         if (engine_ == "docker") {
             const std::string entry = program ? " --entrypoint " + shell_quote(args.front()) : "";
             const std::vector<std::string> rest(args.begin() + (program ? 1 : 0), args.end());
-            return "docker run --rm --network host --name " + name() + " -v " +
-                   shell_quote(mount) + entry + " " + image + joined(rest);
+            return "docker run --rm --network host --name " + name() + " -v " + shell_quote(mount) +
+                   entry + " " + image + joined(rest);
         }
         std::vector<std::string> argv;
         if (!program) {
@@ -154,8 +154,8 @@ public:
         pid_ = ::fork();
         if (pid_ == 0) {
             ::setpgid(0, 0);
-            const std::string line = "exec " + command + " >" + shell_quote(out.string()) +
-                                     " 2>" + shell_quote(err.string()) + " </dev/null";
+            const std::string line = "exec " + command + " >" + shell_quote(out.string()) + " 2>" +
+                                     shell_quote(err.string()) + " </dev/null";
             ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
             ::_exit(127);
         }
