@@ -31,7 +31,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 const fs::path source_dir{SHADOWPROXY_SOURCE_DIR};
-const std::string image = "shadowproxy:smoke-test";
+// Per process, so suites running side by side (other checkouts) do not retag each other's image.
+const std::string image = "shadowproxy:smoke-test-" + std::to_string(::getpid());
 
 std::string text_of(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -68,6 +69,9 @@ public:
         if (!container_.empty()) {
             run_shell("buildah rm " + shell_quote(container_) + " >/dev/null", 60);
         }
+        if (built_) {  // the tag only: the layers stay cached for the next run
+            run_shell(engine_ + " rmi " + image + " >/dev/null", 60);
+        }
     }
     image_runner(const image_runner&) = delete;
     image_runner& operator=(const image_runner&) = delete;
@@ -80,20 +84,19 @@ public:
                           " IMAGE_TAG=" + image + " scripts/image.sh runtime " +
                           shell_quote(SHADOWPROXY_BINARY),
                       280);
-        if (built.exit_code != 0) {
+        built_ = built.exit_code == 0;
+        if (!built_) {
             return ::testing::AssertionFailure()
                    << "scripts/image.sh runtime failed (exit " << built.exit_code << "):\n"
                    << built.output;
         }
         if (engine_ == "buildah") {
-            const auto from = run_shell("buildah from --pull=never " + image, 60);
+            const auto from =
+                run_shell("buildah from --pull=never --name " + name() + " " + image, 60);
             if (from.exit_code != 0) {
                 return ::testing::AssertionFailure() << "buildah from: " << from.output;
             }
-            std::istringstream lines(from.output);
-            for (std::string line; std::getline(lines, line);) {
-                container_ = line;  // the last line is the container's name
-            }
+            container_ = name();
         }
         return ::testing::AssertionSuccess();
     }
@@ -144,6 +147,7 @@ private:
     std::string engine_;
     fs::path dir_;
     std::string container_;
+    bool built_ = false;
 };
 
 // A shell command in its own process group, stdout and stderr to files; stopped by SIGTERM to
