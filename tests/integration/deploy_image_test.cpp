@@ -60,6 +60,82 @@ std::string pick_engine() {
     return {};
 }
 
+// A shell command in its own process group, stdout and stderr to files. The destructor kills
+// the group if the command still runs.
+class background_command {
+public:
+    background_command(const std::string& command, const fs::path& out, const fs::path& err) {
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::setpgid(0, 0);
+            const std::string line = "exec " + command + " >" + shell_quote(out.string()) + " 2>" +
+                                     shell_quote(err.string()) + " </dev/null";
+            ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::setpgid(pid_, pid_);
+    }
+    ~background_command() {
+        if (running()) {
+            ::kill(-pid_, SIGKILL);
+            ::waitpid(pid_, &status_, 0);
+        }
+    }
+    background_command(const background_command&) = delete;
+    background_command& operator=(const background_command&) = delete;
+
+    bool running() {
+        if (exited_) {
+            return false;
+        }
+        exited_ = ::waitpid(pid_, &status_, WNOHANG) == pid_;
+        return !exited_;
+    }
+
+    // Sends `signo` to the processes of this group whose name is `comm`; how many there were.
+    int signal_named(const std::string& comm, int signo) const {
+        int sent = 0;
+        std::error_code error;
+        for (const auto& entry : fs::directory_iterator("/proc", error)) {
+            std::ifstream in(entry.path() / "stat");
+            std::string stat;
+            std::getline(in, stat);
+            const auto open = stat.find('(');
+            const auto close = stat.rfind(')');
+            if (open == std::string::npos || close == std::string::npos ||
+                close + 2 > stat.size()) {
+                continue;
+            }
+            std::istringstream rest(stat.substr(close + 2));
+            char state = 0;
+            pid_t parent = 0;
+            pid_t group = 0;
+            rest >> state >> parent >> group;
+            if (group == pid_ && stat.substr(open + 1, close - open - 1) == comm) {
+                sent += ::kill(std::stoi(stat.substr(0, open)), signo) == 0 ? 1 : 0;
+            }
+        }
+        return sent;
+    }
+
+    // The exit code once it has exited within `timeout`; -1 when it did not (then the group is
+    // killed) or when a signal ended it.
+    int wait_exit(std::chrono::milliseconds timeout) {
+        if (!wait_until([&] { return !running(); }, timeout, "exit")) {
+            ::kill(-pid_, SIGKILL);
+            ::waitpid(pid_, &status_, 0);
+            exited_ = true;
+            return -1;
+        }
+        return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+    }
+
+private:
+    pid_t pid_ = -1;
+    int status_ = 0;
+    bool exited_ = false;
+};
+
 // The built image plus, for buildah, one working container to run commands in; removed at the
 // end. Commands see `dir` as /smoke.
 class image_runner {
@@ -157,82 +233,6 @@ private:
     fs::path dir_;
     std::string container_;
     bool built_ = false;
-};
-
-// A shell command in its own process group, stdout and stderr to files. The destructor kills
-// the group if the command still runs.
-class background_command {
-public:
-    background_command(const std::string& command, const fs::path& out, const fs::path& err) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::setpgid(0, 0);
-            const std::string line = "exec " + command + " >" + shell_quote(out.string()) + " 2>" +
-                                     shell_quote(err.string()) + " </dev/null";
-            ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        ::setpgid(pid_, pid_);
-    }
-    ~background_command() {
-        if (running()) {
-            ::kill(-pid_, SIGKILL);
-            ::waitpid(pid_, &status_, 0);
-        }
-    }
-    background_command(const background_command&) = delete;
-    background_command& operator=(const background_command&) = delete;
-
-    bool running() {
-        if (exited_) {
-            return false;
-        }
-        exited_ = ::waitpid(pid_, &status_, WNOHANG) == pid_;
-        return !exited_;
-    }
-
-    // Sends `signo` to the processes of this group whose name is `comm`; how many there were.
-    int signal_named(const std::string& comm, int signo) const {
-        int sent = 0;
-        std::error_code error;
-        for (const auto& entry : fs::directory_iterator("/proc", error)) {
-            std::ifstream in(entry.path() / "stat");
-            std::string stat;
-            std::getline(in, stat);
-            const auto open = stat.find('(');
-            const auto close = stat.rfind(')');
-            if (open == std::string::npos || close == std::string::npos ||
-                close + 2 > stat.size()) {
-                continue;
-            }
-            std::istringstream rest(stat.substr(close + 2));
-            char state = 0;
-            pid_t parent = 0;
-            pid_t group = 0;
-            rest >> state >> parent >> group;
-            if (group == pid_ && stat.substr(open + 1, close - open - 1) == comm) {
-                sent += ::kill(std::stoi(stat.substr(0, open)), signo) == 0 ? 1 : 0;
-            }
-        }
-        return sent;
-    }
-
-    // The exit code once it has exited within `timeout`; -1 when it did not (then the group is
-    // killed) or when a signal ended it.
-    int wait_exit(std::chrono::milliseconds timeout) {
-        if (!wait_until([&] { return !running(); }, timeout, "exit")) {
-            ::kill(-pid_, SIGKILL);
-            ::waitpid(pid_, &status_, 0);
-            exited_ = true;
-            return -1;
-        }
-        return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-    }
-
-private:
-    pid_t pid_ = -1;
-    int status_ = 0;
-    bool exited_ = false;
 };
 
 // Comparison records among the proxy's stdout lines (the JSON objects).
