@@ -26,7 +26,8 @@ RUN cmake --preset release -DBUILD_TESTING=OFF >/dev/null \
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
-    && rm -rf /var/lib/apt/lists/* \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+        /var/log/apt /var/log/dpkg.log \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin model
 COPY --from=build /out/ /
 USER model

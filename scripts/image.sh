@@ -95,6 +95,13 @@ ensure_base_images() {
         echo "deb $mirror bookworm-updates main"
         [ -z "$security" ] || echo "deb $security bookworm-security main"
     } >"$root/etc/apt/sources.list"
+    # As the official images: no package caches or downloaded .debs kept after apt runs.
+    cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
     chroot "$root" apt-get clean
     rm -rf "$root"/var/lib/apt/lists/* "$root"/var/log/*.log "$root"/var/cache/debconf/*-old
     import_rootfs "$root" docker.io/library/debian:12
