@@ -5,10 +5,14 @@
 # Usage: scripts/demo.sh [--short] [--keep-running]
 #   --short         replay 300 rows (CI) instead of 2000
 #   --keep-running  leave everything serving after the report, until Ctrl-C
+# It builds only what it runs (shadowproxy and the example model server); scripts/test.sh builds
+# the rest. Each phase prints a line with the time elapsed since the start; colour only on a
+# terminal and never with NO_COLOR set. The report stays in /tmp/shadowproxy-demo/ afterwards.
 # Exit code: 0 when the run worked and the report's agreement and accuracies fall in the ranges
 # the data set was built for (examples/data/generate.py prints them); 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/ui.sh
 
 rows=2000
 keep_running=false
@@ -16,7 +20,7 @@ for arg in "$@"; do
     case "$arg" in
         --short) rows=300 ;;
         --keep-running) keep_running=true ;;
-        -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "demo.sh: unknown option '$arg' (--short, --keep-running)" >&2; exit 2 ;;
     esac
 done
@@ -28,13 +32,14 @@ proxy_url=http://127.0.0.1:18080
 admin_url=http://127.0.0.1:19901
 log_dir=/tmp/shadowproxy-demo  # must match log.path in config/demo.yaml
 log_file=$log_dir/comparisons.jsonl
+report_file=$log_dir/report.txt
+report_json=$log_dir/report.json
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { echo "demo.sh: $*" >&2; exit 1; }
 
-step "Installing dependencies and building (scripts/install-deps.sh demo, scripts/build.sh release)"
+ui_step "Checking the Debian packages (scripts/install-deps.sh demo)"
 scripts/install-deps.sh demo
-scripts/build.sh release
+scripts/build.sh --target shadowproxy --target model_server release
 if [ ! -x "$proxy" ] || [ ! -x "$model_server" ]; then
     fail "the build did not produce $proxy and $model_server"
 fi
@@ -89,12 +94,12 @@ wait_healthy() {
     fail "$name did not answer $url within 10 s"
 }
 
-step "Checking $config"
+ui_step "Checking $config"
 "$proxy" check --config "$config"
 
-step "Starting model-v1 (:18081), model-v2 (:18082) and shadowproxy ($proxy_url, admin $admin_url)"
+ui_step "Starting model-v1 (:18081), model-v2 (:18082) and shadowproxy ($proxy_url, admin $admin_url)"
 mkdir -p "$log_dir"
-rm -f "$log_dir"/comparisons*.jsonl
+rm -f "$log_dir"/comparisons*.jsonl "$report_file" "$report_json"
 start model-v1 "$model_server" --weights examples/models/model-v1.json --port 18081
 wait_healthy model-v1 http://127.0.0.1:18081/healthz "${pids[-1]}"
 start model-v2 "$model_server" --weights examples/models/model-v2.json --port 18082
@@ -103,10 +108,10 @@ start shadowproxy "$proxy" serve --config "$config"
 proxy_pid=${pids[-1]}
 wait_healthy shadowproxy "$admin_url/healthz" "$proxy_pid"
 
-step "Replaying $rows rows of examples/data/requests.jsonl through the proxy"
+ui_step "Replaying $rows rows of examples/data/requests.jsonl through the proxy"
 python3 examples/replay.py --url "$proxy_url/predict" --limit "$rows"
 
-step "Waiting for $rows comparison records in $log_file"
+ui_step "Waiting for $rows comparison records in $log_file"
 records=0
 for _ in $(seq 300); do
     records=$(cat "$log_dir"/comparisons*.jsonl 2>/dev/null | wc -l)
@@ -122,22 +127,23 @@ if "$proxy" baseline --csv examples/data/train.csv --label-column label \
     report_args+=(--baseline "$work/baseline.json")
 fi
 
-step "shadowproxy report ${report_args[*]} $log_file"
+ui_step "shadowproxy report ${report_args[*]} $log_file"
 # Exit code 1 only means a promotion criterion failed (e.g. min_requests with --short): the
 # report is still the demo's result. 2 is a real error.
 status=0
-"$proxy" report "${report_args[@]}" "$log_file" || status=$?
+"$proxy" report "${report_args[@]}" "$log_file" >"$report_file" || status=$?
+cat "$report_file"
 [ "$status" -le 1 ] || fail "report failed with exit code $status"
 
 json_status=0
-"$proxy" report "${report_args[@]}" --format json "$log_file" >"$work/report.json" ||
+"$proxy" report "${report_args[@]}" --format json "$log_file" >"$report_json" ||
     json_status=$?
 [ "$json_status" -le 1 ] || fail "report --format json failed with exit code $json_status"
 
-step "Checking the numbers against what the data set was built for"
+ui_step "Checking the numbers against what the data set was built for"
 # generate.py measured: 2000 rows agreement 0.8765, accuracy v1 0.7845, v2 0.8210;
 # first 300 rows 0.8900, 0.7933, 0.8267. The ranges leave room, not for a different model.
-python3 - "$work/report.json" "$rows" <<'PY'
+python3 - "$report_json" "$rows" <<'PY'
 import json
 import sys
 
@@ -161,10 +167,13 @@ print(f"  {'ok  ' if better else 'FAIL'} model-v2 is more accurate than model-v1
 sys.exit(0 if ok and better else 1)
 PY
 
-echo
-echo "Dashboard: $admin_url/   (metrics: $admin_url/metrics, stats: $admin_url/stats)"
-echo "Comparison log: $log_file"
+ui_step "Done"
+echo "  Report: $report_file (JSON: $report_json)"
+echo "  Comparison log: $log_file"
 if $keep_running; then
-    echo "Serving on $proxy_url until Ctrl-C."
+    echo "  Dashboard: $admin_url/   (metrics: $admin_url/metrics, stats: $admin_url/stats)"
+    echo "  Serving on $proxy_url until Ctrl-C."
     wait "$proxy_pid" || true
+else
+    echo "  Dashboard: run scripts/demo.sh --keep-running, then open $admin_url/"
 fi

@@ -3,32 +3,55 @@
 # ASan+UBSan, TSan, and the libFuzzer targets) in its own tree, runs every test in each, runs
 # each fuzzer briefly, and the demo's short mode. Exit 0 only when everything passed.
 # Usage: scripts/test.sh [--quick]   (--quick: release build and its tests only)
+# Ends with a summary: tests run, passed, failed and skipped per phase, the reason of every skip
+# (a test that needs a tool this machine lacks says so), then one line
+# "N passed, N failed, N skipped" over all phases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/ui.sh
 
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
+
+phase() { printf '\n=== %s (%s, %s)\n' "$1" "$(date -u +%H:%M:%S)" "$(ui_elapsed)"; }
+
+# The summary: one row per phase ("phase run passed failed skipped", or "phase - - - - why" for
+# a phase that did not run) and one note per skipped or failed test ("phase<TAB>kind<TAB>text").
+rows=()
+notes=()
+failures=0
+record() { rows+=("$*"); [ "$4" = - ] || [ "$4" -eq 0 ] || failures=$((failures + 1)); }
+note() { notes+=("$1"$'\t'"$2"$'\t'"$3"); }
+not_run() { rows+=("$1 - - - - $2"); }
 
 scripts/install-deps.sh test
 
 presets=(release)
 $quick || presets+=(asan tsan)
 
-failures=0
-phase() { printf '\n=== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
-
+built=()
 for preset in "${presets[@]}"; do
     phase "build $preset"
-    scripts/build.sh "$preset"
+    if scripts/build.sh "$preset"; then
+        built+=("$preset")
+    else
+        record "$preset" 0 0 1 0
+        note "$preset" fail "the build failed (build/$preset/build.log)"
+    fi
 done
 
 # The image smoke test (tests/integration/deploy_image_test.cpp) builds the runtime image
 # around build/release/shadowproxy; without a Docker engine it needs local Debian base images,
 # made once here by debootstrap (minutes) rather than inside the test's time limit.
 phase "image: base images for the smoke test"
-scripts/image.sh base || failures=$((failures + 1))
+if scripts/image.sh base; then
+    record image-base 1 1 0 0
+else
+    record image-base 1 0 1 0
+    note image-base fail "scripts/image.sh base failed: the image smoke test has no base image"
+fi
 
-for preset in "${presets[@]}"; do
+for preset in "${built[@]}"; do
     phase "tests: $preset"
     env_vars=()
     case "$preset" in
@@ -36,25 +59,101 @@ for preset in "${presets[@]}"; do
                         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1) ;;
         tsan) env_vars=(TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1) ;;
     esac
-    if ! env "${env_vars[@]}" ctest --test-dir "build/$preset" --output-on-failure \
-            -j "$(nproc)" --timeout 300; then
-        failures=$((failures + 1))
+    junit="$PWD/build/$preset/ctest-junit.xml"
+    rm -f "$junit"
+    ctest_status=0
+    env "${env_vars[@]}" ctest --test-dir "build/$preset" --output-on-failure \
+        -j "$(nproc)" --timeout 300 --output-junit "$junit" || ctest_status=$?
+    if ! summary=$(python3 scripts/lib/ctest_summary.py "$junit"); then
+        record "$preset" 0 0 1 0
+        note "$preset" fail "ctest exited with $ctest_status and wrote no JUnit file"
+        continue
     fi
+    read -r run passed failed skipped <<<"${summary%%$'\n'*}"
+    if [ "$ctest_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        failed=1
+        note "$preset" fail "ctest exited with $ctest_status"
+    fi
+    record "$preset" "$run" "$passed" "$failed" "$skipped"
+    while IFS=$'\t' read -r kind name text; do
+        [ -n "$kind" ] && note "$preset" "$kind" "$name: $text"
+    done <<<"$(tail -n +2 <<<"$summary")"
 done
 
-if ! $quick && [ -f fuzz/CMakeLists.txt ]; then
-    phase "fuzz: build and run each target"
-    scripts/fuzz.sh -t "${FUZZ_SECONDS:-40}" -j "$(nproc)" || failures=$((failures + 1))
+if $quick; then
+    not_run asan "not run (--quick)"
+    not_run tsan "not run (--quick)"
 fi
 
-if ! $quick && [ -x scripts/demo.sh ]; then
+if $quick; then
+    not_run fuzz "not run (--quick)"
+elif [ ! -f fuzz/CMakeLists.txt ]; then
+    not_run fuzz "not run (no fuzz/ targets)"
+elif ! command -v clang++-14 >/dev/null; then
+    record fuzz 0 0 0 1
+    note fuzz skip "clang++-14 is not installed (Debian package clang-14): no fuzzing"
+else
+    phase "fuzz: build and run each target"
+    fuzz_log=$(mktemp "${TMPDIR:-/tmp}/shadowproxy-fuzz.XXXXXX")
+    fuzz_status=0
+    scripts/fuzz.sh -t "${FUZZ_SECONDS:-40}" -j "$(nproc)" | tee "$fuzz_log" || fuzz_status=$?
+    run=$(awk '$NF == "ok" || $NF == "CRASH"' "$fuzz_log" | wc -l)
+    passed=$(awk '$NF == "ok"' "$fuzz_log" | wc -l)
+    failed=$((run - passed))
+    while read -r target _; do
+        note fuzz fail "$target crashed (build/fuzz/$target.log)"
+    done < <(awk '$NF == "CRASH"' "$fuzz_log")
+    if [ "$fuzz_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+        failed=1
+        note fuzz fail "fuzz.sh exited with $fuzz_status (a target was not built?)"
+    fi
+    rm -f "$fuzz_log"
+    record fuzz "$run" "$passed" "$failed" 0
+fi
+
+if $quick; then
+    not_run demo "not run (--quick)"
+elif [ ! -x scripts/demo.sh ]; then
+    not_run demo "not run (no scripts/demo.sh)"
+else
     phase "demo --short"
-    scripts/demo.sh --short || failures=$((failures + 1))
+    if scripts/demo.sh --short; then
+        record demo 1 1 0 0
+    else
+        record demo 1 0 1 0
+        note demo fail "scripts/demo.sh --short failed"
+    fi
 fi
 
 phase "done"
+total_passed=0
+total_failed=0
+total_skipped=0
+printf '%-8s %6s %7s %7s %8s\n' phase run passed failed skipped
+for row in "${rows[@]}"; do
+    read -r name run passed failed skipped why <<<"$row"
+    printf '%-8s %6s %7s %7s %8s%s\n' "$name" "$run" "$passed" "$failed" "$skipped" "${why:+ $why}"
+    [ "$run" = - ] && continue
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    total_skipped=$((total_skipped + skipped))
+done
+for kind in skip fail; do
+    listed=false
+    for entry in "${notes[@]}"; do
+        IFS=$'\t' read -r name entry_kind text <<<"$entry"
+        [ "$entry_kind" = "$kind" ] || continue
+        if ! $listed; then
+            [ "$kind" = skip ] && echo "skipped:" || echo "failed:"
+            listed=true
+        fi
+        printf '  %-8s %s\n' "$name" "$text"
+    done
+done
 if [ "$failures" -ne 0 ]; then
     echo "FAILED: $failures test phase(s) failed"
-    exit 1
+else
+    echo "all test phases passed"
 fi
-echo "all test phases passed"
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+[ "$failures" -eq 0 ]

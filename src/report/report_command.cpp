@@ -7,6 +7,8 @@
 #include "app/commands.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/report/csv_inputs.hpp"
+#include "shadowproxy/report/line_reader.hpp"
+#include "shadowproxy/report/log_inputs.hpp"
 #include "shadowproxy/report/report.hpp"
 
 namespace shadowproxy::report {
@@ -15,7 +17,9 @@ namespace {
 
 constexpr const char* report_footer = R"(
 Records are the JSON lines written by the proxy (SPEC §5); LOG files are read in the order given,
-'-' is stdin, gzip files are recognised by their content. Malformed lines are counted and the first
+'-' is stdin, a directory stands for its *.jsonl and *.jsonl.gz files sorted by name (so one
+argument reads a day of records collected from many replicas), gzip files are recognised by their
+content. Malformed lines are counted and the first
 few reported, never fatal.
 
 --labels FILE: CSV with the header request_id,label. A label is read as a JSON value when it parses
@@ -100,7 +104,12 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
         options.shadow = flags.shadow;
     }
     options.format = flags.format == "json" ? output_format::json : output_format::text;
-    options.logs = flags.logs;
+    try {
+        options.logs = expand_log_inputs(flags.logs);
+    } catch (const read_error& e) {
+        std::cerr << "shadowproxy report: " << e.what() << '\n';
+        return 2;
+    }
     return run_report(options, std::cout, std::cerr);
 }
 
@@ -132,7 +141,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
         ->add_option("--max-error-rate", flags->max_error_rate,
                      "Criterion max_shadow_error_rate (0-1)")
         ->check(CLI::Range(0.0, 1.0));
-    command->add_option("LOG", flags->logs, "Comparison log files, '-' for stdin")->required();
+    command->add_option("LOG", flags->logs, "Comparison log files or directories, '-' for stdin")
+        ->required();
     command->callback(
         [flags, command, &exit_code] { exit_code = run_report_command(*flags, *command); });
 }
