@@ -40,6 +40,17 @@ for preset in "${presets[@]}"; do
     fi
 done
 
+# The image smoke test (tests/integration/deploy_image_test.cpp) builds the runtime image
+# around build/release/shadowproxy; without a Docker engine it needs local Debian base images,
+# made once here by debootstrap (minutes) rather than inside the test's time limit.
+phase "image: base images for the smoke test"
+if scripts/image.sh base; then
+    record image-base 1 1 0 0
+else
+    record image-base 1 0 1 0
+    note image-base fail "scripts/image.sh base failed: the image smoke test has no base image"
+fi
+
 for preset in "${built[@]}"; do
     phase "tests: $preset"
     env_vars=()
