@@ -115,6 +115,32 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
+    family_header(out, "shadow_paused", "gauge",
+                  "1 while a shadow is paused through the admin API, else 0.");
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "shadow_paused", label("shadow", name),
+                       family->paused.load(std::memory_order_relaxed) ? 1U : 0U);
+            }
+        }
+    }
+
+    family_header(out, "shadow_sample_rate_override", "gauge",
+                  "Sample rate set through the admin API (no sample while the config's applies).");
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            const double rate = family->sample_rate_override.load(std::memory_order_relaxed);
+            if (shadow_name == name && rate >= 0) {
+                out.append("shadowproxy_shadow_sample_rate_override{")
+                    .append(label("shadow", name))
+                    .append("} ")
+                    .append(number(rate))
+                    .append("\n");
+            }
+        }
+    }
+
     family_header(out, "mirror_eligible_total", "counter",
                   "Requests that matched a shadow's filter (before sampling).");
     for (const auto& [name, family] : shadows) {

@@ -158,6 +158,7 @@ std::shared_ptr<const upstream::forwarded_request> forward(
 
     const std::string_view connection = request[http::field::connection];
     std::string forwarded_for;
+    const std::string_view client_host = trim(request[http::field::host]);
     bool had_body_framing = false;
     out->headers.reserve(256);
     for (const auto& field : request) {
@@ -180,8 +181,8 @@ std::shared_ptr<const upstream::forwarded_request> forward(
             forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(field.value());
             continue;
         }
-        if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Request-Id") ||
-            is_hop_by_hop(name, connection)) {
+        if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host") ||
+            iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
             continue;
         }
         append_header(out->headers, name, field.value());
@@ -189,6 +190,10 @@ std::shared_ptr<const upstream::forwarded_request> forward(
     forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client_address);
     append_header(out->headers, "X-Forwarded-For", forwarded_for);
     append_header(out->headers, "X-Forwarded-Proto", "http");
+    if (!client_host.empty()) {
+        // Upstreams get their own Host (their authority or `host:`): this keeps the client's.
+        append_header(out->headers, "X-Forwarded-Host", client_host);
+    }
     append_header(out->headers, "X-Request-Id", out->request_id);
     out->body = std::move(request.body());
     if (had_body_framing || !out->body.empty()) {

@@ -78,6 +78,11 @@ struct shadow_family {
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, 6> comparisons;  // comparisons_total, indexed by compare::outcome
 
+    // Operator overrides set through the admin API. Kept here because a family lives as long as
+    // the process and is found by the shadow's name, so they outlive reloads; resume clears both.
+    std::atomic<bool> paused{false};                 // shadow_paused{shadow}
+    std::atomic<double> sample_rate_override{-1.0};  // < 0: none, the config's rate applies
+
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };
 

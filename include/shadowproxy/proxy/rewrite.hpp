@@ -35,7 +35,8 @@ std::string make_request_id();
 std::string choose_request_id(const http::request_header<>& head);
 
 // Strips hop-by-hop headers (and those Connection lists), appends X-Forwarded-For, sets
-// X-Forwarded-Proto and X-Request-Id, and fixes Content-Length to the de-chunked body.
+// X-Forwarded-Proto, X-Forwarded-Host (the client's Host, when it sent one) and X-Request-Id, and
+// fixes Content-Length to the de-chunked body.
 std::shared_ptr<const upstream::forwarded_request> forward(
     http::request<http::string_body>&& request, std::string_view client_address,
     std::string request_id);

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shadowproxy::upstream {
 
@@ -21,7 +22,26 @@ struct forwarded_request {
     bool is_head = false;
 };
 
-// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n".
+// Where and how one upstream gets a request: the Host it is sent, how its path is rewritten,
+// which client headers it never sees. Views into the upstream's settings (which outlive it).
+struct upstream_route {
+    std::string_view host{};          // the Host header
+    std::string_view base_path{};     // "" or "/a/b": prefixed to every origin-form target
+    std::string_view rewrite_from{};  // "" = no rewrite; else a leading path prefix replaced…
+    std::string_view rewrite_to{};    // …by this one (before the base path is added)
+    const std::vector<std::string>* remove_headers = nullptr;  // lower-case names
+};
+
+// The request target an upstream gets: origin-form targets ("/…") are rewritten and prefixed;
+// any other form ("*", absolute-form) is passed as it is.
+std::string upstream_target(std::string_view target, const upstream_route& route);
+
+// "METHOD target HTTP/1.1\r\nHost: host\r\n" + headers (minus route.remove_headers) +
+// extra_headers + "\r\n".
+std::string upstream_head(const forwarded_request& request, const upstream_route& route,
+                          std::string_view extra_headers = {});
+
+// The same with no routing: Host is `authority`, the target is the client's.
 std::string upstream_head(const forwarded_request& request, std::string_view authority,
                           std::string_view extra_headers = {});
 
