@@ -50,9 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     const sc::comparator comparator{settings};
-    const sc::side_response production{sc::exchange_error::none, production_status, production_body,
-                                       1.0};
-    const sc::side_response shadow{sc::exchange_error::none, shadow_status, shadow_body, 2.0};
+    const sc::side_response production{std::nullopt, production_status, production_body, 1.0};
+    const sc::side_response shadow{std::nullopt, shadow_status, shadow_body, 2.0};
     const auto result = comparator.compare(production, shadow);
     if (result.diffs.size() > settings.max_diffs) {
         __builtin_trap();

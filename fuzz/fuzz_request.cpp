@@ -1,17 +1,28 @@
 // libFuzzer target: the client request path of src/proxy/client_session.cpp on raw bytes, the
-// same steps in the same order as the session (bare-LF check, obs-fold check, a fresh Beast
-// request_parser with the header and body limits, framing_problem, the body, forward and
-// upstream_head), without sockets.
+// same steps in the same order as the session (leading empty lines skipped, bare-LF, obs-fold
+// and field-count checks, a fresh Beast request_parser with the header and body limits,
+// framing_problem, check_request_line, the body fed as the session feeds it with the trailer
+// section checked at the last chunk and the held-back bytes bounded by
+// chunked_backlog_problem, trailer fields dropped, forward and upstream_head), without sockets.
 //
-// Oracle against request smuggling: whatever the proxy accepts and forwards must re-parse, as a
-// strict HTTP/1.1 parser at the upstream would, into exactly one request with the same method,
-// target and body, no Transfer-Encoding, and no byte left over for a second request.
+// Oracle against request smuggling and header injection: whatever the proxy accepts and
+// forwards must re-parse, as a strict HTTP/1.1 parser at the upstream would, into exactly one
+// request with the same method, target and body, no Transfer-Encoding, no byte left over for a
+// second request, an origin-form target without dot-segments, and only header fields that the
+// client sent in the head or that the proxy sets itself: never a trailer field.
+#include <algorithm>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <iterator>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
 
@@ -23,9 +34,24 @@ namespace {
 
 constexpr std::size_t max_header_bytes = 4096;
 constexpr std::size_t max_body_bytes = 65536;
+constexpr std::size_t max_header_fields = 100;
+constexpr std::string_view shadow_header = "X-Shadow-Request";
+const std::vector<std::string> allowed_methods{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
+const std::vector<std::string> owned_by_shadow{"X-Model-Candidate"};
 
-void check_forwarded(const su::forwarded_request& request) {
-    const std::string head = su::upstream_head(request, "127.0.0.1:9");
+std::string lower(std::string_view s) {
+    std::string out(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+void check_forwarded(const su::forwarded_request& request, const std::set<std::string>& head_names,
+                     bool as_shadow) {
+    const std::string extra =
+        as_shadow ? "X-Shadow-Request: true\r\nX-Model-Candidate: v2\r\n" : "";
+    const std::string head = su::upstream_head(
+        request, "127.0.0.1:9", extra, as_shadow ? owned_by_shadow : std::vector<std::string>{});
     const std::string wire = head + request.body;
     http::request_parser<http::string_body> upstream;
     upstream.eager(true);
@@ -44,12 +70,38 @@ void check_forwarded(const su::forwarded_request& request) {
         sp::has_obs_fold(head) || sp::has_bare_line_feed(head)) {
         __builtin_trap();
     }
+    if (request.target != "*" && (request.target.empty() || request.target.front() != '/' ||
+                                  sp::remove_dot_segments(request.path) != request.path)) {
+        __builtin_trap();  // not origin-form, or a dot-segment could escape a path prefix
+    }
+    static const std::set<std::string> set_by_proxy{
+        "host",         "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto",
+        "x-request-id", "content-length"};
+    std::size_t markers = 0;
+    std::size_t candidates = 0;
+    for (const auto& field : seen) {
+        const std::string name = lower(field.name_string());
+        markers += name == "x-shadow-request";
+        candidates += name == "x-model-candidate";
+        if (name == "x-shadow-request" || (as_shadow && name == "x-model-candidate")) {
+            continue;
+        }
+        if (head_names.count(name) == 0 && set_by_proxy.count(name) == 0) {
+            __builtin_trap();  // a field the client never sent in the head: a trailer leaked
+        }
+    }
+    if (markers != (as_shadow ? 1U : 0U) || (as_shadow && candidates != 1)) {
+        __builtin_trap();  // the client spoofed a header the proxy owns
+    }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    while (bytes.substr(0, 2) == "\r\n") {
+        bytes.remove_prefix(2);
+    }
     const auto end = bytes.find("\r\n\r\n");
     if (end == std::string_view::npos) {
         static_cast<void>(sp::has_bare_line_feed(bytes));
@@ -58,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t header_bytes = end + 4;
     const std::string_view block = bytes.substr(0, header_bytes);
     if (sp::has_bare_line_feed(block) || header_bytes > max_header_bytes + 4 ||
-        sp::has_obs_fold(block)) {
+        sp::has_obs_fold(block) || sp::count_field_lines(block) > max_header_fields) {
         return 0;  // 400 / 431 and the connection closes
     }
     http::request_parser<http::string_body> parser;
@@ -73,25 +125,81 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!sp::framing_problem(parser.get()).empty()) {
         return 0;
     }
-    // The body: whatever follows the head, fed as the session's async_read would.
-    std::string_view rest = bytes.substr(used);
-    while (!parser.is_done() && !rest.empty()) {
-        const std::size_t n = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-        if (ec == http::error::need_more) {
-            return 0;  // the session waits for more bytes
-        }
-        if (ec) {
-            return 0;  // 400 / 413
-        }
-        if (n == 0) {
-            return 0;
-        }
-        rest.remove_prefix(n);
+    auto line = sp::check_request_line(parser.get(), allowed_methods);
+    if (line.status != 0) {
+        return 0;  // 400 / 405
     }
-    if (!parser.is_done()) {
+    std::set<std::string> head_names;
+    std::vector<const http::fields::value_type*> head_fields;
+    for (const auto& field : parser.get()) {
+        head_names.insert(lower(field.name_string()));
+        head_fields.push_back(&field);
+    }
+    std::sort(head_fields.begin(), head_fields.end());
+
+    // The body: whatever follows the head, fed as the session does, in two reads to exercise
+    // the held-back bytes between puts.
+    const char* fed_end = nullptr;
+    bool bad_trailer = false;
+    std::function<void(std::uint64_t, boost::beast::string_view, boost::beast::error_code&)>
+        on_chunk = [&](std::uint64_t chunk_size, boost::beast::string_view extensions,
+                       boost::beast::error_code& chunk_ec) {
+            if (chunk_size != 0) {
+                return;
+            }
+            const char* line_end = extensions.data() + extensions.size();
+            const std::string_view rest(line_end, static_cast<std::size_t>(fed_end - line_end));
+            const auto eom = rest.find("\r\n\r\n");
+            if (eom != std::string_view::npos &&
+                !sp::trailer_section_problem(rest.substr(2, eom)).empty()) {
+                bad_trailer = true;
+                chunk_ec = http::error::bad_field;
+            }
+        };
+    parser.eager(true);
+    parser.on_chunk_header(on_chunk);
+    const std::string_view body_bytes = bytes.substr(used);
+    const std::size_t split = body_bytes.empty() ? 0 : data[0] % body_bytes.size();
+    std::string pending;
+    for (const auto piece : {body_bytes.substr(0, split), body_bytes.substr(split)}) {
+        pending.append(piece);
+        while (!parser.is_done() && !pending.empty()) {
+            fed_end = pending.data() + pending.size();
+            const std::size_t n = parser.put(boost::asio::buffer(pending), ec);
+            pending.erase(0, n);
+            if (ec == http::error::need_more) {
+                ec = {};
+                break;
+            }
+            if (ec || n == 0) {
+                return 0;  // 400 / 413
+            }
+        }
+        if (!parser.is_done() && parser.chunked()) {
+            if (!sp::chunked_backlog_problem(pending, max_header_bytes).empty()) {
+                return 0;  // 400: a chunk line or trailer section held back past its bound
+            }
+            if (pending.size() > 4 + sp::max_chunk_line_bytes + max_header_bytes) {
+                __builtin_trap();  // memory held for one request would not be bounded
+            }
+        }
+    }
+    if (bad_trailer || !parser.is_done()) {
         return 0;
     }
-    const auto forwarded = sp::forward(parser.release(), "127.0.0.1", std::move(request_id));
-    check_forwarded(*forwarded);
+    auto& message = parser.get();
+    for (auto it = message.begin(); it != message.end();) {
+        it = std::binary_search(head_fields.begin(), head_fields.end(), &*it) ? std::next(it)
+                                                                              : message.erase(it);
+    }
+    sp::forward_options options;
+    options.target = line.target;
+    options.path = line.path;
+    options.forwarded_host = line.authority;
+    options.owned_header = shadow_header;
+    const auto forwarded =
+        sp::forward(parser.release(), "127.0.0.1", std::move(request_id), options);
+    check_forwarded(*forwarded, head_names, false);
+    check_forwarded(*forwarded, head_names, true);
     return 0;
 }

@@ -4,13 +4,11 @@
 #include <array>
 #include <cstdio>
 
+#include "shadowproxy/metrics/metric_list.hpp"
+
 namespace shadowproxy::admin {
 
 namespace {
-
-constexpr std::array<const char*, 6> outcome_names{
-    "match",           "prediction_match", "prediction_mismatch",
-    "status_mismatch", "shadow_error",     "production_error"};
 
 // Label values are config names ([A-Za-z0-9._-]) or fixed words; escape anyway.
 std::string escape(std::string_view value) {
@@ -34,9 +32,9 @@ std::string number(double v) {
     return buffer;
 }
 
-void family_header(std::string& out, const char* name, const char* type, const char* help) {
-    out.append("# HELP shadowproxy_").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE shadowproxy_").append(name).append(" ").append(type).append("\n");
+void family_header(std::string& out, const metrics::metric_info& m) {
+    out.append("# HELP shadowproxy_").append(m.name).append(" ").append(m.help).append("\n");
+    out.append("# TYPE shadowproxy_").append(m.name).append(" ").append(m.type).append("\n");
 }
 
 void sample(std::string& out, const char* name, const std::string& labels, std::uint64_t value) {
@@ -59,9 +57,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
     const auto upstreams = registry.upstreams();
     const auto shadows = registry.shadows();
 
-    family_header(out, "requests_total", "counter",
-                  "Responses by upstream and HTTP status code (upstream=\"proxy\": the proxy's "
-                  "own answers to bad or excess client requests).");
+    family_header(out, metrics::metric("requests_total"));
     for (const auto& [name, family] : upstreams) {
         for (unsigned code = 0; code < metrics::upstream_family::max_code; ++code) {
             if (const auto v = family->requests_by_code[code].value(); v > 0) {
@@ -71,8 +67,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
-    family_header(out, "upstream_latency_seconds", "histogram",
-                  "Time from sending a request to an upstream to its complete response.");
+    family_header(out, metrics::metric("upstream_latency_seconds"));
     for (const auto& [name, family] : upstreams) {
         if (name == "proxy") {
             continue;
@@ -91,20 +86,19 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         sample(out, "upstream_latency_seconds_count", upstream, cumulative.back());
     }
 
-    family_header(out, "upstream_errors_total", "counter",
-                  "Exchanges that produced no valid HTTP response, by upstream and error.");
+    family_header(out, metrics::metric("upstream_errors_total"));
     for (const auto& [name, family] : upstreams) {
         if (name == "proxy") {
             continue;
         }
-        for (std::size_t i = 0; i < metrics::upstream_error_names.size(); ++i) {
+        for (std::size_t i = 0; i < words::exchange_error_names.size(); ++i) {
             sample(out, "upstream_errors_total",
-                   label("upstream", name) + "," + label("error", metrics::upstream_error_names[i]),
+                   label("upstream", name) + "," + label("error", words::exchange_error_names[i]),
                    family->errors[i].value());
         }
     }
 
-    family_header(out, "mirror_queue_depth", "gauge", "Copies waiting in a shadow's queue.");
+    family_header(out, metrics::metric("mirror_queue_depth"));
     for (const auto& name : registry.active_shadows()) {
         for (const auto& [shadow_name, family] : shadows) {
             if (shadow_name == name) {
@@ -115,8 +109,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
-    family_header(out, "shadow_paused", "gauge",
-                  "1 while a shadow is paused through the admin API, else 0.");
+    family_header(out, metrics::metric("shadow_paused"));
     for (const auto& name : registry.active_shadows()) {
         for (const auto& [shadow_name, family] : shadows) {
             if (shadow_name == name) {
@@ -126,8 +119,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
-    family_header(out, "shadow_sample_rate_override", "gauge",
-                  "Sample rate set through the admin API (no sample while the config's applies).");
+    family_header(out, metrics::metric("shadow_sample_rate_override"));
     for (const auto& name : registry.active_shadows()) {
         for (const auto& [shadow_name, family] : shadows) {
             const double rate = family->sample_rate_override.load(std::memory_order_relaxed);
@@ -141,17 +133,15 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
-    family_header(out, "mirror_eligible_total", "counter",
-                  "Requests that matched a shadow's filter (before sampling).");
+    family_header(out, metrics::metric("mirror_eligible_total"));
     for (const auto& [name, family] : shadows) {
         sample(out, "mirror_eligible_total", label("shadow", name), family->eligible.value());
     }
-    family_header(out, "mirror_sent_total", "counter", "Copies that left for a shadow.");
+    family_header(out, metrics::metric("mirror_sent_total"));
     for (const auto& [name, family] : shadows) {
         sample(out, "mirror_sent_total", label("shadow", name), family->sent.value());
     }
-    family_header(out, "mirror_dropped_total", "counter",
-                  "Copies not sent to a shadow, by reason.");
+    family_header(out, metrics::metric("mirror_dropped_total"));
     for (const auto& [name, family] : shadows) {
         for (std::size_t i = 0; i < metrics::drop_reason_names.size(); ++i) {
             sample(out, "mirror_dropped_total",
@@ -159,40 +149,43 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
                    family->dropped[i].value());
         }
     }
-    family_header(out, "comparisons_total", "counter", "Comparison records by shadow and outcome.");
+    family_header(out, metrics::metric("comparisons_total"));
     for (const auto& [name, family] : shadows) {
-        for (std::size_t i = 0; i < outcome_names.size(); ++i) {
+        for (std::size_t i = 0; i < words::outcome_names.size(); ++i) {
             sample(out, "comparisons_total",
-                   label("shadow", name) + "," + label("outcome", outcome_names[i]),
+                   label("shadow", name) + "," + label("outcome", words::outcome_names[i]),
                    family->comparisons[i].value());
         }
     }
 
-    family_header(out, "log_records_dropped_total", "counter",
-                  "Comparison records dropped because the writer fell behind or failed.");
+    family_header(out, metrics::metric("log_records_dropped_total"));
     sample(out, "log_records_dropped_total", "", extra.log_records_dropped);
-    family_header(out, "log_records_written_total", "counter",
-                  "Comparison records written to the log.");
+    family_header(out, metrics::metric("log_records_written_total"));
     sample(out, "log_records_written_total", "", extra.log_records_written);
-    family_header(out, "config_reloads_total", "counter", "Config reloads on SIGHUP by result.");
+    family_header(out, metrics::metric("config_reloads_total"));
     sample(out, "config_reloads_total", label("result", "success"),
            registry.config_reloads_success.value());
     sample(out, "config_reloads_total", label("result", "failure"),
            registry.config_reloads_failure.value());
-    family_header(out, "feature_missing_total", "counter",
-                  "Mirrored requests whose feature was absent (key or array position missing).");
+    family_header(out, metrics::metric("feature_missing_total"));
     for (const auto& f : extra.features) {
         sample(out, "feature_missing_total", label("feature", f.name), f.missing);
     }
-    family_header(out, "feature_null_total", "counter",
-                  "Mirrored requests whose feature was present and null.");
+    family_header(out, metrics::metric("feature_null_total"));
     for (const auto& f : extra.features) {
         sample(out, "feature_null_total", label("feature", f.name), f.null);
     }
-    family_header(out, "client_connections_rejected_total", "counter",
-                  "Client connections refused with 503 over limits.max_connections.");
+    family_header(out, metrics::metric("client_connections_rejected_total"));
     sample(out, "client_connections_rejected_total", "",
            registry.client_connections_rejected.value());
+    family_header(out, metrics::metric("accept_errors_total"));
+    for (std::size_t i = 0; i < metrics::accept_error_names.size(); ++i) {
+        sample(out, "accept_errors_total", label("reason", metrics::accept_error_names[i]),
+               registry.accept_errors[i].value());
+    }
+    family_header(out, metrics::metric("request_trailer_fields_dropped_total"));
+    sample(out, "request_trailer_fields_dropped_total", "",
+           registry.request_trailer_fields_dropped.value());
     return out;
 }
 

@@ -4,17 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "shadowproxy/stats/json_forms.hpp"
 #include "shadowproxy/stats/promotion.hpp"
 
 namespace shadowproxy::admin {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+using json = stats::ordered_json;
 
-json optional_number(const std::optional<double>& value) {
-    return value ? json(*value) : json(nullptr);
-}
+using stats::optional_number;
 
 std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
     if (whole == 0) {
@@ -30,66 +29,23 @@ json override_json(const metrics::shadow_family* family) {
     return rate >= 0 ? json(rate) : json(nullptr);
 }
 
-json percentiles_json(const stats::percentiles& p) {
-    return {{"p50", optional_number(p.p50)},
-            {"p95", optional_number(p.p95)},
-            {"p99", optional_number(p.p99)},
-            {"n", p.n}};
-}
-
-json outcomes_json(const std::array<std::uint64_t, stats::outcome_names.size()>& counts) {
-    json out = json::object();
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-        out[std::string(stats::outcome_names[i])] = counts[i];
-    }
-    return out;
-}
-
-json agreement_json(std::uint64_t agreements, std::uint64_t n) {
-    const auto ci = stats::wilson_interval(agreements, n);
-    return {{"rate", optional_number(rate(agreements, n))},
-            {"ci95", n > 0 ? json::array({ci.low, ci.high}) : json(nullptr)},
-            {"n", n}};
-}
-
-json window_json(const mirror::live_window& w) {
-    return {{"seconds", mirror::live_stats::window_seconds},
+json window_json(const stats::live_window& w) {
+    return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
-            {"outcomes", outcomes_json(w.outcomes)},
-            {"agreement", agreement_json(w.agreements, w.agreement_n)},
+            {"outcomes", stats::outcomes_to_json(w.outcomes)},
+            {"agreement", stats::agreement_to_json(w.agreements, w.agreement_n)},
             {"latency_ms",
-             {{"production", percentiles_json(w.production_latency)},
-              {"shadow", percentiles_json(w.shadow_latency)}}},
+             {{"production", stats::to_json(w.production_latency)},
+              {"shadow", stats::to_json(w.shadow_latency)}}},
             {"error_rate",
              {{"production", optional_number(rate(w.production_errors, w.requests))},
               {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}}};
 }
 
 json features_json(const stats::features_summary& summary) {
-    json features = json::object();
-    for (const auto& f : summary.features) {
-        features[f.name] = {{"missing", f.missing},
-                            {"null", f.null},
-                            {"non_numeric", f.non_numeric},
-                            {"psi", optional_number(f.psi)},
-                            {"numeric", f.numeric}};
-    }
-    return {{"requests", summary.requests},
-            {"truncated", summary.truncated},
-            {"has_baseline", summary.has_baseline},
-            {"max_psi", optional_number(summary.max_psi)},
-            {"features", std::move(features)}};
-}
-
-json promotion_json(const stats::promotion_result& result) {
-    json criteria = json::array();
-    for (const auto& c : result.criteria) {
-        criteria.push_back({{"name", c.name},
-                            {"threshold", optional_number(c.threshold)},
-                            {"value", optional_number(c.value)},
-                            {"passed", c.passed}});
-    }
-    return {{"passed", result.passed}, {"criteria", std::move(criteria)}};
+    json out = stats::summary_to_json(summary);
+    out["features"] = stats::features_to_json(summary);
+    return out;
 }
 
 const metrics::shadow_family* family_of(
@@ -121,7 +77,7 @@ json mirror_json(const metrics::shadow_family* family) {
 }
 
 json shadow_json(const stats_inputs& in, const std::string& name,
-                 const config::shadow_config* settings, const mirror::live_shadow* live,
+                 const config::shadow_config* settings, const stats::live_shadow* live,
                  const metrics::shadow_family* family) {
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
@@ -132,30 +88,18 @@ json shadow_json(const stats_inputs& in, const std::string& name,
                 {"sample_rate_override", override_json(family)},
                 {"paused", family != nullptr && family->paused.load(std::memory_order_relaxed)},
                 {"requests", s.requests},
-                {"outcomes", outcomes_json(s.outcomes)},
-                {"agreement", agreement_json(s.agreements, s.agreement_n)},
+                {"outcomes", stats::outcomes_to_json(s.outcomes)},
+                {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
                 {"kappa", optional_number(s.kappa)},
                 {"classes_truncated", s.classes_truncated},
-                {"latency_ms",
-                 {{"production", percentiles_json(s.production_latency)},
-                  {"shadow", percentiles_json(s.shadow_latency)},
-                  {"delta", percentiles_json(s.latency_delta)}}},
-                {"error_rate",
-                 {{"production", optional_number(s.production_error_rate)},
-                  {"shadow", optional_number(s.shadow_error_rate)}}},
-                {"last_60s", window_json(live ? live->last_window : mirror::live_window{})},
+                {"latency_ms", stats::latency_to_json(s)},
+                {"error_rate", stats::error_rate_to_json(s)},
+                {"last_60s", window_json(live ? live->last_window : stats::live_window{})},
                 {"mirror", mirror_json(family)}};
 
-    stats::promotion_inputs measured;
-    measured.requests = s.requests;
-    measured.agreement = s.agreement_rate;
-    measured.shadow_p95_ms = s.shadow_latency.p95;
-    measured.shadow_error_rate = s.shadow_error_rate;
-    if (in.live.features && in.live.features->has_baseline) {
-        measured.has_baseline = true;
-        measured.max_feature_psi = in.live.features->max_psi;
-    }
-    out["promotion"] = promotion_json(stats::evaluate_promotion(in.config.promotion, measured));
+    const auto measured =
+        stats::promotion_inputs_of(s, false, in.live.features ? &*in.live.features : nullptr);
+    out["promotion"] = stats::to_json(stats::evaluate_promotion(in.config.promotion, measured));
     return out;
 }
 
@@ -163,7 +107,7 @@ json shadow_json(const stats_inputs& in, const std::string& name,
 
 std::string render_stats(const stats_inputs& in) {
     const auto families = in.registry.shadows();
-    auto live_of = [&](const std::string& name) -> const mirror::live_shadow* {
+    auto live_of = [&](const std::string& name) -> const stats::live_shadow* {
         for (const auto& shadow : in.live.shadows) {
             if (shadow.since_start.name == name) {
                 return &shadow;
@@ -190,12 +134,12 @@ std::string render_stats(const stats_inputs& in) {
 
     json out = {{"uptime_seconds", in.live.uptime_seconds},
                 {"draining", in.draining},
-                {"window_seconds", mirror::live_stats::window_seconds},
+                {"window_seconds", stats::live_window_seconds},
                 {"production",
                  {{"name", in.config.production.name},
                   {"latency_ms",
-                   {{"since_start", percentiles_json(in.live.production_latency)},
-                    {"last_60s", percentiles_json(in.live.production_latency_window)}}}}},
+                   {{"since_start", stats::to_json(in.live.production_latency)},
+                    {"last_60s", stats::to_json(in.live.production_latency_window)}}}}},
                 {"log", {{"written", in.log_records_written}, {"dropped", in.log_records_dropped}}},
                 {"config_reloads",
                  {{"success", in.registry.config_reloads_success.value()},

@@ -9,7 +9,6 @@
 #include <csignal>
 
 #include "app/config_watcher.hpp"
-#include "proxy/worker.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
 #include "shadowproxy/admin/control_api.hpp"
 #include "shadowproxy/admin/dashboard_page.hpp"
@@ -20,6 +19,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
@@ -89,6 +89,7 @@ public:
         live_.configure_features(config_->features, load_features_baseline(*config_));
         const auto shadows = mirror_.build(config_);
         const auto production = production_settings(*config_);
+        proxy::warn_if_descriptors_short(*config_);
         for (unsigned i = 0; i < config_->worker_count(); ++i) {
             workers_.push_back(
                 std::make_unique<proxy::worker>(shared_, config_, shadows, production));
@@ -163,11 +164,7 @@ private:
             for (auto& w : workers_) {
                 w->reload(next, shadows, production);
             }
-        } catch (const config::config_error& e) {
-            metrics_.config_reloads_failure.inc();
-            spdlog::error("reload rejected, keeping the running config: {}", e.what());
-            return;
-        } catch (const std::exception& e) {
+        } catch (const std::exception& e) {  // config_error, resolve or baseline failures
             metrics_.config_reloads_failure.inc();
             spdlog::error("reload rejected, keeping the running config: {}", e.what());
             return;

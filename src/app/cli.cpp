@@ -17,8 +17,8 @@ int run_cli(int argc, char** argv) {
     int exit_code = 0;
     add_serve_command(app, exit_code);
     add_check_command(app, exit_code);
-    shadowproxy::report::add_report_command(app, exit_code);
-    shadowproxy::report::add_baseline_command(app, exit_code);
+    add_report_command(app, exit_code);
+    add_baseline_command(app, exit_code);
 
     try {
         app.parse(argc, argv);

@@ -8,12 +8,7 @@ namespace shadowproxy::app {
 
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
-
-}  // namespace shadowproxy::app
-
-namespace shadowproxy::report {
-
 void add_report_command(CLI::App& app, int& exit_code);
 void add_baseline_command(CLI::App& app, int& exit_code);
 
-}  // namespace shadowproxy::report
+}  // namespace shadowproxy::app

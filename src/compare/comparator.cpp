@@ -105,7 +105,7 @@ private:
 };
 
 std::optional<json> parse_body(const side_response& side) {
-    if (side.error != exchange_error::none) {
+    if (side.error) {
         return std::nullopt;
     }
     json doc = json::parse(side.body, nullptr, false);
@@ -116,40 +116,6 @@ std::optional<json> parse_body(const side_response& side) {
 }
 
 }  // namespace
-
-std::string_view to_string(exchange_error error) {
-    switch (error) {
-        case exchange_error::none:
-            return "";
-        case exchange_error::connect_failed:
-            return "connect_failed";
-        case exchange_error::timeout:
-            return "timeout";
-        case exchange_error::bad_response:
-            return "bad_response";
-        case exchange_error::reset:
-            return "reset";
-    }
-    return "";
-}
-
-std::string_view to_string(outcome result) {
-    switch (result) {
-        case outcome::match:
-            return "match";
-        case outcome::prediction_match:
-            return "prediction_match";
-        case outcome::prediction_mismatch:
-            return "prediction_mismatch";
-        case outcome::status_mismatch:
-            return "status_mismatch";
-        case outcome::shadow_error:
-            return "shadow_error";
-        case outcome::production_error:
-            return "production_error";
-    }
-    return "";
-}
 
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
     if (text.size() <= max_bytes) {
@@ -179,8 +145,7 @@ comparison comparator::compare(const side_response& production, const side_respo
     comparison result;
     // Byte-identical answers (the common case when the models agree) are parsed once: parsing
     // is most of the cost of a comparison.
-    const bool same_bytes = production.error == exchange_error::none &&
-                            shadow.error == exchange_error::none && production.body == shadow.body;
+    const bool same_bytes = !production.error && !shadow.error && production.body == shadow.body;
     std::optional<json> production_doc = parse_body(production);
     std::optional<json> shadow_doc = same_bytes ? std::nullopt : parse_body(shadow);
 
@@ -203,11 +168,11 @@ comparison comparator::compare(const side_response& production, const side_respo
         result.shadow_prediction = bounded_copy(*shadow_prediction);
     }
 
-    if (production.error != exchange_error::none) {
+    if (production.error) {
         result.result = outcome::production_error;
         return result;
     }
-    if (shadow.error != exchange_error::none) {
+    if (shadow.error) {
         result.result = outcome::shadow_error;
         return result;
     }

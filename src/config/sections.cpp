@@ -36,9 +36,9 @@ constexpr std::array<std::string_view, 8> log_keys{
     "redact_headers", "level",          "diff_values"};
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
-constexpr std::array<std::string_view, 6> limits_keys{"max_header_bytes",  "max_body_bytes",
-                                                      "header_timeout_ms", "idle_timeout_ms",
-                                                      "max_connections",   "drain_timeout_ms"};
+constexpr std::array<std::string_view, 8> limits_keys{
+    "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
+    "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods"};
 constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
 constexpr std::array<std::string_view, 5> promotion_keys{
     "min_requests", "min_agreement", "max_shadow_p95_ms", "max_shadow_error_rate",
@@ -167,6 +167,22 @@ void read_limits(const YAML::Node& node, yaml_reader& in, limits_config& out) {
     in.read_duration(node, path, "idle_timeout_ms", out.idle_timeout, 1, max_timeout_ms);
     in.read_integer(node, path, "max_connections", out.max_connections, 1, 10'000'000);
     in.read_duration(node, path, "drain_timeout_ms", out.drain_timeout, 1, max_timeout_ms);
+    in.read_integer(node, path, "max_header_fields", out.max_header_fields, 1, 100'000);
+    std::vector<std::string> methods;
+    if (in.read_string_list(node, path, "allowed_methods", methods, [](std::string& value) {
+            if (!is_token(value)) {
+                return "is not a valid method name, got '" + value + "'";
+            }
+            if (value == "CONNECT" || value == "TRACE") {
+                return value + " is always refused with 405 and cannot be allowed";
+            }
+            return std::string{};
+        })) {
+        if (methods.empty()) {
+            in.problem(join(path, "allowed_methods"), "must list at least one method");
+        }
+        out.allowed_methods = std::move(methods);
+    }
 }
 
 // The baseline is read again by whoever uses it; checking it here turns a typo in the path

@@ -42,7 +42,7 @@ bool append_body(std::string& out, std::string_view body, std::size_t limit) {
 bool append_side(std::string& out, std::string_view name, const compare::side_response& side,
                  const double* queue_ms, const nlohmann::json& prediction,
                  const config::log_config& settings) {
-    const bool failed = side.error != compare::exchange_error::none;
+    const bool failed = side.error.has_value();
     bool truncated = false;
     out += "{\"name\":";
     append_string(out, name);
@@ -62,7 +62,7 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     out += std::to_string(side.body.size());
     out += ",\"error\":";
     if (failed) {
-        append_string(out, compare::to_string(side.error));
+        append_string(out, compare::to_string(*side.error));
     } else {
         out += "null";
     }

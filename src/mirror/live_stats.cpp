@@ -24,10 +24,6 @@ stats::percentiles percentiles_of(const stats::latency_sketch& sketch) {
     return {sketch.quantile(0.50), sketch.quantile(0.95), sketch.quantile(0.99), sketch.count()};
 }
 
-stats::outcome to_stats_outcome(compare::outcome result) {
-    return static_cast<stats::outcome>(static_cast<std::uint8_t>(result));
-}
-
 stats::feature_kind kind_of(const nlohmann::json& value, double& number) {
     if (value.is_null()) {
         return stats::feature_kind::null;
@@ -58,10 +54,6 @@ void feed(stats::feature_monitor& monitor, const nlohmann::json& features, bool 
 }
 
 }  // namespace
-
-static_assert(static_cast<int>(compare::outcome::production_error) ==
-                  static_cast<int>(stats::outcome::production_error),
-              "compare::outcome and stats::outcome list the outcomes in the same order");
 
 live_stats::shadow_state::shadow_state(const std::string& name)
     : accumulator(name, stats::latency_mode::sketch, max_classes) {}
@@ -135,11 +127,11 @@ void live_stats::record(const live_record& record) {
     const std::string production_key = stats::prediction_key(result.production_prediction);
     const std::string shadow_key = stats::prediction_key(result.shadow_prediction);
     stats::observation o;
-    o.result = to_stats_outcome(result.result);
+    o.result = result.result;
     o.production_prediction = production_key;
     o.shadow_prediction = shadow_key;
-    o.production_error = production.error != compare::exchange_error::none;
-    o.shadow_error = shadow.error != compare::exchange_error::none;
+    o.production_error = production.error.has_value();
+    o.shadow_error = shadow.error.has_value();
     o.production_latency_ms = log_millis(production.latency_ms);
     o.shadow_latency_ms = log_millis(shadow.latency_ms);
 
@@ -182,14 +174,14 @@ void live_stats::record(const live_record& record) {
     }
 }
 
-live_snapshot live_stats::snapshot() {
+stats::live_snapshot live_stats::snapshot() {
     std::lock_guard lock(mutex_);
     const std::int64_t now = now_seconds();
-    live_snapshot out;
+    stats::live_snapshot out;
     out.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     for (auto& [name, state] : shadows_) {
-        live_shadow shadow;
+        stats::live_shadow shadow;
         shadow.since_start = state.accumulator.summarize();
         auto& window = shadow.last_window;
         for (const auto& slot : state.seconds) {
@@ -223,9 +215,9 @@ live_snapshot live_stats::snapshot() {
     return out;
 }
 
-std::vector<feature_count> live_stats::feature_counts() {
+std::vector<stats::feature_count> live_stats::feature_counts() {
     std::lock_guard lock(mutex_);
-    std::vector<feature_count> out;
+    std::vector<stats::feature_count> out;
     if (!features_) {
         return out;
     }

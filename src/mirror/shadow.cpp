@@ -10,23 +10,6 @@ namespace shadowproxy::mirror {
 
 namespace {
 
-compare::exchange_error to_exchange_error(const std::optional<metrics::upstream_error>& e) {
-    if (!e) {
-        return compare::exchange_error::none;
-    }
-    switch (*e) {
-        case metrics::upstream_error::connect_failed:
-            return compare::exchange_error::connect_failed;
-        case metrics::upstream_error::timeout:
-            return compare::exchange_error::timeout;
-        case metrics::upstream_error::bad_response:
-            return compare::exchange_error::bad_response;
-        case metrics::upstream_error::reset:
-            return compare::exchange_error::reset;
-    }
-    return compare::exchange_error::bad_response;
-}
-
 std::string serialize_extra_headers(const config::shadow_config& settings,
                                     const config::mirror_config& mirror) {
     std::string out;
@@ -36,6 +19,16 @@ std::string serialize_extra_headers(const config::shadow_config& settings,
         out.append(name).append(": ").append(value).append("\r\n");
     }
     return out;
+}
+
+// The shadow marker never reaches here from the client (forward() drops it); a set_headers
+// name is the proxy's for this shadow, so the client's copies are left out of its request.
+std::vector<std::string> owned_names(const config::shadow_config& settings) {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : settings.set_headers) {
+        names.push_back(name);
+    }
+    return names;
 }
 
 double to_ms(std::chrono::steady_clock::duration d) {
@@ -61,6 +54,7 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       settings_(settings),
       config_(std::move(config)),
       extra_headers_(serialize_extra_headers(settings_, config_->mirror)),
+      owned_names_(owned_names(settings_)),
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
@@ -96,11 +90,11 @@ void shadow::pump() {
         family_.sent.inc();
         ++in_flight_;
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-        pool_->exchange(upstream::upstream_head(*pair->request, route_, extra_headers_),
-                        pair->request,
-                        [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-                            self->on_answer(pair, std::move(answer));
-                        });
+        pool_->exchange(
+            upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
+            pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+                self->on_answer(pair, std::move(answer));
+            });
     }
 }
 
@@ -123,12 +117,12 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
 void shadow::record(comparison_pair& pair) {
     const production_outcome& production = *pair.production;
     const compare::side_response production_side{
-        to_exchange_error(production.error), production.status,
+        production.error, production.status,
         production.body ? std::string_view{*production.body} : std::string_view{},
         production.latency_ms};
     const auto& answer = pair.answer;
     const compare::side_response shadow_side{
-        to_exchange_error(answer.error), answer.error ? 0U : answer.response.result_int(),
+        answer.error, answer.error ? 0U : answer.response.result_int(),
         answer.error ? std::string_view{} : std::string_view{answer.response.body()},
         to_ms(answer.latency)};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);

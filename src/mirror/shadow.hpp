@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
@@ -78,6 +79,7 @@ private:
     config::shadow_config settings_;
     std::shared_ptr<const config::config> config_;
     std::string extra_headers_;
+    std::vector<std::string> owned_names_;  // set_headers names: client copies left out
     compare::comparator comparator_;
     metrics::shadow_family& family_;
     metrics::upstream_family& upstream_family_;

@@ -1,4 +1,4 @@
-#include "proxy/client_session.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,9 +6,11 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
+#include <iterator>
 
-#include "proxy/worker.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/proxy/worker.hpp"
+#include "shadowproxy/upstream/write_now.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -85,6 +87,12 @@ void client_session::close() {
 }
 
 void client_session::do_read_header() {
+    // Empty lines before a request line are ignored (RFC 9112 §2.2), however many.
+    std::size_t empty_lines = 0;
+    for (std::string_view bytes = as_view(buffer_); bytes.substr(empty_lines, 2) == "\r\n";) {
+        empty_lines += 2;
+    }
+    buffer_.consume(empty_lines);
     const std::string_view pending = as_view(buffer_);
     const auto& limits = worker_.snapshot().config->limits;
     if (const auto end = pending.find(header_end); end != std::string_view::npos) {
@@ -140,6 +148,9 @@ void client_session::on_header(std::size_t header_bytes) {
     if (has_obs_fold(block)) {
         return respond_error(400, "malformed request: obsolete line folding", true);
     }
+    if (count_field_lines(block) > limits.max_header_fields) {
+        return respond_error(431, "too many request header fields", true);
+    }
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes + 4));
     parser_->body_limit(limits.max_body_bytes);
@@ -155,6 +166,26 @@ void client_session::on_header(std::size_t header_bytes) {
     if (const auto problem = framing_problem(parser_->get()); !problem.empty()) {
         return respond_error(400, "malformed request: " + problem, true);
     }
+    line_ = check_request_line(parser_->get(), limits.allowed_methods);
+    if (line_.status == 405) {
+        std::string allow = "Allow: ";
+        for (std::size_t i = 0; i < limits.allowed_methods.size(); ++i) {
+            allow.append(i == 0 ? "" : ", ").append(limits.allowed_methods[i]);
+        }
+        return respond_error(405, line_.problem, true, allow + "\r\n");
+    }
+    if (line_.status != 0) {
+        return respond_error(line_.status, "malformed request: " + line_.problem, true);
+    }
+    head_fields_.clear();
+    if (parser_->chunked()) {
+        // Beast adds trailer fields to the same list, a duplicate name next to its first
+        // occurrence: they are told apart by identity, not position.
+        for (const auto& field : parser_->get()) {
+            head_fields_.push_back(&field);
+        }
+        std::sort(head_fields_.begin(), head_fields_.end());
+    }
     if (parser_->is_done()) {
         return on_request();
     }
@@ -162,43 +193,135 @@ void client_session::on_header(std::size_t header_bytes) {
 }
 
 void client_session::do_read_body() {
+    // One deadline for the whole body, as for the head: a body dripped byte by byte is cut too.
     stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
-    auto read_body = [self = shared_from_this()] {
-        http::async_read(self->stream_, self->buffer_, *self->parser_,
-                         [self](beast::error_code ec, std::size_t) { self->on_body(ec); });
-    };
+    parser_->eager(true);
+    body_problem_.clear();
+    chunk_header_cb_ = [this](std::uint64_t size, beast::string_view extensions,
+                              beast::error_code& ec) { on_chunk_header(size, extensions, ec); };
+    parser_->on_chunk_header(chunk_header_cb_);
+    // No 100 Continue for an HTTP/1.0 client (RFC 9110 §10.1.1): it does not know the code.
     const auto expect = parser_->get()[http::field::expect];
-    if (!beast::iequals(expect, "100-continue")) {
-        return read_body();
+    if (parser_->get().version() < 11 || !beast::iequals(expect, "100-continue")) {
+        return parse_body();
     }
     asio::async_write(stream_, asio::buffer(continue_100),
-                      [self = shared_from_this(), read_body](beast::error_code ec, std::size_t) {
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
                           if (ec) {
                               return self->close();
                           }
-                          read_body();
+                          self->parse_body();
                       });
 }
 
-void client_session::on_body(beast::error_code ec) {
+// Feeds what is buffered to the parser, then reads more. The parser consumes body bytes as they
+// come; what it holds back is a chunk line or the trailer section waiting for its end, bounded
+// by chunked_backlog_problem, so an endless line costs a few KiB, not memory without end.
+void client_session::parse_body() {
+    beast::error_code ec;
+    while (!parser_->is_done() && buffer_.size() > 0) {
+        const auto data = buffer_.data();
+        fed_end_ = static_cast<const char*>(data.data()) + data.size();
+        const std::size_t used = parser_->put(data, ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            ec = {};
+            break;
+        }
+        if (ec || used == 0) {
+            break;
+        }
+    }
+    fed_end_ = nullptr;
+    if (ec) {
+        return on_body_error(ec);
+    }
+    if (parser_->is_done()) {
+        return on_request();
+    }
+    const auto& limits = worker_.snapshot().config->limits;
+    if (parser_->chunked()) {
+        if (auto problem = chunked_backlog_problem(as_view(buffer_), limits.max_header_bytes);
+            !problem.empty()) {
+            return respond_error(400, "malformed request body: " + problem, true);
+        }
+    }
+    stream_.async_read_some(buffer_.prepare(read_chunk),
+                            [self = shared_from_this()](beast::error_code read_ec, std::size_t n) {
+                                self->on_body_read(read_ec, n);
+                            });
+}
+
+void client_session::on_body_read(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+        // Peer closed, reset or timed out mid-body: nothing to answer.
+        return close();
+    }
+    buffer_.commit(bytes);
+    parse_body();
+}
+
+// The last chunk's header comes with its whole trailer section behind it (Beast waits for the
+// empty line): checked here, before Beast parses it leniently (it would unfold obs-folds).
+void client_session::on_chunk_header(std::uint64_t size, beast::string_view extensions,
+                                     beast::error_code& ec) {
+    if (size != 0 || fed_end_ == nullptr) {
+        return;
+    }
+    const char* const line_end = extensions.data() + extensions.size();  // at the line's CRLF
+    const std::string_view rest(line_end, static_cast<std::size_t>(fed_end_ - line_end));
+    const auto end = rest.find(header_end);
+    if (end == std::string_view::npos) {
+        return;
+    }
+    body_problem_ = trailer_section_problem(rest.substr(2, end));
+    if (!body_problem_.empty()) {
+        ec = http::error::bad_field;
+    }
+}
+
+void client_session::on_body_error(beast::error_code ec) {
     if (ec == http::error::body_limit) {
         return respond_error(413, "request body too large", true);
     }
-    if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
-        return close();
+    if (!body_problem_.empty()) {
+        return respond_error(400, "malformed request body: " + body_problem_, true);
     }
-    if (ec) {
-        return respond_error(400, "malformed request body", true);
-    }
-    on_request();
+    respond_error(400, "malformed request body", true);
 }
 
 void client_session::on_request() {
     const auto& snapshot = worker_.snapshot();
-    keep_alive_ = parser_->get().keep_alive() && !worker_.draining();
-    version_ = parser_->get().version();
-    request_ = forward(parser_->release(), client_address_, request_id_);
+    auto& message = parser_->get();
+    // Trailer fields (RFC 9110 §6.5.1) are never merged into the forwarded header section.
+    if (!head_fields_.empty()) {
+        std::size_t dropped = 0;
+        for (auto it = message.begin(); it != message.end();) {
+            if (std::binary_search(head_fields_.begin(), head_fields_.end(), &*it)) {
+                ++it;
+            } else {
+                it = message.erase(it);
+                ++dropped;
+            }
+        }
+        head_fields_.clear();
+        if (dropped != 0) {
+            worker_.shared().metrics.request_trailer_fields_dropped.inc(dropped);
+        }
+    }
+    // From every Connection field of the head (Beast's keep_alive() reads only the first).
+    const auto connection = connection_tokens(message);
+    version_ = message.version();
+    const bool persistent =
+        version_ >= 11 ? !connection.contains("close")
+                       : connection.contains("keep-alive") && !connection.contains("close");
+    keep_alive_ = persistent && !worker_.draining();
+    forward_options options;
+    options.target = std::move(line_.target);
+    options.path = std::move(line_.path);
+    options.forwarded_host = std::move(line_.authority);
+    options.owned_header = snapshot.config->mirror.shadow_header_name;
+    request_ = forward(parser_->release(), client_address_, request_id_, options);
     parser_.reset();
     header_deadline_.reset();
     if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
@@ -260,17 +383,8 @@ void client_session::write(std::string&& head, std::shared_ptr<const std::string
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
         std::array<asio::const_buffer, 2>{asio::buffer(head_),
                                           body_ ? asio::buffer(*body_) : asio::const_buffer{}}};
-    // An answer usually fits the socket's send buffer: written right away it needs no async
-    // operation and no timeout timer armed and cancelled. A rest or an error goes the async way.
-    beast::error_code sync_ec;
-    if (!stream_.socket().non_blocking()) {
-        stream_.socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
-    }
-    if (!sync_ec) {
-        pending.consume(stream_.socket().write_some(pending, sync_ec));
-        if (!sync_ec && beast::buffer_bytes(pending) == 0) {
-            return on_write(sync_ec);
-        }
+    if (upstream::write_now(stream_.socket(), pending)) {
+        return on_write({});
     }
     asio::async_write(
         stream_, pending,
@@ -289,7 +403,8 @@ void client_session::on_write(beast::error_code ec) {
     do_read_header();
 }
 
-void client_session::respond_error(unsigned status, std::string_view message, bool close_after) {
+void client_session::respond_error(unsigned status, std::string_view message, bool close_after,
+                                   std::string_view extra_header_lines) {
     if (status != 502 && status != 504) {
         worker_.shared().local_errors.count_response(status);
     }
@@ -301,6 +416,7 @@ void client_session::respond_error(unsigned status, std::string_view message, bo
     head.append("Content-Type: application/json\r\n");
     head.append("Content-Length: ").append(std::to_string(body->size())).append("\r\n");
     head.append("X-Request-Id: ").append(request_id_).append("\r\n");
+    head.append(extra_header_lines);
     const bool keep_alive = !close_after && keep_alive_ && !worker_.draining();
     if (!keep_alive) {
         head.append("Connection: close\r\n");

@@ -47,13 +47,22 @@ void append_header(std::string& out, std::string_view name, std::string_view val
     out.append(name).append(": ").append(value).append("\r\n");
 }
 
+void assign_lower(std::string& out, std::string_view s) {
+    out.assign(s);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+}
+
+bool is_fixed_hop_by_hop(std::string_view name) {
+    return std::any_of(hop_by_hop_headers.begin(), hop_by_hop_headers.end(),
+                       [&](std::string_view h) { return iequals(name, h); });
+}
+
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection) {
-    for (auto h : hop_by_hop_headers) {
-        if (iequals(name, h)) {
-            return true;
-        }
+    if (is_fixed_hop_by_hop(name)) {
+        return true;
     }
     // Any header the Connection header lists is hop-by-hop too (RFC 9110 §7.6.1).
     while (!connection.empty()) {
@@ -67,6 +76,30 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection) {
         connection.remove_prefix(comma + 1);
     }
     return false;
+}
+
+std::unordered_set<std::string> connection_tokens(const http::fields& fields) {
+    std::unordered_set<std::string> tokens;
+    for (const auto& field : fields) {
+        if (field.name() != http::field::connection) {
+            continue;
+        }
+        std::string_view list = field.value();
+        while (!list.empty()) {
+            const auto comma = list.find(',');
+            const auto token = trim(list.substr(0, comma));
+            if (!token.empty()) {
+                std::string lower;
+                assign_lower(lower, token);
+                tokens.insert(std::move(lower));
+            }
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            list.remove_prefix(comma + 1);
+        }
+    }
+    return tokens;
 }
 
 std::string framing_problem(const http::request_header<>& head) {
@@ -148,17 +181,24 @@ std::string choose_request_id(const http::request_header<>& head) {
 
 std::shared_ptr<const upstream::forwarded_request> forward(
     http::request<http::string_body>&& request, std::string_view client_address,
-    std::string request_id) {
+    std::string request_id, const forward_options& options) {
     auto out = std::make_shared<upstream::forwarded_request>();
     out->method = std::string{request.method_string()};
-    out->target = std::string{request.target()};
-    out->path = out->target.substr(0, out->target.find('?'));
+    if (options.target.empty()) {
+        out->target = std::string{request.target()};
+        out->path = out->target.substr(0, out->target.find('?'));
+    } else {
+        out->target = options.target;
+        out->path = options.path;
+    }
     out->is_head = request.method() == http::verb::head;
     out->request_id = std::move(request_id);
 
-    const std::string_view connection = request[http::field::connection];
+    // One pass over the fields, each name looked up in a set: linear however many names the
+    // Connection fields list.
+    const auto listed = connection_tokens(request);
+    std::string lower_name;
     std::string forwarded_for;
-    const std::string_view client_host = trim(request[http::field::host]);
     bool had_body_framing = false;
     out->headers.reserve(256);
     for (const auto& field : request) {
@@ -182,18 +222,24 @@ std::shared_ptr<const upstream::forwarded_request> forward(
             continue;
         }
         if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host") ||
-            iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
+            iequals(name, "X-Request-Id") || is_fixed_hop_by_hop(name) ||
+            (!options.owned_header.empty() && iequals(name, options.owned_header))) {
             continue;
+        }
+        if (!listed.empty()) {
+            assign_lower(lower_name, name);
+            if (listed.contains(lower_name)) {
+                continue;
+            }
         }
         append_header(out->headers, name, field.value());
     }
     forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client_address);
     append_header(out->headers, "X-Forwarded-For", forwarded_for);
-    append_header(out->headers, "X-Forwarded-Proto", "http");
-    if (!client_host.empty()) {
-        // Upstreams get their own Host (their authority or `host:`): this keeps the client's.
-        append_header(out->headers, "X-Forwarded-Host", client_host);
+    if (!options.forwarded_host.empty()) {
+        append_header(out->headers, "X-Forwarded-Host", options.forwarded_host);
     }
+    append_header(out->headers, "X-Forwarded-Proto", "http");
     append_header(out->headers, "X-Request-Id", out->request_id);
     out->body = std::move(request.body());
     if (had_body_framing || !out->body.empty()) {

@@ -1,11 +1,12 @@
-#include "proxy/worker.hpp"
+#include "shadowproxy/proxy/worker.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/post.hpp>
 #include <stdexcept>
 
-#include "proxy/client_session.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -16,7 +17,56 @@ namespace {
                              std::to_string(where.port()) + ": " + ec.message());
 }
 
+// How long accepting pauses when the process or the system is out of descriptors or memory:
+// retrying at once only spins (the connection stays queued), and a closing session frees one.
+constexpr std::chrono::milliseconds accept_pause{100};
+constexpr std::int64_t accept_log_interval_ms = 1000;
+
+metrics::accept_error classify_accept_error(const beast::error_code& ec) {
+    if (ec.category() != beast::system_category()) {
+        return metrics::accept_error::other;
+    }
+    switch (ec.value()) {
+        case EMFILE:
+            return metrics::accept_error::process_file_limit;
+        case ENFILE:
+            return metrics::accept_error::system_file_limit;
+        case ENOBUFS:
+        case ENOMEM:
+            return metrics::accept_error::out_of_memory;
+        default:
+            return metrics::accept_error::other;
+    }
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               steady_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
+
+void warn_if_descriptors_short(const config::config& config) {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) {
+        return;
+    }
+    // Each client connection takes a descriptor; so does each upstream connection, kept idle
+    // per worker or in flight to a shadow; the proxy's own files, listeners and pollers ~64.
+    std::size_t needed = config.limits.max_connections + 64 +
+                         config.worker_count() * config.production.max_idle_connections;
+    for (const auto& shadow : config.shadows) {
+        needed += shadow.max_in_flight;
+    }
+    if (files.rlim_cur < needed) {
+        spdlog::warn(
+            "limits.max_connections is {} but RLIMIT_NOFILE is {}: about {} descriptors are "
+            "needed with room for upstream connections; raise the limit (ulimit -n, systemd "
+            "LimitNOFILE=) or lower limits.max_connections",
+            config.limits.max_connections, files.rlim_cur, needed);
+    }
+}
 
 tcp::endpoint claim_port(const tcp::endpoint& where) {
     asio::io_context context;
@@ -122,6 +172,7 @@ void worker::drain() {
         draining_ = true;
         beast::error_code ignored;
         acceptor_.close(ignored);
+        accept_pause_.cancel();
         snapshot_.production->close_idle();
         // Copy first: closing a session may destroy it and erase it from the set.
         const std::vector<client_session*> sessions(sessions_.begin(), sessions_.end());
@@ -158,14 +209,36 @@ void worker::on_accept(beast::error_code ec, client_stream::socket_type socket) 
         return;
     }
     if (ec) {
-        // EMFILE and friends: keep accepting; the failure is transient or logged once here.
-        spdlog::warn("accept failed: {}", ec.message());
-        return do_accept();
+        return on_accept_error(ec);
     }
     const std::size_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
     const bool over_limit = open > snapshot_.config->limits.max_connections;
     std::make_shared<client_session>(*this, std::move(socket))->start(over_limit);
     do_accept();
+}
+
+void worker::on_accept_error(const beast::error_code& ec) {
+    const auto reason = classify_accept_error(ec);
+    shared_.metrics.count_accept_error(reason);
+    auto logged_at = shared_.accept_logged_at_ms.load(std::memory_order_relaxed);
+    const auto now = now_ms();
+    if (now - logged_at >= accept_log_interval_ms &&
+        shared_.accept_logged_at_ms.compare_exchange_strong(logged_at, now)) {
+        const auto unlogged = shared_.accept_errors_unlogged.exchange(0);
+        spdlog::warn("accept failed: {} ({} more failures since the last such line)", ec.message(),
+                     unlogged);
+    } else {
+        shared_.accept_errors_unlogged.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (reason == metrics::accept_error::other) {
+        return do_accept();  // the failure belonged to one connection (ECONNABORTED, …)
+    }
+    accept_pause_.expires_after(accept_pause);
+    accept_pause_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) {
+            do_accept();
+        }
+    });
 }
 
 }  // namespace shadowproxy::proxy

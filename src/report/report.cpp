@@ -163,18 +163,9 @@ report_result build_report(const report_options& options) {
         for (const bool matched : state.matched_labels) {
             shadow.unmatched_labels += matched ? 0 : 1;
         }
-        const auto& s = shadow.summary;
-        stats::promotion_inputs measured;
-        measured.requests = s.requests;
-        measured.agreement = s.agreement_rate;
-        measured.shadow_p95_ms = s.shadow_latency.p95;
-        measured.shadow_error_rate = s.shadow_error_rate;
-        measured.has_labels = result.has_labels;
-        measured.production_accuracy = s.accuracy.production;
-        measured.shadow_accuracy = s.accuracy.shadow;
-        measured.has_baseline = base != nullptr;
-        measured.max_feature_psi = features.max_psi;
-        shadow.promotion = stats::evaluate_promotion(options.promotion, measured);
+        shadow.promotion = stats::evaluate_promotion(
+            options.promotion,
+            stats::promotion_inputs_of(shadow.summary, result.has_labels, &features));
         result.shadows.push_back(std::move(shadow));
     }
     return result;

@@ -43,4 +43,21 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
     return result;
 }
 
+promotion_inputs promotion_inputs_of(const shadow_summary& summary, bool has_labels,
+                                     const features_summary* features) {
+    promotion_inputs measured;
+    measured.requests = summary.requests;
+    measured.agreement = summary.agreement_rate;
+    measured.shadow_p95_ms = summary.shadow_latency.p95;
+    measured.shadow_error_rate = summary.shadow_error_rate;
+    measured.has_labels = has_labels;
+    measured.production_accuracy = summary.accuracy.production;
+    measured.shadow_accuracy = summary.accuracy.shadow;
+    if (features != nullptr && features->has_baseline) {
+        measured.has_baseline = true;
+        measured.max_feature_psi = features->max_psi;
+    }
+    return measured;
+}
+
 }  // namespace shadowproxy::stats

@@ -24,15 +24,6 @@ percentiles percentiles_of(latency_store& store) {
 
 }  // namespace
 
-std::optional<outcome> parse_outcome(std::string_view name) {
-    for (std::size_t i = 0; i < outcome_names.size(); ++i) {
-        if (outcome_names[i] == name) {
-            return static_cast<outcome>(i);
-        }
-    }
-    return std::nullopt;
-}
-
 shadow_accumulator::shadow_accumulator(std::string name, latency_mode mode, std::size_t max_classes)
     : name_(std::move(name)),
       max_classes_(std::max<std::size_t>(max_classes, 1)),

@@ -7,26 +7,21 @@ namespace shadowproxy::upstream {
 
 namespace {
 
-bool removed(std::string_view line, const std::vector<std::string>& names) {
-    const std::string_view name = line.substr(0, line.find(':'));
-    return std::any_of(names.begin(), names.end(),
-                       [&](const std::string& n) { return boost::beast::iequals(name, n); });
-}
-
-void append_headers(std::string& out, std::string_view lines,
-                    const std::vector<std::string>* remove) {
-    if (remove == nullptr || remove->empty()) {
-        out.append(lines);
-        return;
-    }
-    while (!lines.empty()) {
-        const auto end = lines.find("\r\n");
-        const auto next = end == std::string_view::npos ? lines.size() : end + 2;
-        const std::string_view line = lines.substr(0, next);
-        if (!removed(line, *remove)) {
+// Header lines of `headers` ("Name: value\r\n" each) whose name is in neither list go to `out`.
+void append_kept(std::string& out, std::string_view headers, const std::vector<std::string>& a,
+                 const std::vector<std::string>& b) {
+    const auto listed = [](const std::vector<std::string>& names, std::string_view name) {
+        return std::any_of(names.begin(), names.end(),
+                           [&](const std::string& n) { return boost::beast::iequals(name, n); });
+    };
+    while (!headers.empty()) {
+        const auto end = headers.find("\r\n");
+        const auto line = headers.substr(0, end == std::string_view::npos ? end : end + 2);
+        const auto name = line.substr(0, line.find(':'));
+        if (!listed(a, name) && !listed(b, name)) {
             out.append(line);
         }
-        lines.remove_prefix(next);
+        headers.remove_prefix(line.size());
     }
 }
 
@@ -54,7 +49,9 @@ std::string upstream_target(std::string_view target, const upstream_route& route
 }
 
 std::string upstream_head(const forwarded_request& request, const upstream_route& route,
-                          std::string_view extra_headers) {
+                          std::string_view extra_headers,
+                          const std::vector<std::string>& owned_names) {
+    static const std::vector<std::string> none;
     std::string head;
     head.reserve(request.method.size() + request.target.size() + route.base_path.size() +
                  route.host.size() + request.headers.size() + extra_headers.size() + 32);
@@ -66,14 +63,20 @@ std::string upstream_head(const forwarded_request& request, const upstream_route
     }
     head.append(" HTTP/1.1\r\n");
     head.append("Host: ").append(route.host).append("\r\n");
-    append_headers(head, request.headers, route.remove_headers);
+    const auto& removed = route.remove_headers != nullptr ? *route.remove_headers : none;
+    if (removed.empty() && owned_names.empty()) {
+        head.append(request.headers);
+    } else {
+        append_kept(head, request.headers, removed, owned_names);
+    }
     head.append(extra_headers).append("\r\n");
     return head;
 }
 
 std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers) {
-    return upstream_head(request, upstream_route{.host = authority}, extra_headers);
+                          std::string_view extra_headers,
+                          const std::vector<std::string>& owned_names) {
+    return upstream_head(request, upstream_route{.host = authority}, extra_headers, owned_names);
 }
 
 }  // namespace shadowproxy::upstream

@@ -7,6 +7,8 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <stdexcept>
 
+#include "shadowproxy/upstream/write_now.hpp"
+
 namespace shadowproxy::upstream {
 
 namespace {
@@ -93,18 +95,9 @@ private:
         stream_->expires_at(deadline_);
         beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
             std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
-        // A request usually fits the socket's send buffer: written right away it needs no async
-        // operation and no timeout timer armed and cancelled. A rest or an error goes the async
-        // way, so completions still never run inside exchange().
-        beast::error_code sync_ec;
-        if (!stream_->socket().non_blocking()) {
-            stream_->socket().non_blocking(true, sync_ec);  // an ioctl: once per connection
-        }
-        if (!sync_ec) {
-            pending.consume(stream_->socket().write_some(pending, sync_ec));
-            if (!sync_ec && beast::buffer_bytes(pending) == 0) {
-                return do_read();
-            }
+        // A rest or an error goes the async way, so completions never run inside exchange().
+        if (write_now(stream_->socket(), pending)) {
+            return do_read();
         }
         asio::async_write(
             *stream_, pending,

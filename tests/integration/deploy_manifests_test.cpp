@@ -68,7 +68,7 @@ TEST_F(DeployManifests, KustomizeRendersEveryVariant) {
     if (!have_tool("kubectl")) {
         GTEST_SKIP() << "kubectl is not installed: k8s/ was not rendered";
     }
-    for (const char* dir : {"k8s", "k8s/gateway", "k8s/sidecar", "k8s/models"}) {
+    for (const char* dir : {"k8s", "k8s/gateway", "k8s/sidecar", "k8s/models", "k8s/monitoring"}) {
         const auto result =
             run_shell("kubectl kustomize " + shell_quote((source_dir / dir).string()));
         EXPECT_EQ(result.exit_code, 0) << dir << ":\n" << result.output;
@@ -79,6 +79,8 @@ TEST_F(DeployManifests, KustomizeRendersEveryVariant) {
     }
     EXPECT_EQ(kinds.count("Namespace"), 2U);
     EXPECT_EQ(kinds.count("ConfigMap"), 2U);
+    EXPECT_EQ(kinds.count("Service"), 7U);  // v1, v2 in each, the gateway, two metrics Services
+    EXPECT_EQ(kinds.count("NetworkPolicy"), 2U);
     EXPECT_EQ(kinds.count("Deployment"), 5U);  // v1, v2 in each namespace + the gateway
     EXPECT_EQ(kinds.count("HorizontalPodAutoscaler"), 1U);
     EXPECT_EQ(kinds.count("PodDisruptionBudget"), 1U);

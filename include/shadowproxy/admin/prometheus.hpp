@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "shadowproxy/metrics/registry.hpp"
-#include "shadowproxy/mirror/live_stats.hpp"
+#include "shadowproxy/stats/live_snapshot.hpp"
 
 namespace shadowproxy::admin {
 
@@ -16,7 +16,7 @@ struct extra_metrics {
     std::uint64_t log_records_dropped = 0;
     std::uint64_t log_records_written = 0;
     // feature_missing_total / feature_null_total (SPEC §9), empty without `features`.
-    std::vector<mirror::feature_count> features;
+    std::vector<stats::feature_count> features;
 };
 
 std::string render_prometheus(const metrics::registry& registry, const extra_metrics& extra);

@@ -11,14 +11,14 @@
 
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/metrics/registry.hpp"
-#include "shadowproxy/mirror/live_stats.hpp"
+#include "shadowproxy/stats/live_snapshot.hpp"
 
 namespace shadowproxy::admin {
 
 struct stats_inputs {
     const config::config& config;  // the running config: shadows listed, promotion criteria
     const metrics::registry& registry;
-    const mirror::live_snapshot& live;
+    const stats::live_snapshot& live;
     bool draining = false;
     std::uint64_t log_records_written = 0;
     std::uint64_t log_records_dropped = 0;

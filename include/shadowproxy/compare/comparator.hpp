@@ -16,31 +16,21 @@
 #include "shadowproxy/compare/json_pointer.hpp"
 #include "shadowproxy/compare/json_values.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/words/words.hpp"
 
 namespace shadowproxy::compare {
 
-// Why an exchange produced no valid HTTP response; the words are SPEC §5's `error` values.
-enum class exchange_error { none, connect_failed, timeout, bad_response, reset };
-std::string_view to_string(exchange_error error);  // none → ""
-
-enum class outcome {
-    match,
-    prediction_match,
-    prediction_mismatch,
-    status_mismatch,
-    shadow_error,
-    production_error
-};
-std::string_view to_string(outcome result);  // exactly SPEC §5's words
-inline constexpr std::array<outcome, 6> all_outcomes{
-    outcome::match,           outcome::prediction_match, outcome::prediction_mismatch,
-    outcome::status_mismatch, outcome::shadow_error,     outcome::production_error};
+// Why an exchange produced no valid HTTP response, and the outcome: words/words.hpp.
+using words::all_outcomes;
+using words::exchange_error;
+using words::outcome;
+using words::to_string;
 
 // One upstream's answer as the proxy saw it.
 struct side_response {
-    exchange_error error = exchange_error::none;
-    unsigned status = 0;    // 0 when error != none
-    std::string_view body;  // complete body, not owned; empty on error
+    std::optional<exchange_error> error;  // none when a valid HTTP response came
+    unsigned status = 0;                  // 0 with an error
+    std::string_view body;                // complete body, not owned; empty on error
     double latency_ms = 0;
 };
 

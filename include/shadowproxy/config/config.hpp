@@ -105,6 +105,9 @@ struct limits_config {
     milliseconds idle_timeout{60000};
     std::size_t max_connections = 10000;
     milliseconds drain_timeout{15000};
+    std::size_t max_header_fields = 100;  // field lines in a request head → 431 above
+    // Case-sensitive; anything else is 400. CONNECT and TRACE are always 405.
+    std::vector<std::string> allowed_methods{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
 };
 
 struct features_config {

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "shadowproxy/words/words.hpp"
+
 namespace shadowproxy::metrics {
 
 class counter {
@@ -53,16 +55,14 @@ private:
     counter sum_ns_;
 };
 
-// Exchange failures that produced no valid HTTP response (SPEC §5 `error`).
-enum class upstream_error { connect_failed, timeout, bad_response, reset };
-inline constexpr std::array<const char*, 4> upstream_error_names{"connect_failed", "timeout",
-                                                                 "bad_response", "reset"};
+// Exchange failures that produced no valid HTTP response (words/words.hpp).
+using upstream_error = words::exchange_error;
 
 struct upstream_family {
     static constexpr unsigned max_code = 600;
-    std::array<counter, max_code> requests_by_code;           // requests_total{upstream,code}
-    histogram latency;                                        // upstream_latency_seconds{upstream}
-    std::array<counter, upstream_error_names.size()> errors;  // upstream_errors_total
+    std::array<counter, max_code> requests_by_code;  // requests_total{upstream,code}
+    histogram latency;                               // upstream_latency_seconds{upstream}
+    std::array<counter, words::exchange_error_names.size()> errors;  // upstream_errors_total
 
     void count_response(unsigned code) { requests_by_code[code < max_code ? code : 0].inc(); }
     void count_error(upstream_error e) { errors[static_cast<std::size_t>(e)].inc(); }
@@ -76,7 +76,7 @@ struct shadow_family {
     counter sent;                                           // mirror_sent_total{shadow}
     gauge queue_depth;                                      // mirror_queue_depth{shadow}
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
-    std::array<counter, 6> comparisons;  // comparisons_total, indexed by compare::outcome
+    std::array<counter, words::outcome_names.size()> comparisons;  // comparisons_total
 
     // Operator overrides set through the admin API. Kept here because a family lives as long as
     // the process and is found by the shadow's name, so they outlive reloads; resume clears both.
@@ -85,6 +85,11 @@ struct shadow_family {
 
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };
+
+// Why accepting a client connection failed (accept_errors_total{reason}).
+enum class accept_error { process_file_limit, system_file_limit, out_of_memory, other };
+inline constexpr std::array<const char*, 4> accept_error_names{
+    "process_file_limit", "system_file_limit", "out_of_memory", "other"};
 
 class registry {
 public:
@@ -98,7 +103,10 @@ public:
 
     counter config_reloads_success;
     counter config_reloads_failure;
-    counter client_connections_rejected;  // over limits.max_connections
+    counter client_connections_rejected;     // over limits.max_connections
+    counter request_trailer_fields_dropped;  // chunked trailer fields, never forwarded
+    std::array<counter, accept_error_names.size()> accept_errors;
+    void count_accept_error(accept_error e) { accept_errors[static_cast<std::size_t>(e)].inc(); }
 
     // Snapshots for the exposition: name → family, sorted by name.
     std::vector<std::pair<std::string, const upstream_family*>> upstreams() const;

@@ -27,6 +27,7 @@
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/live_snapshot.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::mirror {
@@ -42,42 +43,9 @@ struct live_record {
     bool features_truncated = false;
 };
 
-// Counts over the last window_seconds seconds.
-struct live_window {
-    std::uint64_t requests = 0;
-    std::array<std::uint64_t, stats::outcome_names.size()> outcomes{};
-    std::uint64_t agreement_n = 0;
-    std::uint64_t agreements = 0;
-    std::uint64_t production_errors = 0;
-    std::uint64_t shadow_errors = 0;
-    stats::percentiles production_latency, shadow_latency;
-};
-
-struct live_shadow {
-    stats::shadow_summary since_start;
-    live_window last_window;
-};
-
-struct live_snapshot {
-    double uptime_seconds = 0;
-    std::vector<live_shadow> shadows;  // by name
-    // Production over the requests mirrored at least once, each counted once.
-    stats::percentiles production_latency, production_latency_window;
-    // Present when features are configured.
-    std::optional<stats::features_summary> features;
-    std::optional<stats::features_summary> features_window;
-    double features_window_seconds = 0;  // how far back features_window reaches
-};
-
-struct feature_count {
-    std::string name;
-    std::uint64_t missing = 0;
-    std::uint64_t null = 0;
-};
-
 class live_stats {
 public:
-    static constexpr std::uint32_t window_seconds = 60;
+    static constexpr std::uint32_t window_seconds = stats::live_window_seconds;
     static constexpr std::size_t max_classes = 64;
     static constexpr std::size_t max_features = 256;
 
@@ -92,13 +60,13 @@ public:
     void record(const live_record& record);
 
     // Any thread.
-    live_snapshot snapshot();
-    std::vector<feature_count> feature_counts();
+    stats::live_snapshot snapshot();
+    std::vector<stats::feature_count> feature_counts();
 
 private:
     struct second_counts {
         std::int64_t second = INT64_MIN;
-        live_window counts;
+        stats::live_window counts;
     };
     struct shadow_state {
         explicit shadow_state(const std::string& name);

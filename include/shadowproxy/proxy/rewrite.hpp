@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "shadowproxy/upstream/forwarded_request.hpp"
 
@@ -34,12 +35,24 @@ std::string make_request_id();
 // The id to use: the client's X-Request-Id when it is a sane token, else a new one.
 std::string choose_request_id(const http::request_header<>& head);
 
-// Strips hop-by-hop headers (and those Connection lists), appends X-Forwarded-For, sets
-// X-Forwarded-Proto, X-Forwarded-Host (the client's Host, when it sent one) and X-Request-Id, and
-// fixes Content-Length to the de-chunked body.
+// What the request rules (request_rules.hpp) decided, for forward().
+struct forward_options {
+    std::string target;             // origin-form to send; empty: the request's own
+    std::string path;               // target without the query, with `target`
+    std::string forwarded_host;     // the client's authority; empty: no X-Forwarded-Host
+    std::string_view owned_header;  // mirror.shadow_header.name: no client copy goes anywhere
+};
+
+// Strips hop-by-hop headers (and those any Connection field lists, in one pass), the client's
+// copies of owned_header, X-Forwarded-Host and X-Forwarded-Proto; appends X-Forwarded-For, sets
+// X-Forwarded-Host, X-Forwarded-Proto and X-Request-Id, and fixes Content-Length to the
+// de-chunked body.
 std::shared_ptr<const upstream::forwarded_request> forward(
     http::request<http::string_body>&& request, std::string_view client_address,
-    std::string request_id);
+    std::string request_id, const forward_options& options = {});
+
+// The names every Connection field of `fields` lists, lower-cased.
+std::unordered_set<std::string> connection_tokens(const http::fields& fields);
 
 // The head of the response to the client: status line, end-to-end headers of the upstream
 // response, X-Request-Id, Content-Length of the buffered body and the connection decision.

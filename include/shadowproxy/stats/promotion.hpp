@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::stats {
 
@@ -45,5 +47,11 @@ struct promotion_inputs {
 // value >= threshold, max_* at value <= threshold.
 promotion_result evaluate_promotion(const config::promotion_config& criteria,
                                     const promotion_inputs& measured);
+
+// The measured values of one shadow, as /stats and `report` both fill them: its summary,
+// whether labels were joined, and the features summary when input monitoring runs (nullptr
+// otherwise; its max_psi counts only with a baseline).
+promotion_inputs promotion_inputs_of(const shadow_summary& summary, bool has_labels,
+                                     const features_summary* features);
 
 }  // namespace shadowproxy::stats

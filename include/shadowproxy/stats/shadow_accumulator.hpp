@@ -19,21 +19,14 @@
 
 #include "shadowproxy/stats/agreement.hpp"
 #include "shadowproxy/stats/quantiles.hpp"
+#include "shadowproxy/words/words.hpp"
 
 namespace shadowproxy::stats {
 
-enum class outcome : std::uint8_t {
-    match,
-    prediction_match,
-    prediction_mismatch,
-    status_mismatch,
-    shadow_error,
-    production_error
-};
-inline constexpr std::array<std::string_view, 6> outcome_names{
-    "match",           "prediction_match", "prediction_mismatch",
-    "status_mismatch", "shadow_error",     "production_error"};
-std::optional<outcome> parse_outcome(std::string_view name);
+// The outcome words: words/words.hpp.
+using words::outcome;
+using words::outcome_names;
+using words::parse_outcome;
 
 // One record's fields. Predictions and the label are prediction_key()s; an empty prediction key
 // is null. The views need only live during add().

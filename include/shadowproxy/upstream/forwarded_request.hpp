@@ -36,13 +36,16 @@ struct upstream_route {
 // any other form ("*", absolute-form) is passed as it is.
 std::string upstream_target(std::string_view target, const upstream_route& route);
 
-// "METHOD target HTTP/1.1\r\nHost: host\r\n" + headers (minus route.remove_headers) +
-// extra_headers + "\r\n".
+// "METHOD target HTTP/1.1\r\nHost: host\r\n" + headers + extra_headers + "\r\n". Header
+// lines whose name is in route.remove_headers or in `owned_names` (any case) are left out:
+// extra_headers sets the owned ones (a shadow's set_headers: the client cannot spoof them).
 std::string upstream_head(const forwarded_request& request, const upstream_route& route,
-                          std::string_view extra_headers = {});
+                          std::string_view extra_headers = {},
+                          const std::vector<std::string>& owned_names = {});
 
 // The same with no routing: Host is `authority`, the target is the client's.
 std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers = {});
+                          std::string_view extra_headers = {},
+                          const std::vector<std::string>& owned_names = {});
 
 }  // namespace shadowproxy::upstream

@@ -39,10 +39,11 @@ struct upstream_settings {
     std::string authority;  // sent as Host
     std::string base_path;  // prefixes every origin-form target ("" = none)
     std::vector<tcp::endpoint> endpoints;
-    std::chrono::milliseconds connect_timeout{1000};
-    std::chrono::milliseconds timeout{5000};  // the whole exchange
-    std::size_t max_idle = 64;
-    std::size_t max_response_bytes = 64 * 1024 * 1024;
+    // The next three come from the upstream's config section, which holds their defaults.
+    std::chrono::milliseconds connect_timeout{};
+    std::chrono::milliseconds timeout{};  // the whole exchange
+    std::size_t max_idle = 0;
+    std::size_t max_response_bytes = 64 * 1024 * 1024;  // not configurable
 };
 
 // Resolves host:port once (at start or reload); throws std::runtime_error naming the upstream.

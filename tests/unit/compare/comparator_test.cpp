@@ -10,7 +10,7 @@ namespace {
 using json = nlohmann::json;
 
 side_response answer(unsigned status, std::string_view body) {
-    return {exchange_error::none, status, body, 1.0};
+    return {std::nullopt, status, body, 1.0};
 }
 side_response failure(exchange_error error) {
     return {error, 0, {}, 1.0};
@@ -37,7 +37,6 @@ TEST(Comparator, NamesEveryOutcomeAndErrorWithSpecWords) {
     EXPECT_EQ(words,
               (std::set<std::string_view>{"match", "prediction_match", "prediction_mismatch",
                                           "status_mismatch", "shadow_error", "production_error"}));
-    EXPECT_EQ(to_string(exchange_error::none), "");
     EXPECT_EQ(to_string(exchange_error::connect_failed), "connect_failed");
     EXPECT_EQ(to_string(exchange_error::timeout), "timeout");
     EXPECT_EQ(to_string(exchange_error::bad_response), "bad_response");

@@ -66,6 +66,9 @@ TEST(ConfigParse, DefaultsWhenOnlyProductionUrlIsGiven) {
     EXPECT_EQ(c.limits.idle_timeout, milliseconds(60000));
     EXPECT_EQ(c.limits.max_connections, 10000U);
     EXPECT_EQ(c.limits.drain_timeout, milliseconds(15000));
+    EXPECT_EQ(c.limits.max_header_fields, 100U);
+    EXPECT_EQ(c.limits.allowed_methods,
+              (std::vector<std::string>{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}));
     EXPECT_FALSE(c.features.has_value());
     EXPECT_EQ(c.promotion.min_requests, 1000U);
     EXPECT_DOUBLE_EQ(c.promotion.min_agreement, 0.99);
@@ -124,6 +127,8 @@ limits:
   idle_timeout_ms: 2
   max_connections: 1
   drain_timeout_ms: 3
+  max_header_fields: 7
+  allowed_methods: [GET, PURGE, get]
 features:
   pointer: /inputs
   names: [age, income]
@@ -194,6 +199,8 @@ promotion:
     EXPECT_EQ(c.limits.idle_timeout, milliseconds(2));
     EXPECT_EQ(c.limits.max_connections, 1U);
     EXPECT_EQ(c.limits.drain_timeout, milliseconds(3));
+    EXPECT_EQ(c.limits.max_header_fields, 7U);
+    EXPECT_EQ(c.limits.allowed_methods, (std::vector<std::string>{"GET", "PURGE", "get"}));
     ASSERT_TRUE(c.features.has_value());
     EXPECT_EQ(c.features->pointer, "/inputs");
     EXPECT_EQ(c.features->names, (std::vector<std::string>{"age", "income"}));

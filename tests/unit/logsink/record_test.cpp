@@ -19,8 +19,8 @@ std::chrono::system_clock::time_point spec_time() {
 }
 
 struct fixture {
-    side_response production{exchange_error::none, 200, R"({"prediction":1,"p":0.9})", 3.21};
-    side_response shadow{exchange_error::none, 200, R"({"prediction":0,"p":0.9})", 4.87};
+    side_response production{std::nullopt, 200, R"({"prediction":1,"p":0.9})", 3.21};
+    side_response shadow{std::nullopt, 200, R"({"prediction":0,"p":0.9})", 4.87};
     compare::comparison result;
     config::log_config settings;
 

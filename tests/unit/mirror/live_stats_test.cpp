@@ -31,8 +31,9 @@ fixture_record make(int production_prediction, int shadow_prediction, double sha
     r.production.status = 200;
     r.production.latency_ms = 1.0;
     r.shadow.status = shadow_failed ? 0 : 200;
-    r.shadow.error =
-        shadow_failed ? compare::exchange_error::timeout : compare::exchange_error::none;
+    if (shadow_failed) {
+        r.shadow.error = compare::exchange_error::timeout;
+    }
     r.shadow.latency_ms = shadow_ms;
     r.result.production_prediction = production_prediction;
     if (!shadow_failed) {

@@ -1,4 +1,5 @@
-// One accepted client connection: reads requests (limits, timeouts, framing checks), sends
+// One accepted client connection: reads requests (limits, timeouts, framing checks, the RFC 9112
+// rules of request_rules.hpp; chunk lines and trailers bounded, trailers never forwarded), sends
 // each to production, offers a copy to the mirror, writes production's answer back unchanged,
 // and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
 //
@@ -9,11 +10,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
@@ -46,18 +50,28 @@ private:
     void on_read_some(beast::error_code ec, std::size_t bytes);
     void on_header(std::size_t header_bytes);
     void do_read_body();
-    void on_body(beast::error_code ec);
+    void parse_body();
+    void on_body_read(beast::error_code ec, std::size_t bytes);
+    void on_body_error(beast::error_code ec);
+    void on_chunk_header(std::uint64_t size, beast::string_view extensions, beast::error_code& ec);
     void on_request();
     void on_production(upstream::upstream_result&& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
-    void respond_error(unsigned status, std::string_view message, bool close_after);
+    void respond_error(unsigned status, std::string_view message, bool close_after,
+                       std::string_view extra_header_lines = {});
 
     worker& worker_;
     client_stream stream_;
     std::string client_address_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> chunk_header_cb_;
+    const char* fed_end_ = nullptr;  // end of the bytes given to the parser's current put()
+    // The fields of a chunked request's head, sorted: any other field came from its trailer.
+    std::vector<const http::fields::value_type*> head_fields_;
+    std::string body_problem_;  // why the body was refused, for the 400
+    request_line_check line_;
     std::optional<steady_clock::time_point> header_deadline_;
     bool idle_ = true;
     bool keep_alive_ = true;

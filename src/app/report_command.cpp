@@ -1,5 +1,5 @@
 // The `report` and `baseline` commands (SPEC §2, §7, §9): flags to options, then the report
-// module. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
+// library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -7,15 +7,19 @@
 #include "app/commands.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/report/csv_inputs.hpp"
+#include "shadowproxy/report/line_reader.hpp"
+#include "shadowproxy/report/log_inputs.hpp"
 #include "shadowproxy/report/report.hpp"
 
-namespace shadowproxy::report {
+namespace shadowproxy::app {
 
 namespace {
 
 constexpr const char* report_footer = R"(
 Records are the JSON lines written by the proxy (SPEC §5); LOG files are read in the order given,
-'-' is stdin, gzip files are recognised by their content. Malformed lines are counted and the first
+'-' is stdin, a directory stands for its *.jsonl and *.jsonl.gz files sorted by name (so one
+argument reads a day of records collected from many replicas), gzip files are recognised by their
+content. Malformed lines are counted and the first
 few reported, never fatal.
 
 --labels FILE: CSV with the header request_id,label. A label is read as a JSON value when it parses
@@ -56,7 +60,7 @@ struct report_flags {
 };
 
 int run_report_command(const report_flags& flags, const CLI::App& command) {
-    report_options options;
+    report::report_options options;
     if (!flags.config_path.empty()) {
         try {
             const config::config loaded = config::load_file(flags.config_path);
@@ -99,9 +103,15 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     if (!flags.shadow.empty()) {
         options.shadow = flags.shadow;
     }
-    options.format = flags.format == "json" ? output_format::json : output_format::text;
-    options.logs = flags.logs;
-    return run_report(options, std::cout, std::cerr);
+    options.format =
+        flags.format == "json" ? report::output_format::json : report::output_format::text;
+    try {
+        options.logs = report::expand_log_inputs(flags.logs);
+    } catch (const report::read_error& e) {
+        std::cerr << "shadowproxy report: " << e.what() << '\n';
+        return 2;
+    }
+    return report::run_report(options, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -132,7 +142,8 @@ void add_report_command(CLI::App& app, int& exit_code) {
         ->add_option("--max-error-rate", flags->max_error_rate,
                      "Criterion max_shadow_error_rate (0-1)")
         ->check(CLI::Range(0.0, 1.0));
-    command->add_option("LOG", flags->logs, "Comparison log files, '-' for stdin")->required();
+    command->add_option("LOG", flags->logs, "Comparison log files or directories, '-' for stdin")
+        ->required();
     command->callback(
         [flags, command, &exit_code] { exit_code = run_report_command(*flags, *command); });
 }
@@ -149,7 +160,7 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
     command->add_option("--out", *out, "Baseline JSON to write")->required();
     command->callback([csv, label_column, out, &exit_code] {
         try {
-            const stats::baseline built = build_baseline(*csv, *label_column);
+            const stats::baseline built = report::build_baseline(*csv, *label_column);
             std::ofstream file(*out, std::ios::binary | std::ios::trunc);
             file << stats::baseline_to_json(built).dump(2) << '\n';
             file.close();
@@ -161,11 +172,11 @@ void add_baseline_command(CLI::App& app, int& exit_code) {
             std::cout << "baseline of " << built.features.size() << " features from " << built.rows
                       << " rows written to " << *out << '\n';
             exit_code = 0;
-        } catch (const read_error& e) {
+        } catch (const report::read_error& e) {
             std::cerr << "shadowproxy baseline: " << e.what() << '\n';
             exit_code = 2;
         }
     });
 }
 
-}  // namespace shadowproxy::report
+}  // namespace shadowproxy::app

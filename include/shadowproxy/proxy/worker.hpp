@@ -7,13 +7,14 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <thread>
 #include <unordered_set>
 
-#include "proxy/client_session.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/client_session.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
@@ -32,12 +33,19 @@ struct worker_snapshot {
     metrics::upstream_family* production_metrics = nullptr;
 };
 
+// Logs a warning when RLIMIT_NOFILE leaves no room for limits.max_connections client
+// connections plus the upstream connections and the proxy's own files. Start-up only.
+void warn_if_descriptors_short(const config::config& config);
+
 // State shared by all workers; each field is safe for concurrent use.
 struct shared_state {
     metrics::registry& metrics;
     mirror::mirror_service& mirror;
     std::atomic<std::size_t> connections{0};
     metrics::upstream_family& local_errors;  // answers the proxy makes itself (400, 413, …)
+    // Failed accepts are logged at most once a second over all workers, the rest counted.
+    std::atomic<std::int64_t> accept_logged_at_ms{0};
+    std::atomic<std::uint64_t> accept_errors_unlogged{0};
 };
 
 class worker {
@@ -75,6 +83,7 @@ public:
 private:
     void do_accept();
     void on_accept(beast::error_code ec, client_stream::socket_type socket);
+    void on_accept_error(const beast::error_code& ec);
     void apply(std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows,
                upstream::upstream_settings production);
@@ -82,6 +91,7 @@ private:
     shared_state& shared_;
     asio::io_context context_{1};
     tcp::acceptor acceptor_{context_};
+    asio::steady_timer accept_pause_{context_};  // out of descriptors: accepting waits
     worker_snapshot snapshot_;
     std::unordered_set<client_session*> sessions_;
     bool draining_ = false;

@@ -1,0 +1,57 @@
+// What the live statistics show: the snapshot mirror::live_stats hands to the admin listener
+// (/stats, the dashboard) and the feature counters of /metrics. Plain values: admin reads them
+// without depending on the mirror or the comparator.
+//
+// Built by mirror::live_stats::snapshot() / feature_counts() under its lock and owned by the
+// caller afterwards; any thread may read a copy. Nothing here throws beyond std::bad_alloc.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/shadow_accumulator.hpp"
+
+namespace shadowproxy::stats {
+
+// Length of the sliding window of the live statistics, in seconds.
+inline constexpr std::uint32_t live_window_seconds = 60;
+
+// Counts over the last live_window_seconds seconds.
+struct live_window {
+    std::uint64_t requests = 0;
+    std::array<std::uint64_t, outcome_names.size()> outcomes{};
+    std::uint64_t agreement_n = 0;
+    std::uint64_t agreements = 0;
+    std::uint64_t production_errors = 0;
+    std::uint64_t shadow_errors = 0;
+    percentiles production_latency, shadow_latency;
+};
+
+struct live_shadow {
+    shadow_summary since_start;
+    live_window last_window;
+};
+
+struct live_snapshot {
+    double uptime_seconds = 0;
+    std::vector<live_shadow> shadows;  // by name
+    // Production over the requests mirrored at least once, each counted once.
+    percentiles production_latency, production_latency_window;
+    // Present when features are configured.
+    std::optional<features_summary> features;
+    std::optional<features_summary> features_window;
+    double features_window_seconds = 0;  // how far back features_window reaches
+};
+
+// feature_missing_total / feature_null_total of one feature.
+struct feature_count {
+    std::string name;
+    std::uint64_t missing = 0;
+    std::uint64_t null = 0;
+};
+
+}  // namespace shadowproxy::stats
