@@ -268,6 +268,9 @@ TEST(RewriteClientHead, KeepsCustomReasonAndFillsMissingOne) {
 }  // namespace
 }  // namespace shadowproxy::proxy
 
+namespace shadowproxy::proxy {
+namespace {
+
 TEST(RewriteUpstreamHead, RouteSetsHostRewritesPathAndRemovesHeaders) {
     const auto request = forward_of({{"Host", "client.example"},
                                      {"Authorization", "Bearer x"},
@@ -303,3 +306,6 @@ TEST(RewriteUpstreamTarget, PrefixesAndRewritesOriginFormOnly) {
         "/b/v2/x");
     EXPECT_EQ(upstream_target("*", {.base_path = "/b"}), "*");
 }
+
+}  // namespace
+}  // namespace shadowproxy::proxy
