@@ -109,6 +109,30 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
+    family_header(out, metrics::metric("shadow_paused"));
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            if (shadow_name == name) {
+                sample(out, "shadow_paused", label("shadow", name),
+                       family->paused.load(std::memory_order_relaxed) ? 1U : 0U);
+            }
+        }
+    }
+
+    family_header(out, metrics::metric("shadow_sample_rate_override"));
+    for (const auto& name : registry.active_shadows()) {
+        for (const auto& [shadow_name, family] : shadows) {
+            const double rate = family->sample_rate_override.load(std::memory_order_relaxed);
+            if (shadow_name == name && rate >= 0) {
+                out.append("shadowproxy_shadow_sample_rate_override{")
+                    .append(label("shadow", name))
+                    .append("} ")
+                    .append(number(rate))
+                    .append("\n");
+            }
+        }
+    }
+
     family_header(out, metrics::metric("mirror_eligible_total"));
     for (const auto& [name, family] : shadows) {
         sample(out, "mirror_eligible_total", label("shadow", name), family->eligible.value());

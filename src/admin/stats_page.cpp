@@ -22,6 +22,13 @@ std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
     return static_cast<double>(part) / static_cast<double>(whole);
 }
 
+// The admin API's sample rate replacing the configured one, or null.
+json override_json(const metrics::shadow_family* family) {
+    const double rate =
+        family != nullptr ? family->sample_rate_override.load(std::memory_order_relaxed) : -1.0;
+    return rate >= 0 ? json(rate) : json(nullptr);
+}
+
 json window_json(const stats::live_window& w) {
     return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
@@ -110,6 +117,8 @@ json shadow_json(const stats_inputs& in, const std::string& name,
     json out = {{"name", name},
                 {"active", settings != nullptr},
                 {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
+                {"sample_rate_override", override_json(family)},
+                {"paused", family != nullptr && family->paused.load(std::memory_order_relaxed)},
                 {"requests", s.requests},
                 {"outcomes", stats::outcomes_to_json(s.outcomes)},
                 {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},

@@ -58,7 +58,12 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
-      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))) {}
+      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))),
+      route_{.host = pool_->settings().authority,
+             .base_path = pool_->settings().base_path,
+             .rewrite_from = settings_.rewrite ? settings_.rewrite->from : std::string_view{},
+             .rewrite_to = settings_.rewrite ? settings_.rewrite->to : std::string_view{},
+             .remove_headers = &settings_.remove_headers} {}
 
 bool shadow::try_push(std::shared_ptr<comparison_pair> pair) {
     if (depth_.fetch_add(1, std::memory_order_relaxed) >= config_->mirror.queue_capacity) {
@@ -85,12 +90,11 @@ void shadow::pump() {
         family_.sent.inc();
         ++in_flight_;
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-        pool_->exchange(upstream::upstream_head(*pair->request, pool_->settings().authority,
-                                                extra_headers_, owned_names_),
-                        pair->request,
-                        [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-                            self->on_answer(pair, std::move(answer));
-                        });
+        pool_->exchange(
+            upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
+            pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+                self->on_answer(pair, std::move(answer));
+            });
     }
 }
 

@@ -27,12 +27,20 @@ struct upstream_url {
     std::string text;  // as written in the file
     std::string host;  // name or address to resolve
     std::uint16_t port = 80;
-    std::string authority;  // host[:port] as written, sent as the Host header
+    std::string authority;  // host[:port] as written, sent as the Host header by default
+    std::string base_path;  // "" or "/seg[/seg…]" without a trailing '/': prefixes every path
+};
+
+// Replaces a leading path prefix of the request (after matching, before the base path).
+struct path_rewrite {
+    std::string from;  // starts with '/'
+    std::string to;    // starts with '/'
 };
 
 struct production_config {
     std::string name = "production";
     upstream_url url;
+    std::string host;  // Host header sent; empty = url.authority
     milliseconds timeout{5000};
     milliseconds connect_timeout{1000};
     std::size_t max_idle_connections = 64;
@@ -59,6 +67,9 @@ struct shadow_config {
     std::size_t max_in_flight = 256;
     match_filter match;
     std::vector<std::pair<std::string, std::string>> set_headers;  // in file order
+    std::string host;                                              // empty = url.authority
+    std::optional<path_rewrite> rewrite;
+    std::vector<std::string> remove_headers;  // lower case; not sent to this shadow
 };
 
 struct mirror_config {
@@ -87,6 +98,7 @@ struct log_config {
     std::size_t max_files = 10;
     bool include_bodies = false;
     std::size_t body_limit_bytes = 4096;
+    bool diff_values = true;  // false: diff entries carry pointers, types and `missing` only
     std::vector<std::string> redact_headers{"authorization", "cookie", "set-cookie", "x-api-key"};
     std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -127,10 +139,19 @@ struct promotion_config {
     bool use_lower_bound = false;
 };
 
+// The admin listener and who may use it. The token is read from token_file at load time (and
+// again on every reload); without a token file the write endpoints answer 404.
+struct admin_config : endpoint {
+    admin_config() : endpoint{"127.0.0.1", 9901} {}
+    std::string token_file;  // empty = no write endpoints
+    std::string token;       // the file's content, surrounding white space removed
+    bool protect_reads = false;
+};
+
 struct config {
     std::string source_path;  // the file it was loaded from, for reloads and messages
     endpoint listen{"0.0.0.0", 8080};
-    endpoint admin{"127.0.0.1", 9901};
+    admin_config admin;
     unsigned threads = 0;  // 0 = one per hardware thread; see worker_count()
     production_config production;
     std::vector<shadow_config> shadows;

@@ -80,6 +80,11 @@ struct shadow_family {
     counter status_mismatches;     // status_mismatches_total{shadow}: status_match false
     counter shadow_server_errors;  // shadow_server_errors_total{shadow}: status >= 500
 
+    // Operator overrides set through the admin API. Kept here because a family lives as long as
+    // the process and is found by the shadow's name, so they outlive reloads; resume clears both.
+    std::atomic<bool> paused{false};                 // shadow_paused{shadow}
+    std::atomic<double> sample_rate_override{-1.0};  // < 0: none, the config's rate applies
+
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };
 

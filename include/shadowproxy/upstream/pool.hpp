@@ -37,6 +37,7 @@ using upstream_stream = beast::basic_stream<tcp, asio::io_context::executor_type
 struct upstream_settings {
     std::string name;
     std::string authority;  // sent as Host
+    std::string base_path;  // prefixes every origin-form target ("" = none)
     std::vector<tcp::endpoint> endpoints;
     // The next three come from the upstream's config section, which holds their defaults.
     std::chrono::milliseconds connect_timeout{};
