@@ -20,7 +20,7 @@ struct metric_info {
     std::string_view help;
 };
 
-inline constexpr std::array<metric_info, 18> metric_list{{
+inline constexpr std::array<metric_info, 20> metric_list{{
     {"requests_total",
      "counter",
      {"upstream", "code"},
