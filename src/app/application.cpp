@@ -177,7 +177,8 @@ private:
     void start_drain() {
         draining_ = true;
         deadline_ = steady_clock::now() + config_->limits.drain_timeout;
-        // The admin listener stays open while draining so /readyz can answer 503 (SPEC §8).
+        // The admin listener stays open while draining so /readyz can answer 503
+        // (docs/operations.md).
         signals_.cancel();
         watcher_.stop();
         for (auto& w : workers_) {

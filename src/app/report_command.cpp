@@ -1,5 +1,6 @@
-// The `report` and `baseline` commands (SPEC §2, §7, §9): flags to options, then the report
-// library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
+// The `report` and `baseline` commands (README (Commands), docs/report.md): flags to options, then
+// the report library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0
+// or 2.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,7 +17,7 @@ namespace shadowproxy::app {
 namespace {
 
 constexpr const char* report_footer = R"(
-Records are the JSON lines written by the proxy (SPEC §5); LOG files are read in the order given,
+Records are the proxy's JSON lines (docs/records.md); LOG files are read in the order given,
 '-' is stdin, a directory stands for its *.jsonl and *.jsonl.gz files sorted by name (so one
 argument reads a day of records collected from many replicas), gzip files are recognised by their
 content. Malformed lines are counted and the first

@@ -1,5 +1,5 @@
-// Every part of SPEC §3 but the upstreams: listeners, mirror, compare, log, limits, features,
-// promotion, and the walk over the whole document.
+// Every part of docs/config.md but the upstreams: listeners, mirror, compare, log, limits,
+// features, promotion, and the walk over the whole document.
 #include "config/sections.hpp"
 
 #include <algorithm>

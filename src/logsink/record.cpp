@@ -23,7 +23,7 @@ void append_key(std::string& out, std::string_view key) {
     out += "\":";
 }
 
-// A body as SPEC §5 wants it; returns whether it was truncated.
+// A body as docs/records.md wants it; returns whether it was truncated.
 bool append_body(std::string& out, std::string_view body, std::size_t limit) {
     if (body.size() > limit) {
         append_string(out, compare::utf8_prefix(body, limit));

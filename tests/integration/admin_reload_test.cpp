@@ -1,5 +1,5 @@
-// SIGHUP reloads (SPEC §8): new sample rates apply, an invalid file keeps the old config and is
-// counted, and keep-alive client connections see no error across reloads.
+// SIGHUP reloads (docs/operations.md): new sample rates apply, an invalid file keeps the old config
+// and is counted, and keep-alive client connections see no error across reloads.
 #include <gtest/gtest.h>
 #include <signal.h>
 

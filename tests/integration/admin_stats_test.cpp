@@ -1,5 +1,6 @@
-// /stats (SPEC §6): the live numbers equal what the test computes from the JSONL log of the same
-// run, and what `shadowproxy report` computes from it (percentiles: within the sketch's error).
+// /stats (docs/operations.md): the live numbers equal what the test computes from the JSONL log of
+// the same run, and what `shadowproxy report` computes from it (percentiles: within the sketch's
+// error).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The validated configuration: SPEC §3 as plain values with their defaults.
+// The validated configuration: docs/config.md as plain values with their defaults.
 //
 // Built once by config::load_file() (or parse()) and never read from YAML again. The running
 // proxy shares it as std::shared_ptr<const config>, replaced whole on SIGHUP, so any thread may

@@ -1,4 +1,4 @@
-// Counters, gauges and histograms of SPEC §6, declared once and shared by the code that
+// Counters, gauges and histograms of docs/operations.md declared once and shared by the code that
 // increments them and the Prometheus exposition.
 //
 // Owned by the application and passed by reference. Every increment is a relaxed atomic, so any

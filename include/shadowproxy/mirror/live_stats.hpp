@@ -1,6 +1,6 @@
 // The live statistics behind /stats, the dashboard and the feature counters of /metrics: the
 // same per-shadow accumulator `report` uses, fed one comparison at a time, plus 60-second
-// sliding windows and input monitoring (SPEC §6, §9).
+// sliding windows and input monitoring (docs/operations.md, docs/report.md).
 //
 // Owned by the application. record() is called on the mirror thread (the single writer) for
 // every comparison; snapshot() and feature_counts() on the admin/control thread. A mutex guards

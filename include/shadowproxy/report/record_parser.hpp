@@ -1,4 +1,4 @@
-// Parses one JSON-lines comparison record (SPEC §5) into the fields `report` uses, with
+// Parses one JSON-lines comparison record (docs/records.md) into the fields `report` uses, with
 // simdjson's on-demand API (kept out of this header).
 //
 // One parser per reading thread; not thread-safe. parse() never throws on bad input: it returns
@@ -20,9 +20,9 @@
 namespace shadowproxy::report {
 
 struct parsed_side {
-    std::string prediction_key;  // stats::prediction_key(); empty = null or missing
+    std::string prediction_key;               // stats::prediction_key(); empty = null or missing
     std::optional<double> prediction_number;  // the prediction, when it is a JSON number
-    bool has_error = false;      // "error" present and not null
+    bool has_error = false;                   // "error" present and not null
     std::optional<double> latency_ms;
     unsigned status = 0;  // HTTP status; 0 when missing or null
 };

@@ -1,5 +1,5 @@
-// `shadowproxy report` (SPEC §7, §9): reads comparison logs, aggregates per shadow, joins labels,
-// measures input drift, evaluates the promotion checklist and renders text or JSON.
+// `shadowproxy report` (docs/report.md): reads comparison logs, aggregates per shadow, joins
+// labels, measures input drift, evaluates the promotion checklist and renders text or JSON.
 //
 // Runs on the command's thread. build_report() throws read_error (from line_reader/csv_inputs)
 // or stats::baseline_error for unreadable inputs, which run_report() turns into exit code 2 with

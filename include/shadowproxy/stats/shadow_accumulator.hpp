@@ -1,5 +1,5 @@
-// Per-shadow running statistics of comparison records (SPEC §7): fed one record at a time, it
-// yields the summary `report` prints and /stats serves.
+// Per-shadow running statistics of comparison records (docs/report.md): fed one record at a time,
+// it yields the summary `report` prints and /stats serves.
 //
 // Owned by one thread (report's reader, or the proxy's comparison thread); not thread-safe.
 // Memory: latencies grow with the records in latency_mode::exact and stay bounded (a few KiB)

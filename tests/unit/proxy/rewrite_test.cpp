@@ -1,5 +1,5 @@
-// Proxying rules of SPEC §4 as pure functions: hop-by-hop names, framing checks, obs-fold,
-// request ids, and the heads sent upstream and back to the client.
+// Proxying rules of README (Configuration) as pure functions: hop-by-hop names, framing checks,
+// obs-fold, request ids, and the heads sent upstream and back to the client.
 #include "shadowproxy/proxy/rewrite.hpp"
 
 #include <gtest/gtest.h>
