@@ -1,5 +1,6 @@
 # Example model server image (examples/model_server) with both example models baked in.
 #
+#   scripts/image.sh model-server   (docker build when an engine answers, else buildah; README)
 #   docker build -f docker/model-server.Dockerfile -t shadowproxy-model-server .
 #   docker run -p 8080:8080 shadowproxy-model-server                          (model v1)
 #   docker run -p 8080:8080 shadowproxy-model-server \
@@ -18,13 +19,15 @@ COPY examples/ examples/
 # but nothing else is built and the test tree is left out.
 RUN cmake --preset release -DBUILD_TESTING=OFF >/dev/null \
     && cmake --build --preset release --target model_server -j "$(nproc)" \
-    && install -D -m 0755 build/release/examples/model_server /out/usr/local/bin/model_server \
+    && install -D -m 0755 -s build/release/examples/model_server /out/usr/local/bin/model_server \
     && install -D -m 0644 -t /out/opt/models examples/models/model-v1.json examples/models/model-v2.json
 
+# curl stays here: compose's depends_on and the sidecar manifest's exec probes use it.
 FROM debian:12-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends curl \
-    && rm -rf /var/lib/apt/lists/* \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+        /var/log/apt /var/log/dpkg.log \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin model
 COPY --from=build /out/ /
 USER model

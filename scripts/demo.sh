@@ -2,9 +2,11 @@
 # The shadow-deployment demo: model-v1 in production, model-v2 as its shadow, a replayed data
 # set, then `shadowproxy report` with ground-truth labels and the promotion checklist.
 #
-# Usage: scripts/demo.sh [--short] [--keep-running]
+# Usage: scripts/demo.sh [--short] [--keep-running] [--regression]
 #   --short         replay 300 rows (CI) instead of 2000
 #   --keep-running  leave everything serving after the report, until Ctrl-C
+#   --regression    the models answer a float (the churn probability, model_server --output
+#                   score) and the report judges them as regression (MAE, within tolerance)
 # It builds only what it runs (shadowproxy and the example model server); scripts/test.sh builds
 # the rest. Each phase prints a line with the time elapsed since the start; colour only on a
 # terminal and never with NO_COLOR set. The report stays in /tmp/shadowproxy-demo/ afterwards.
@@ -16,16 +18,23 @@ cd "$(dirname "$0")/.."
 
 rows=2000
 keep_running=false
+regression=false
 for arg in "$@"; do
     case "$arg" in
         --short) rows=300 ;;
         --keep-running) keep_running=true ;;
-        -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running)" >&2; exit 2 ;;
+        --regression) regression=true ;;
+        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running, --regression)" >&2; exit 2 ;;
     esac
 done
 
 config=config/demo.yaml
+model_args=()
+if $regression; then
+    config=config/demo-regression.yaml
+    model_args=(--output score)
+fi
 proxy=build/release/shadowproxy
 model_server=build/release/examples/model_server
 proxy_url=http://127.0.0.1:18080
@@ -100,9 +109,9 @@ ui_step "Checking $config"
 ui_step "Starting model-v1 (:18081), model-v2 (:18082) and shadowproxy ($proxy_url, admin $admin_url)"
 mkdir -p "$log_dir"
 rm -f "$log_dir"/comparisons*.jsonl "$report_file" "$report_json"
-start model-v1 "$model_server" --weights examples/models/model-v1.json --port 18081
+start model-v1 "$model_server" --weights examples/models/model-v1.json --port 18081 "${model_args[@]}"
 wait_healthy model-v1 http://127.0.0.1:18081/healthz "${pids[-1]}"
-start model-v2 "$model_server" --weights examples/models/model-v2.json --port 18082
+start model-v2 "$model_server" --weights examples/models/model-v2.json --port 18082 "${model_args[@]}"
 wait_healthy model-v2 http://127.0.0.1:18082/healthz "${pids[-1]}"
 start shadowproxy "$proxy" serve --config "$config"
 proxy_pid=${pids[-1]}
@@ -121,7 +130,9 @@ done
 echo "  $records records"
 [ "$records" -ge "$rows" ] || fail "expected $rows records within 30 s, found $records"
 
-report_args=(--config "$config" --labels examples/data/labels.csv)
+report_args=(--config "$config")
+# The labels are classes: they judge the class models only.
+$regression || report_args+=(--labels examples/data/labels.csv)
 if "$proxy" baseline --csv examples/data/train.csv --label-column label \
     --out "$work/baseline.json" >/dev/null; then
     report_args+=(--baseline "$work/baseline.json")
@@ -139,6 +150,31 @@ json_status=0
 "$proxy" report "${report_args[@]}" --format json "$log_file" >"$report_json" ||
     json_status=$?
 [ "$json_status" -le 1 ] || fail "report --format json failed with exit code $json_status"
+
+if $regression; then
+    ui_step "Regression statistics of model-v2 against model-v1"
+    python3 - "$report_json" "$rows" <<'PY'
+import json
+import sys
+
+report = json.load(open(sys.argv[1]))
+shadow = next(s for s in report["shadows"] if s["name"] == "model-v2")
+r = shadow["regression"]
+print(f"  records {report['records']}, MAE {r['mae']:.4f}, RMSE {r['rmse']:.4f}, bias {r['bias']:+.4f}")
+print(f"  Pearson {r['pearson']:.4f}, Spearman {r['spearman']:.4f}, "
+      f"within tolerance {100 * r['within_tolerance']:.1f}%")
+ok = report["records"] == int(sys.argv[2]) and r["n"] == report["records"]
+print(f"  {'ok  ' if ok else 'FAIL'} every record has two numeric predictions")
+sys.exit(0 if ok else 1)
+PY
+    echo
+    echo "Dashboard: $admin_url/   (metrics: $admin_url/metrics, stats: $admin_url/stats)"
+    if $keep_running; then
+        echo "Serving on $proxy_url until Ctrl-C."
+        wait "$proxy_pid" || true
+    fi
+    exit 0
+fi
 
 ui_step "Checking the numbers against what the data set was built for"
 # generate.py measured: 2000 rows agreement 0.8765, accuracy v1 0.7845, v2 0.8210;

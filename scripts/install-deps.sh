@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs; prints nothing when they are all present.
-# Usage: scripts/install-deps.sh [build|test|bench|demo]   (default: build)
+# Usage: scripts/install-deps.sh [build|test|bench|demo|image]   (default: build)
 # When something is missing: one line naming the packages, then apt's progress as short lines
 # (download and install percentages); apt's own output goes to a log that is shown only when apt
 # fails. Runs apt-get as root, through sudo otherwise.
@@ -14,13 +14,17 @@ build_packages=(apt-utils g++ cmake ninja-build ccache pkg-config libboost1.81-d
     libsimdjson-dev zlib1g-dev curl python3)
 test_packages=(clang-14 libclang-rt-14-dev prometheus chromium yamllint jq gzip procps)
 bench_packages=(wrk nginx valgrind procps)
+# Container images without a Docker engine (scripts/image.sh): buildah, and debootstrap for
+# the Debian base images; binutils strips the binary.
+image_packages=(buildah debootstrap binutils)
 
 wanted=("${build_packages[@]}")
 case "${1:-build}" in
     build | demo) ;;
-    test) wanted+=("${test_packages[@]}") ;;
+    test) wanted+=("${test_packages[@]}" "${image_packages[@]}") ;;
     bench) wanted+=("${bench_packages[@]}") ;;
-    *) echo "install-deps.sh: unknown set '$1' (build, test, bench, demo)" >&2; exit 2 ;;
+    image) wanted+=("${image_packages[@]}") ;;
+    *) echo "install-deps.sh: unknown set '$1' (build, test, bench, demo, image)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -212,7 +212,7 @@ start_fake_shadow() {
 }
 
 # shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS: writes
-# DIR/shadowproxy.yaml (SPEC §3) with one shadow named "shadow" and comparisons in DIR.
+# DIR/shadowproxy.yaml (docs/config.md) with one shadow named "shadow" and comparisons in DIR.
 shadowproxy_yaml() {
     local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5
     mkdir -p "$dir"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a realistic comparison log (SPEC §5) for benchmarking `shadowproxy report`.
+"""Writes a realistic comparison log (docs/records.md) for benchmarking `shadowproxy report`.
 
 Each request yields one record per shadow. Predictions are one of --classes integer classes,
 shadows agree with production most of the time; latencies are log-normal; a few exchanges fail.

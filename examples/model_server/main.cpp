@@ -1,6 +1,7 @@
 // model_server: serves one example model over HTTP for the shadowproxy demo, docker/ and k8s/.
 //
 // Usage: model_server --weights FILE --port N [--address A] [--delay-ms N] [--threads N]
+//                     [--output class|score]
 // Exit codes: 0 after SIGINT/SIGTERM, 2 on bad usage, an unreadable model or an unbindable port.
 #include <boost/system/system_error.hpp>
 #include <charconv>
@@ -14,8 +15,9 @@ namespace {
 
 constexpr std::string_view usage =
     "usage: model_server --weights FILE --port N [--address 127.0.0.1] [--delay-ms N] "
-    "[--threads 2]\n"
-    "Serves a softmax-regression model: POST /predict {\"features\":[...]}, GET /healthz.\n";
+    "[--threads 2] [--output class|score]\n"
+    "Serves a softmax-regression model: POST /predict {\"features\":[...]}, GET /healthz.\n"
+    "--output score answers the last class's probability (a float) instead of the class.\n";
 
 template <typename Number>
 std::optional<Number> parse_number(std::string_view text) {
@@ -69,6 +71,12 @@ std::optional<std::string> parse_arguments(int argc, char** argv, arguments& out
                 return "--threads must be a number from 1 to 64";
             }
             out.options.threads = *threads;
+        } else if (flag == "--output") {
+            if (value != "class" && value != "score") {
+                return "--output must be class or score";
+            }
+            out.options.output = value == "score" ? shadowproxy::examples::output_kind::score
+                                                  : shadowproxy::examples::output_kind::label;
         } else {
             return "unknown option " + std::string(flag);
         }

@@ -100,4 +100,19 @@ prediction predict(const softmax_model& model, std::span<const double> features)
     return {static_cast<int>(best - logits.begin()), 1.0 / total};
 }
 
+double last_class_probability(const softmax_model& model, std::span<const double> features) {
+    std::vector<double> logits(model.bias);
+    for (std::size_t k = 0; k < logits.size(); ++k) {
+        for (std::size_t j = 0; j < features.size(); ++j) {
+            logits[k] += model.weights[k][j] * features[j];
+        }
+    }
+    const double top = *std::max_element(logits.begin(), logits.end());
+    double total = 0.0;
+    for (const double z : logits) {
+        total += std::exp(z - top);
+    }
+    return std::exp(logits.back() - top) / total;
+}
+
 }  // namespace shadowproxy::examples

@@ -13,7 +13,7 @@ api_reply bad_request(const std::string& reason) {
 
 }  // namespace
 
-api_reply handle_predict(const softmax_model& model, std::string_view body) {
+api_reply handle_predict(const softmax_model& model, std::string_view body, output_kind output) {
     const auto request = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (request.is_discarded()) {
         return bad_request("the body is not valid JSON");
@@ -35,6 +35,11 @@ api_reply handle_predict(const softmax_model& model, std::string_view body) {
                                ") is not a finite number");
         }
         features.push_back(values[j].get<double>());
+    }
+    if (output == output_kind::score) {
+        return {200, nlohmann::ordered_json{{"prediction", last_class_probability(model, features)},
+                                            {"model_version", model.version}}
+                         .dump()};
     }
     const auto result = predict(model, features);
     // Ordered so the answer reads the way the API is documented.

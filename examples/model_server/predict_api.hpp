@@ -17,7 +17,13 @@ struct api_reply {
     std::string body;  // JSON
 };
 
-// {"features": [f0, …]} → {"prediction": <class>, "probability": <p>, "model_version": "…"}.
-api_reply handle_predict(const softmax_model& model, std::string_view body);
+// What "prediction" holds: the class index, or (score) the last class's probability, a float
+// for regression comparisons.
+enum class output_kind { label, score };
+
+// {"features": [f0, …]} → {"prediction": <class>, "probability": <p>, "model_version": "…"};
+// with output_kind::score → {"prediction": <p of the last class>, "model_version": "…"}.
+api_reply handle_predict(const softmax_model& model, std::string_view body,
+                         output_kind output = output_kind::label);
 
 }  // namespace shadowproxy::examples

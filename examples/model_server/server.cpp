@@ -73,7 +73,7 @@ private:
             return send(http::status::method_not_allowed, "application/json",
                         R"({"error":"use POST"})");
         }
-        auto reply = handle_predict(model_, request_.body());
+        auto reply = handle_predict(model_, request_.body(), options_.output);
         if (options_.delay.count() > 0 && reply.status == 200) {
             // A timer, not a sleep: a slow model must not stall the other connections.
             timer_.expires_after(options_.delay);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "model_server/model.hpp"
+#include "model_server/predict_api.hpp"
 
 namespace shadowproxy::examples {
 
@@ -19,6 +20,7 @@ struct server_options {
     std::uint16_t port = 8080;
     std::chrono::milliseconds delay{0};  // added before every /predict answer, to play a slow model
     unsigned threads = 2;
+    output_kind output = output_kind::label;  // --output class|score
 };
 
 void run(const softmax_model& model, const server_options& options);

@@ -16,6 +16,7 @@ using tcp = boost::asio::ip::tcp;
 // Admin requests are small and come from operators and scrapers: tight, fixed bounds.
 constexpr auto admin_io_timeout = std::chrono::seconds(30);
 constexpr std::uint32_t admin_header_limit = 16384;
+constexpr std::uint64_t admin_body_limit = 4096;
 
 class admin_session : public std::enable_shared_from_this<admin_session> {
 public:
@@ -25,37 +26,43 @@ public:
     void do_read() {
         parser_.emplace();
         parser_->header_limit(admin_header_limit);
+        parser_->body_limit(admin_body_limit);
         stream_.expires_after(admin_io_timeout);
-        // Only the header: a request with a body (a POST, say) is answered without reading the
-        // body and the connection closed, so no body size needs a limit.
-        http::async_read_header(
+        http::async_read(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
 private:
     void on_read(beast::error_code ec) {
+        if (ec == http::error::body_limit) {
+            return respond({413, "text/plain; charset=utf-8", "body too large\n", {}}, false);
+        }
         if (ec) {
             return close();
         }
-        const auto& request = parser_->get();
+        const auto& message = parser_->get();
+        const bool head = message.method() == http::verb::head;
+        const std::string_view target = message.target();
+        const std::string_view method = message.method_string();
+        const request in{head ? std::string_view{"GET"} : method,
+                         target.substr(0, target.find('?')), message[http::field::authorization],
+                         message.body()};
+        respond((*routes_)(in), head);
+    }
+
+    void respond(page result, bool head) {
+        const bool keep_alive = parser_->is_done() && parser_->get().keep_alive();
         response_ = {};
         response_.version(11);
-        response_.keep_alive(request.keep_alive() && parser_->is_done());
-        const bool head = request.method() == http::verb::head;
-        if (request.method() != http::verb::get && !head) {
-            response_.result(http::status::method_not_allowed);
-            response_.set(http::field::allow, "GET, HEAD");
-            response_.set(http::field::content_type, "text/plain; charset=utf-8");
-            response_.body() = "method not allowed\n";
-        } else {
-            const std::string_view target = request.target();
-            page result = (*routes_)(target.substr(0, target.find('?')));
-            response_.result(result.status);
-            response_.set(http::field::content_type, result.content_type);
-            response_.set(http::field::cache_control, "no-store");
-            response_.body() = std::move(result.body);
+        response_.keep_alive(keep_alive);
+        response_.result(result.status);
+        response_.set(http::field::content_type, result.content_type);
+        response_.set(http::field::cache_control, "no-store");
+        for (const auto& [name, value] : result.headers) {
+            response_.set(name, value);
         }
+        response_.body() = std::move(result.body);
         response_.prepare_payload();
         if (head) {
             response_.body().clear();
@@ -82,7 +89,7 @@ private:
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::empty_body>> parser_;
+    std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> response_;
     std::shared_ptr<const route_function> routes_;
 };

@@ -4,7 +4,7 @@ namespace shadowproxy::admin {
 
 namespace {
 
-// The page as written; kept readable rather than minified (it is ~20 KiB, served rarely).
+// The page as written; kept readable rather than minified (it is ~25 KiB, served rarely).
 constexpr std::string_view page = R"html(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -30,6 +30,8 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
   .card h2 { font-size:13px; margin:0 0 6px; font-weight:600; color:#374151;
              text-transform:uppercase; letter-spacing:.04em; }
   .wide { grid-column:span 2; }
+  .full { grid-column:1 / -1; }
+  .verdict { padding:1px 6px; border-radius:8px; }
   canvas { width:100%; height:190px; display:block; }
   table { width:100%; border-collapse:collapse; font-size:13px; }
   th, td { text-align:right; padding:3px 5px; border-bottom:1px solid var(--line);
@@ -45,35 +47,41 @@ constexpr std::string_view page = R"html(<!DOCTYPE html>
   .muted { color:var(--muted); }
 </style>
 </head>
-<body data-points="0" data-polls="0">
+<body data-points="0" data-polls="0" data-verdict="">
 <header>
   <h1>shadowproxy</h1>
   <span class="meta" id="production">production: –</span>
   <span class="meta" id="uptime"></span>
+  <span class="meta" id="rate"></span>
   <span id="status">connecting</span>
 </header>
 <main>
-  <div class="card"><h2>Latency p50 (last 60 s)</h2><canvas id="lat_p50"></canvas>
+  <div class="card"><h2>Latency p50 (per 5 s)</h2><canvas id="lat_p50"></canvas>
     <div class="legend" id="legend_latency"></div></div>
-  <div class="card"><h2>Latency p95 (last 60 s)</h2><canvas id="lat_p95"></canvas></div>
-  <div class="card"><h2>Latency p99 (last 60 s)</h2><canvas id="lat_p99"></canvas></div>
-  <div class="card"><h2>Prediction agreement (last 60 s)</h2><canvas id="agreement"></canvas>
-    <div class="legend" id="legend_agreement"></div></div>
+  <div class="card"><h2>Latency p95 (per 5 s)</h2><canvas id="lat_p95"></canvas></div>
+  <div class="card"><h2>Latency p99 (per 5 s)</h2><canvas id="lat_p99"></canvas></div>
+  <div class="card"><h2 id="agreement_title">Prediction agreement (per 5 s)</h2>
+    <canvas id="agreement"></canvas><div class="legend" id="legend_agreement"></div></div>
+  <div class="card"><h2>Requests per second</h2><canvas id="rps"></canvas>
+    <div class="legend" id="legend_rps"></div></div>
+  <div class="card"><h2>Errors and status mismatches (per 5 s)</h2><canvas id="errors"></canvas>
+    <div class="legend" id="legend_errors"></div></div>
   <div class="card"><h2>Outcomes since start</h2><canvas id="outcomes"></canvas>
     <div class="legend" id="legend_outcomes"></div></div>
   <div class="card"><h2>Mirror queue and drops</h2><div id="mirror"></div></div>
-  <div class="card wide"><h2>Promotion checklist</h2><div id="promotion"></div></div>
-  <div class="card"><h2>Worst input features</h2><div id="features"></div></div>
+  <div class="card"><h2>Input features (worst first)</h2><div id="features"></div></div>
+  <div class="card full"><h2>Promotion checklist</h2><div id="promotion"></div></div>
 </main>
 <script>
 "use strict";
-const HISTORY = 600;                 // points kept per series (10 minutes at 1 poll/s)
 const PRODUCTION_COLOR = "#4e79a7";
 const SHADOW_COLORS = ["#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948"];
 const OUTCOMES = [["match", "#59a14f"], ["prediction_match", "#a0cbe8"],
                   ["prediction_mismatch", "#f28e2b"], ["status_mismatch", "#b07aa1"],
                   ["shadow_error", "#e15759"], ["production_error", "#9d9d9d"]];
-const history = { t: [], series: {} };   // series name -> array aligned with history.t
+// The charts come from the server's history (/stats "history": 5 s buckets, 15 minutes), so a
+// freshly loaded page shows the whole quarter hour.
+const history = { t: [], series: {} };
 let polls = 0;
 
 function shadowColor(i) { return SHADOW_COLORS[i % SHADOW_COLORS.length]; }
@@ -83,32 +91,39 @@ function esc(s) {
   return String(s).replace(/[&<>"]/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;",
                                                '"': "&quot;"}[c]));
 }
-
-function push(name, value) {
-  if (!history.series[name]) { history.series[name] = new Array(history.t.length - 1).fill(null); }
-  history.series[name].push(value === undefined ? null : value);
+// Latencies in ms, written in µs below one millisecond.
+function ms(v) {
+  if (v === null || v === undefined) { return "–"; }
+  if (Math.abs(v) < 1) { return (v * 1000).toFixed(v * 1000 < 10 ? 1 : 0) + " µs"; }
+  return v.toFixed(v < 10 ? 2 : 1) + " ms";
 }
 
-function record(stats) {
-  history.t.push(Date.now() / 1000);
-  const seen = new Set();
-  const add = (name, v) => { push(name, v); seen.add(name); };
+function fromHistory(stats) {
+  history.t = []; history.series = {};
+  if (!stats.shadows.length) { return; }
+  // Shadows share the clock; the longest history gives the time axis.
+  const base = stats.shadows.reduce((a, s) => s.history.t.length > a.history.t.length ? s : a);
+  history.t = base.history.t.slice();
+  const align = (values, t) => {
+    const out = new Array(history.t.length).fill(null);
+    const offset = history.t.length - t.length;
+    values.forEach((v, i) => { out[offset + i] = v; });
+    return out;
+  };
+  const first = stats.shadows[0].history;
   for (const p of ["p50", "p95", "p99"]) {
-    add("production:" + p, stats.production.latency_ms.last_60s[p]);
+    history.series["production:" + p] = align(first.latency_ms.production[p], first.t);
   }
   for (const s of stats.shadows) {
+    const h = s.history, res = h.resolution_seconds;
     for (const p of ["p50", "p95", "p99"]) {
-      add(s.name + ":" + p, s.last_60s.latency_ms.shadow[p]);
+      history.series[s.name + ":" + p] = align(h.latency_ms.shadow[p], h.t);
     }
-    const a = s.last_60s.agreement.rate;
-    add(s.name + ":agreement", a === null ? null : 100 * a);
-  }
-  for (const name of Object.keys(history.series)) {
-    if (!seen.has(name)) { history.series[name].push(null); }
-  }
-  if (history.t.length > HISTORY) {
-    history.t.shift();
-    for (const name of Object.keys(history.series)) { history.series[name].shift(); }
+    history.series[s.name + ":agreement"] = align(h.agreement.map(a => a === null ? null : 100 * a), h.t);
+    history.series[s.name + ":rps"] = align(h.requests.map(n => n / res), h.t);
+    history.series[s.name + ":errors"] = align(h.error_rate.map(a => a === null ? null : 100 * a), h.t);
+    history.series[s.name + ":mismatch"] =
+      align(h.status_mismatch_rate.map(a => a === null ? null : 100 * a), h.t);
   }
 }
 
@@ -132,7 +147,8 @@ function niceStep(range) {
 
 function clock(t) { return new Date(t * 1000).toTimeString().slice(0, 8); }
 
-// Lines over time; returns how many points were drawn.
+// Lines over time; returns how many points were drawn. opts.scale(hi) may return
+// { factor, unit } to relabel the axis (µs for sub-millisecond latencies).
 function lineChart(canvas, lines, opts) {
   const { g, w, h } = setupCanvas(canvas);
   const left = 52, right = 10, top = 8, bottom = 34;
@@ -146,8 +162,9 @@ function lineChart(canvas, lines, opts) {
   if (opts.min !== undefined) { lo = Math.min(lo, opts.min); }
   if (opts.max !== undefined) { hi = Math.max(hi, opts.max); }
   if (opts.floor !== undefined) { lo = Math.max(opts.floor, lo); }
-  if (hi - lo < 1e-9) { hi = lo + 1; }
-  const step = niceStep(hi - lo);
+  const scale = opts.scale ? opts.scale(hi) : { factor: 1, unit: opts.unit };
+  if (hi - lo < 1e-9) { hi = lo + (opts.span || 1); }
+  const step = niceStep((hi - lo) * scale.factor) / scale.factor;
   lo = Math.floor(lo / step) * step;
   hi = Math.ceil(hi / step) * step;
   // At least the last minute, ending now, so a young history grows in from the right.
@@ -160,7 +177,7 @@ function lineChart(canvas, lines, opts) {
   g.textAlign = "right"; g.textBaseline = "middle";
   for (let v = lo; v <= hi + step / 2; v += step) {
     g.beginPath(); g.moveTo(left, y(v)); g.lineTo(left + pw, y(v)); g.stroke();
-    g.fillText(opts.format(v), left - 6, y(v));
+    g.fillText(opts.format(v * scale.factor), left - 6, y(v));
   }
   g.textBaseline = "top";
   for (let i = 0; i <= 4; ++i) {
@@ -171,24 +188,23 @@ function lineChart(canvas, lines, opts) {
   g.textAlign = "center";
   g.fillText("time (local)", left + pw / 2, top + ph + 18);
   g.save(); g.translate(12, top + ph / 2); g.rotate(-Math.PI / 2);
-  g.fillText(opts.unit, 0, -4); g.restore();
+  g.fillText(scale.unit, 0, -4); g.restore();
   g.strokeStyle = "#9ca3af"; g.strokeRect(left, top, pw, ph);
 
   let points = 0;
   for (const l of lines) {
     g.strokeStyle = l.color; g.lineWidth = 2; g.setLineDash(l.dash || []);
     g.beginPath();
-    let pen = false;
+    let pen = false, alone = null;
     l.values.forEach((v, i) => {
       if (v === null) { pen = false; return; }
-      if (pen) { g.lineTo(x(t[i]), y(v)); } else { g.moveTo(x(t[i]), y(v)); pen = true; }
+      if (pen) { g.lineTo(x(t[i]), y(v)); alone = null; }
+      else { g.moveTo(x(t[i]), y(v)); pen = true; alone = [x(t[i]), y(v)]; }
       ++points;
     });
     g.stroke();
-    const last = l.values.length ? l.values[l.values.length - 1] : null;
-    if (last !== null && l.values.length === 1) {
-      g.fillStyle = l.color; g.beginPath();
-      g.arc(x(t[0]), y(last), 3, 0, 2 * Math.PI); g.fill();
+    if (alone) {
+      g.fillStyle = l.color; g.beginPath(); g.arc(alone[0], alone[1], 3, 0, 2 * Math.PI); g.fill();
     }
   }
   g.setLineDash([]);
@@ -224,7 +240,7 @@ function outcomeChart(canvas, shadows) {
 
 function legend(id, items) {
   document.getElementById(id).innerHTML = items.map(([label, color, dash]) =>
-    `<span><i style="background:${color};${dash ? "opacity:.6" : ""}"></i>${esc(label)}</span>`)
+    `<span><i style="background:${color};${dash ? "opacity:.5" : ""}"></i>${esc(label)}</span>`)
     .join("");
 }
 
@@ -241,73 +257,118 @@ function mirrorTable(stats) {
     reloads: ${stats.config_reloads.success} ok, ${stats.config_reloads.failure} failed</p>`;
 }
 
+function verdictOf(c) {
+  return c.passed === null ? ["NOT EVALUATED", "muted"] : c.passed ? ["PASS", "pass"] : ["FAIL", "fail"];
+}
+
 function promotionTable(stats) {
   const criteria = [];
   for (const s of stats.shadows) {
     for (const c of s.promotion.criteria) { if (!criteria.includes(c.name)) { criteria.push(c.name); } }
   }
   const show = (name, v) => v === null ? "–" : name.includes("agreement") || name.includes("rate")
-      ? pct(v) : name.includes("_ms") ? fmt(v, 2) + " ms" : name.includes("psi") ? fmt(v, 3)
-      : String(v);
+      || name.includes("tolerance") ? pct(v) : name.includes("_ms") ? ms(v)
+      : name.includes("psi") || name.includes("mae") ? fmt(v, 4) : String(v);
   const head = "<tr><th>criterion</th>" + stats.shadows.map(s =>
-    `<th>${esc(s.name)} <span class="${s.promotion.passed ? "pass" : "fail"}">
+    `<th>${esc(s.name)} <span class="verdict ${s.promotion.passed ? "pass" : "fail"}">
      ${s.promotion.passed ? "PROMOTE" : "HOLD"}</span></th>`).join("") + "</tr>";
   const rows = criteria.map(name => {
     const cells = stats.shadows.map(s => {
       const c = s.promotion.criteria.find(x => x.name === name);
       if (!c) { return "<td>–</td>"; }
+      const [word, cls] = verdictOf(c);
+      if (c.passed === null) { return `<td><span class="${cls}">${word}</span> ${esc(c.reason)}</td>`; }
       const op = name.startsWith("min_") ? "≥" : "≤";
       return `<td>${show(name, c.value)} <span class="muted">${op} ${show(name, c.threshold)}</span>
-        <span class="${c.passed ? "pass" : "fail"}">${c.passed ? "PASS" : "FAIL"}</span></td>`;
+        <span class="${cls}">${word}</span></td>`;
     }).join("");
     return `<tr><td>${esc(name)}</td>${cells}</tr>`;
   }).join("");
-  const kappa = stats.shadows.map(s => `${esc(s.name)}: κ ${fmt(s.kappa, 3)}, agreement
-    ${pct(s.agreement.rate)} (95% CI ${s.agreement.ci95 ? pct(s.agreement.ci95[0]) + "–" +
-    pct(s.agreement.ci95[1]) : "–"}), shadow errors ${pct(s.error_rate.shadow)}`).join("<br>");
-  return `<table>${head}${rows}</table><p class="muted">${kappa}</p>`;
+  const regression = stats.prediction_type === "regression";
+  const notes = stats.shadows.map(s => {
+    const fit = regression && s.regression
+      ? `within tolerance ${pct(s.regression.within_tolerance)}, MAE ${fmt(s.regression.mae, 4)}`
+      : `κ ${fmt(s.kappa, 3)}, agreement ${pct(s.agreement.rate)} (95% CI ${s.agreement.ci95
+          ? pct(s.agreement.ci95[0]) + "–" + pct(s.agreement.ci95[1]) : "–"})`;
+    return `${esc(s.name)}: ${fit}; errors ${pct(s.error_rate.shadow)} (transport
+      ${pct(s.transport_error_rate.shadow)}, HTTP 5xx ${s.server_errors.shadow});
+      <span class="${s.status_mismatches ? "fail" : ""}">status mismatches
+      ${pct(s.status_mismatch_rate)} (${s.status_mismatches})</span>`;
+  }).join("<br>");
+  return `<table>${head}${rows}</table><p class="muted">${notes}<br>An error is a transport
+    failure or an HTTP status of 500 or more; a status mismatch is a record whose two statuses
+    differ.</p>`;
 }
 
 function featuresTable(stats) {
   if (!stats.features) { return '<p class="muted">input monitoring is off (no features in the config)</p>'; }
   const live = stats.features.window.features, all = stats.features.since_start.features;
+  const baseline = stats.features.since_start.has_baseline;
   const score = f => (f.psi || 0) + f.missing + f.null + f.non_numeric;
   const names = Object.keys(all).sort((a, b) => score(all[b]) - score(all[a])).slice(0, 8);
   if (!names.length) { return '<p class="muted">no mirrored request carried features yet</p>'; }
+  const psi = v => baseline ? fmt(v, 3) : '<span class="muted">no baseline</span>';
   const rows = names.map(n => {
     const f = all[n], w = live[n] || {};
     const bad = (f.psi || 0) > stats.promotion_criteria.max_feature_psi || f.missing + f.null > 0.01;
     return `<tr><td class="${bad ? "fail" : ""}">${esc(n)}</td><td>${pct(f.missing)}</td>
-      <td>${pct(f.null)}</td><td>${pct(f.non_numeric)}</td><td>${fmt(w.psi, 3)}</td>
-      <td>${fmt(f.psi, 3)}</td></tr>`;
+      <td>${pct(f.null)}</td><td>${pct(f.non_numeric)}</td><td>${psi(w.psi)}</td>
+      <td>${psi(f.psi)}</td></tr>`;
   }).join("");
   return `<table><tr><th>feature</th><th>missing</th><th>null</th><th>non-num.</th>
     <th>PSI live</th><th>PSI all</th></tr>${rows}</table>
-    <p class="muted">${stats.features.since_start.requests} requests; live window
-    ${Math.round(stats.features.window_seconds)} s</p>`;
+    <p class="muted">Share of the ${stats.features.since_start.requests} mirrored requests (each
+    counted once) where the feature was absent, null or not a number; PSI compares the values'
+    distribution with the training baseline (&lt; 0.1 stable, &gt; 0.25 major shift). "live" is the
+    last ${Math.round(stats.features.window_seconds)} s.</p>`;
+}
+
+function requestsPerSecond(stats) {
+  const seconds = Math.max(1, Math.min(stats.window_seconds, stats.uptime_seconds));
+  return stats.shadows.reduce((n, s) => Math.max(n, s.last_60s.requests), 0) / seconds;
 }
 
 function draw(stats) {
   document.getElementById("production").textContent = "production: " + stats.production.name;
   document.getElementById("uptime").textContent = "up " + Math.round(stats.uptime_seconds) + " s";
+  document.getElementById("rate").textContent = fmt(requestsPerSecond(stats), 1) + " req/s mirrored";
   const status = document.getElementById("status");
   status.textContent = stats.draining ? "draining" : "serving";
   status.className = stats.draining ? "bad" : "";
+  fromHistory(stats);
   const names = stats.shadows.map(s => s.name);
+  const latencyScale = hi => hi < 1 ? { factor: 1000, unit: "µs" } : { factor: 1, unit: "ms" };
   let points = 0;
   for (const p of ["p50", "p95", "p99"]) {
     const lines = [{ values: history.series["production:" + p] || [], color: PRODUCTION_COLOR }];
     names.forEach((n, i) => lines.push({ values: history.series[n + ":" + p] || [],
                                          color: shadowColor(i) }));
     points += lineChart(document.getElementById("lat_" + p), lines,
-                        { unit: "ms", min: 0, format: v => v.toFixed(v < 10 ? 1 : 0) });
+                        { min: 0, span: 0.001, scale: latencyScale,
+                          format: v => v.toFixed(v < 10 && v % 1 ? 1 : 0) });
   }
   legend("legend_latency", [[stats.production.name + " (production)", PRODUCTION_COLOR]]
     .concat(names.map((n, i) => [n, shadowColor(i)])));
+  document.getElementById("agreement_title").textContent = stats.prediction_type === "regression"
+    ? "Within tolerance (per 5 s)" : "Prediction agreement (per 5 s)";
   points += lineChart(document.getElementById("agreement"),
     names.map((n, i) => ({ values: history.series[n + ":agreement"] || [], color: shadowColor(i) })),
     { unit: "%", max: 100, floor: 0, format: v => v.toFixed(v % 1 ? 1 : 0) });
   legend("legend_agreement", names.map((n, i) => [n, shadowColor(i)]));
+  points += lineChart(document.getElementById("rps"),
+    names.map((n, i) => ({ values: history.series[n + ":rps"] || [], color: shadowColor(i) })),
+    { unit: "requests/s", min: 0, format: v => v.toFixed(v % 1 ? 1 : 0) });
+  legend("legend_rps", names.map((n, i) => [n, shadowColor(i)]));
+  const errorLines = [];
+  names.forEach((n, i) => {
+    errorLines.push({ values: history.series[n + ":errors"] || [], color: shadowColor(i) });
+    errorLines.push({ values: history.series[n + ":mismatch"] || [], color: shadowColor(i),
+                      dash: [5, 4] });
+  });
+  points += lineChart(document.getElementById("errors"), errorLines,
+    { unit: "% of records", min: 0, floor: 0, format: v => v.toFixed(v % 1 ? 1 : 0) });
+  legend("legend_errors", names.flatMap((n, i) => [[n + " errors (transport or 5xx)", shadowColor(i)],
+                                                   [n + " status mismatches (dashed)", shadowColor(i), true]]));
   points += outcomeChart(document.getElementById("outcomes"), stats.shadows);
   legend("legend_outcomes", OUTCOMES.map(([k, c]) => [k.replace("_", " "), c]));
   document.getElementById("mirror").innerHTML = mirrorTable(stats);
@@ -315,6 +376,7 @@ function draw(stats) {
   document.getElementById("features").innerHTML = featuresTable(stats);
   document.body.dataset.points = String(points);
   document.body.dataset.polls = String(polls);
+  document.body.dataset.verdict = stats.shadows.map(s => s.promotion.passed ? "PROMOTE" : "HOLD").join(",");
 }
 
 async function poll() {
@@ -322,7 +384,6 @@ async function poll() {
     const response = await fetch("/stats", { cache: "no-store" });
     const stats = await response.json();
     ++polls;
-    record(stats);
     draw(stats);
   } catch (e) {
     const status = document.getElementById("status");

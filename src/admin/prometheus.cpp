@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "shadowproxy/metrics/metric_list.hpp"
 
@@ -98,37 +100,45 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         }
     }
 
-    family_header(out, metrics::metric("mirror_queue_depth"));
-    for (const auto& name : registry.active_shadows()) {
-        for (const auto& [shadow_name, family] : shadows) {
-            if (shadow_name == name) {
-                sample(out, "mirror_queue_depth", label("shadow", name),
-                       static_cast<std::uint64_t>(
-                           std::max<std::int64_t>(0, family->queue_depth.value())));
+    // Gauges only for the shadows the running config names: a reload can leave families of
+    // removed shadows behind, whose counters stay but whose state no longer means anything.
+    const auto active_gauge = [&](const char* metric, auto value_of) {
+        family_header(out, metrics::metric(metric));
+        for (const auto& name : registry.active_shadows()) {
+            for (const auto& [shadow_name, family] : shadows) {
+                if (shadow_name != name) {
+                    continue;
+                }
+                if (const std::optional<double> value = value_of(*family)) {
+                    out.append("shadowproxy_").append(metric).append("{");
+                    out.append(label("shadow", name)).append("} ");
+                    // Whole values (bytes, counts) exactly; %.9g would round large byte counts.
+                    out.append(*value == std::floor(*value)
+                                   ? std::to_string(static_cast<std::int64_t>(*value))
+                                   : number(*value))
+                        .append("\n");
+                }
             }
         }
-    }
-
-    family_header(out, metrics::metric("mirror_queue_bytes"));
-    for (const auto& name : registry.active_shadows()) {
-        for (const auto& [shadow_name, family] : shadows) {
-            if (shadow_name == name) {
-                sample(out, "mirror_queue_bytes", label("shadow", name),
-                       static_cast<std::uint64_t>(
-                           std::max<std::int64_t>(0, family->queue_bytes.value())));
-            }
-        }
-    }
-
-    family_header(out, metrics::metric("shadow_ejected"));
-    for (const auto& name : registry.active_shadows()) {
-        for (const auto& [shadow_name, family] : shadows) {
-            if (shadow_name == name) {
-                sample(out, "shadow_ejected", label("shadow", name),
-                       static_cast<std::uint64_t>(family->ejected.value() > 0 ? 1 : 0));
-            }
-        }
-    }
+    };
+    const auto at_least_zero = [](const metrics::gauge& g) {
+        return std::optional<double>{static_cast<double>(std::max<std::int64_t>(0, g.value()))};
+    };
+    active_gauge("mirror_queue_depth",
+                 [&](const metrics::shadow_family& f) { return at_least_zero(f.queue_depth); });
+    active_gauge("mirror_queue_bytes",
+                 [&](const metrics::shadow_family& f) { return at_least_zero(f.queue_bytes); });
+    active_gauge("shadow_ejected", [](const metrics::shadow_family& f) {
+        return std::optional<double>{f.ejected.value() > 0 ? 1.0 : 0.0};
+    });
+    active_gauge("shadow_paused", [](const metrics::shadow_family& f) {
+        return std::optional<double>{f.paused.load(std::memory_order_relaxed) ? 1.0 : 0.0};
+    });
+    // No sample while the config's rate applies (the override is negative then).
+    active_gauge("shadow_sample_rate_override", [](const metrics::shadow_family& f) {
+        const double rate = f.sample_rate_override.load(std::memory_order_relaxed);
+        return rate >= 0 ? std::optional<double>{rate} : std::nullopt;
+    });
 
     family_header(out, metrics::metric("mirror_eligible_total"));
     for (const auto& [name, family] : shadows) {
@@ -153,6 +163,17 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
                    label("shadow", name) + "," + label("outcome", words::outcome_names[i]),
                    family->comparisons[i].value());
         }
+    }
+
+    family_header(out, metrics::metric("status_mismatches_total"));
+    for (const auto& [name, family] : shadows) {
+        sample(out, "status_mismatches_total", label("shadow", name),
+               family->status_mismatches.value());
+    }
+    family_header(out, metrics::metric("shadow_server_errors_total"));
+    for (const auto& [name, family] : shadows) {
+        sample(out, "shadow_server_errors_total", label("shadow", name),
+               family->shadow_server_errors.value());
     }
 
     family_header(out, metrics::metric("log_records_dropped_total"));

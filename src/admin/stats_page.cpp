@@ -22,6 +22,13 @@ std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
     return static_cast<double>(part) / static_cast<double>(whole);
 }
 
+// The admin API's sample rate replacing the configured one, or null.
+json override_json(const metrics::shadow_family* family) {
+    const double rate =
+        family != nullptr ? family->sample_rate_override.load(std::memory_order_relaxed) : -1.0;
+    return rate >= 0 ? json(rate) : json(nullptr);
+}
+
 json window_json(const stats::live_window& w) {
     return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
@@ -32,7 +39,39 @@ json window_json(const stats::live_window& w) {
               {"shadow", stats::to_json(w.shadow_latency)}}},
             {"error_rate",
              {{"production", optional_number(rate(w.production_errors, w.requests))},
-              {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}}};
+              {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}},
+            {"status_mismatch_rate", optional_number(rate(w.status_mismatches, w.requests))}};
+}
+
+// The dashboard's charts: one entry per 5 s bucket, oldest first, dated in Unix seconds.
+json history_json(const std::vector<stats::history_point>& points,
+                  const stats::live_snapshot& live) {
+    json t = json::array(), requests = json::array(), agreement = json::array(),
+         errors = json::array(), server_errors = json::array(), mismatches = json::array();
+    json production = {{"p50", json::array()}, {"p95", json::array()}, {"p99", json::array()}};
+    json shadow = production;
+    for (const auto& p : points) {
+        t.push_back(live.now_unix_seconds - static_cast<double>(live.now_seconds - p.start));
+        requests.push_back(p.requests);
+        agreement.push_back(optional_number(rate(p.agreements, p.agreement_n)));
+        errors.push_back(optional_number(rate(p.shadow_errors, p.requests)));
+        server_errors.push_back(p.shadow_server_errors);
+        mismatches.push_back(optional_number(rate(p.status_mismatches, p.requests)));
+        production["p50"].push_back(optional_number(p.production_p50));
+        production["p95"].push_back(optional_number(p.production_p95));
+        production["p99"].push_back(optional_number(p.production_p99));
+        shadow["p50"].push_back(optional_number(p.shadow_p50));
+        shadow["p95"].push_back(optional_number(p.shadow_p95));
+        shadow["p99"].push_back(optional_number(p.shadow_p99));
+    }
+    return {{"resolution_seconds", stats::history_resolution_seconds},
+            {"t", std::move(t)},
+            {"requests", std::move(requests)},
+            {"agreement", std::move(agreement)},
+            {"error_rate", std::move(errors)},
+            {"server_errors", std::move(server_errors)},
+            {"status_mismatch_rate", std::move(mismatches)},
+            {"latency_ms", {{"production", std::move(production)}, {"shadow", std::move(shadow)}}}};
 }
 
 json features_json(const stats::features_summary& summary) {
@@ -78,19 +117,38 @@ json shadow_json(const stats_inputs& in, const std::string& name,
     json out = {{"name", name},
                 {"active", settings != nullptr},
                 {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
+                {"sample_rate_override", override_json(family)},
+                {"paused", family != nullptr && family->paused.load(std::memory_order_relaxed)},
                 {"requests", s.requests},
                 {"outcomes", stats::outcomes_to_json(s.outcomes)},
                 {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
                 {"kappa", optional_number(s.kappa)},
                 {"classes_truncated", s.classes_truncated},
-                {"latency_ms", stats::latency_to_json(s)},
-                {"error_rate", stats::error_rate_to_json(s)},
-                {"last_60s", window_json(live ? live->last_window : stats::live_window{})},
-                {"mirror", mirror_json(family)}};
+                {"latency_ms", stats::latency_to_json(s)}};
+    stats::add_errors(out, s);
+    out["last_60s"] = window_json(live ? live->last_window : stats::live_window{});
+    out["history"] =
+        history_json(live ? live->history : std::vector<stats::history_point>{}, in.live);
+    out["mirror"] = mirror_json(family);
 
-    const auto measured =
-        stats::promotion_inputs_of(s, false, in.live.features ? &*in.live.features : nullptr);
-    out["promotion"] = stats::to_json(stats::evaluate_promotion(in.config.promotion, measured));
+    const stats::live_regression r = live ? live->regression : stats::live_regression{};
+    const bool regression = in.config.compare.predictions == config::prediction_type::regression;
+    stats::regression_measure measure;
+    if (regression) {
+        out["regression"] = stats::to_json(r);
+        measure.n = r.n;
+        measure.within = r.within;
+        if (r.n > 0) {
+            measure.mae = r.abs_sum / static_cast<double>(r.n);
+        }
+    }
+    stats::promotion_sources sources;
+    sources.predictions = in.config.compare.predictions;
+    sources.labels_possible = false;  // no ground truth in live traffic
+    sources.regression = regression ? &measure : nullptr;
+    sources.features = in.live.features ? &*in.live.features : nullptr;
+    out["promotion"] = stats::to_json(
+        stats::evaluate_promotion(in.config.promotion, stats::promotion_inputs_of(s, sources)));
     return out;
 }
 
@@ -135,12 +193,19 @@ std::string render_stats(const stats_inputs& in) {
                 {"config_reloads",
                  {{"success", in.registry.config_reloads_success.value()},
                   {"failure", in.registry.config_reloads_failure.value()}}},
+                {"prediction_type",
+                 in.config.compare.predictions == config::prediction_type::regression ? "regression"
+                                                                                      : "class"},
                 {"promotion_criteria",
                  {{"min_requests", in.config.promotion.min_requests},
                   {"min_agreement", in.config.promotion.min_agreement},
+                  {"min_within_tolerance", in.config.promotion.min_within_tolerance},
+                  {"max_mae", optional_number(in.config.promotion.max_mae)},
                   {"max_shadow_p95_ms", in.config.promotion.max_shadow_p95_ms},
                   {"max_shadow_error_rate", in.config.promotion.max_shadow_error_rate},
-                  {"max_feature_psi", in.config.promotion.max_feature_psi}}},
+                  {"max_status_mismatch_rate", in.config.promotion.max_status_mismatch_rate},
+                  {"max_feature_psi", in.config.promotion.max_feature_psi},
+                  {"use_lower_bound", in.config.promotion.use_lower_bound}}},
                 {"shadows", std::move(shadows)}};
     if (in.live.features) {
         out["features"] = {{"since_start", features_json(*in.live.features)},

@@ -8,7 +8,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 
+#include "app/config_watcher.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
+#include "shadowproxy/admin/control_api.hpp"
 #include "shadowproxy/admin/dashboard_page.hpp"
 #include "shadowproxy/admin/prometheus.hpp"
 #include "shadowproxy/admin/stats_page.hpp"
@@ -46,7 +48,8 @@ upstream::upstream_settings production_settings(const config::config& config,
                                                 upstream::resolver& names) {
     const auto& production = config.production;
     return {production.name,
-            production.url.authority,
+            production.host.empty() ? production.url.authority : production.host,
+            production.url.base_path,
             names.watch(production.url.host, production.url.port, production.resolve_interval),
             production.connect_timeout,
             production.timeout,
@@ -59,6 +62,15 @@ std::shared_ptr<const stats::baseline> load_features_baseline(const config::conf
         return nullptr;
     }
     return std::make_shared<const stats::baseline>(stats::load_baseline(config.features->baseline));
+}
+
+// The files whose change reloads the config: the config itself and the admin token.
+std::vector<std::string> watched_files(const config::config& config) {
+    std::vector<std::string> files{config.source_path};
+    if (!config.admin.token_file.empty()) {
+        files.push_back(config.admin.token_file);
+    }
+    return files;
 }
 
 tcp::endpoint make_endpoint(const config::endpoint& where) {
@@ -77,7 +89,7 @@ public:
           records_(config_->log),
           mirror_(metrics_, records_, live_, names_),
           shared_{metrics_, mirror_, {}, metrics_.upstream("proxy")},
-          admin_(control_, [this](std::string_view path) { return route(path); }) {}
+          admin_(control_, [this](const admin::request& in) { return route(in); }) {}
 
     int run() {
         live_.configure_features(config_->features, load_features_baseline(*config_));
@@ -109,6 +121,7 @@ public:
             w->start();
         }
         admin_.start();
+        watcher_.watch(watched_files(*config_));
         wait_for_signal();
         control_.run();
         return 0;
@@ -130,7 +143,14 @@ private:
         });
     }
 
+    // SIGHUP and the watcher both come here. Whatever the outcome, the files as they are now
+    // become the watcher's baseline: the same edit is not applied (or rejected) twice.
     void reload() {
+        try_reload();
+        watcher_.watch(watched_files(*config_));
+    }
+
+    void try_reload() {
         std::shared_ptr<const config::config> next;
         try {
             auto loaded = std::make_shared<config::config>(config::load_file(config_->source_path));
@@ -181,8 +201,10 @@ private:
     void start_drain() {
         draining_ = true;
         deadline_ = steady_clock::now() + config_->limits.drain_timeout;
-        // The admin listener stays open while draining so /readyz can answer 503 (SPEC §8).
+        // The admin listener stays open while draining so /readyz can answer 503
+        // (docs/operations.md).
         signals_.cancel();
+        watcher_.stop();
         for (auto& w : workers_) {
             w->drain();
         }
@@ -215,34 +237,54 @@ private:
         control_.stop();
     }
 
-    admin::page route(std::string_view path) {
+    admin::page route(const admin::request& in) {
+        if (admin::is_control_path(in.path)) {
+            return admin::handle_control(in, *config_, metrics_);
+        }
+        if (in.method != "GET") {
+            return {
+                405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+        }
+        // The probes stay open: the kubelet has no token.
+        if (config_->admin.protect_reads && in.path != "/healthz" && in.path != "/readyz" &&
+            !admin::bearer_matches(in.authorization, config_->admin.token)) {
+            return admin::unauthorized();
+        }
+        return read_page(in.path);
+    }
+
+    admin::page read_page(std::string_view path) {
         if (path == "/healthz") {
-            return {200, "text/plain; charset=utf-8", "ok\n"};
+            return {200, "text/plain; charset=utf-8", "ok\n", {}};
         }
         if (path == "/readyz") {
             if (draining_) {
-                return {503, "text/plain; charset=utf-8", "draining\n"};
+                return {503, "text/plain; charset=utf-8", "draining\n", {}};
             }
             if (!production_address_ || !production_address_->resolved()) {
-                return {503, "text/plain; charset=utf-8", "production unresolvable\n"};
+                return {503, "text/plain; charset=utf-8", "production unresolvable\n", {}};
             }
-            return {200, "text/plain; charset=utf-8", "ready\n"};
+            return {200, "text/plain; charset=utf-8", "ready\n", {}};
         }
         if (path == "/metrics") {
-            return {200, "text/plain; version=0.0.4; charset=utf-8",
-                    admin::render_prometheus(metrics_, {records_.dropped(), records_.written(),
-                                                        live_.feature_counts()})};
+            return {200,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                    admin::render_prometheus(
+                        metrics_, {records_.dropped(), records_.written(), live_.feature_counts()}),
+                    {}};
         }
         if (path == "/stats") {
             const auto live = live_.snapshot();
-            return {200, "application/json",
+            return {200,
+                    "application/json",
                     admin::render_stats({*config_, metrics_, live, draining_, records_.written(),
-                                         records_.dropped()})};
+                                         records_.dropped()}),
+                    {}};
         }
         if (path == "/") {
-            return {200, "text/html; charset=utf-8", std::string{admin::dashboard_html()}};
+            return {200, "text/html; charset=utf-8", std::string{admin::dashboard_html()}, {}};
         }
-        return {404, "text/plain; charset=utf-8", "not found\n"};
+        return {404, "text/plain; charset=utf-8", "not found\n", {}};
     }
 
     std::shared_ptr<const config::config> config_;
@@ -257,6 +299,7 @@ private:
     mirror::mirror_service mirror_;
     proxy::shared_state shared_;
     admin::admin_server admin_;
+    config_watcher watcher_{control_, [this] { reload(); }};
     std::vector<std::unique_ptr<proxy::worker>> workers_;
     bool draining_ = false;
     steady_clock::time_point deadline_;

@@ -1,5 +1,5 @@
 // Wires the running proxy together: config, record sink, metrics, mirror, workers, admin
-// listener, and the signals of SPEC §8. Built and run once by `serve`.
+// listener, and the signals of docs/operations.md. Built and run once by `serve`.
 //
 // run() blocks on the main thread, which handles signals, reloads and the admin listener; it
 // returns the exit code. Start-up problems (invalid config, unresolvable upstream, a port that

@@ -24,7 +24,8 @@ int run_cli(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
-        // CLI11 returns 0 for --help/--version and its own codes for usage errors: SPEC says 2.
+        // CLI11 returns 0 for --help/--version and its own codes for usage errors: the contract
+        // (README) says 2.
         return code == 0 ? 0 : 2;
     }
     if (app.get_subcommands().empty() && app.count("--config") == 0) {

@@ -1,5 +1,5 @@
-// Each command of SPEC §2 registers itself on the CLI11 app. A command's callback stores its
-// exit code in `exit_code`; usage errors are CLI11's and give 2.
+// Each command of README (Commands) registers itself on the CLI11 app. A command's callback stores
+// its exit code in `exit_code`; usage errors are CLI11's and give 2.
 #pragma once
 
 #include <CLI/CLI.hpp>

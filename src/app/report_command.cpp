@@ -1,5 +1,6 @@
-// The `report` and `baseline` commands (SPEC §2, §7, §9): flags to options, then the report
-// library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0 or 2.
+// The `report` and `baseline` commands (README (Commands), docs/report.md): flags to options, then
+// the report library. Exit codes: report 0 all criteria pass, 1 some fail, 2 bad input; baseline 0
+// or 2.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,13 +17,14 @@ namespace shadowproxy::app {
 namespace {
 
 constexpr const char* report_footer = R"(
-Records are the JSON lines written by the proxy (SPEC §5); LOG files are read in the order given,
+Records are the proxy's JSON lines (docs/records.md); LOG files are read in the order given,
 '-' is stdin, a directory stands for its *.jsonl and *.jsonl.gz files sorted by name (so one
 argument reads a day of records collected from many replicas), gzip files are recognised by their
 content. Malformed lines are counted and the first
 few reported, never fatal.
 
---labels FILE: CSV with the header request_id,label. A label is read as a JSON value when it parses
+--labels FILE: CSV whose header names the request id and label columns (request_id and label, or
+--id-column/--label-column; other columns are ignored). A label is read as a JSON value when it parses
 as one (2, true, "x"), otherwise as text (cat); it matches a prediction equal as a JSON value, so
 the label 1 matches the prediction 1 but not "1". Accuracy is over the records whose request id
 has a label ('joined'; a missing prediction counts as wrong); 'unlabeled' counts records without
@@ -31,10 +33,17 @@ one, 'unmatched_labels' labels without any record of that shadow. With labels th
 --baseline FILE (or features.baseline in --config): adds per-feature completeness and drift (PSI)
 of the records' "features", each request counted once, and the criterion max_feature_psi.
 
+An error is a transport error or an HTTP status >= 500; the status mismatch rate counts records
+whose statuses differ. compare.prediction_type (or --prediction-type) regression replaces agreement
+with MAE, RMSE, bias, correlations and the share within the compare tolerances.
+
 Promotion criteria come from the config's promotion section, the flags override them, and without
-either the defaults apply (min_requests 1000, min_agreement 0.99, max_shadow_p95_ms 200,
-max_shadow_error_rate 0.001, max_feature_psi 0.25). Exit code: 0 every criterion of every shadow
-passes, 1 some criterion fails (or no records), 2 bad input or usage.)";
+either the defaults apply and are listed in the output (min_requests 1000, min_agreement 0.99 or
+min_within_tolerance 0.99, max_shadow_p95_ms 200, max_shadow_error_rate 0.001,
+max_status_mismatch_rate 0.001, max_feature_psi 0.25 with a baseline). A criterion that cannot be
+evaluated (no labels, no baseline, no records) is NOT EVALUATED and fails the gate unless
+--allow-unevaluated. Exit code: 0 every criterion of every shadow passes, 1 some criterion fails
+or is not evaluated (or no records), 2 bad input (including a truncated gzip) or usage.)";
 
 constexpr const char* baseline_footer = R"(
 The CSV needs a header row naming the columns; every column except --label-column is a numeric
@@ -55,6 +64,15 @@ struct report_flags {
     double min_agreement = 0;
     double max_p95_ms = 0;
     double max_error_rate = 0;
+    double max_status_mismatch_rate = 0;
+    double min_within_tolerance = 0;
+    double max_mae = 0;
+    double max_feature_psi = 0;
+    bool allow_unevaluated = false;
+    bool use_lower_bound = false;
+    std::string prediction_type;
+    std::string id_column = "request_id";
+    std::string label_column = "label";
     std::vector<std::string> feature_names;
     std::vector<std::string> logs;
 };
@@ -65,6 +83,9 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
         try {
             const config::config loaded = config::load_file(flags.config_path);
             options.promotion = loaded.promotion;
+            options.predictions = loaded.compare.predictions;
+            options.float_abs_tolerance = loaded.compare.float_abs_tolerance;
+            options.float_rel_tolerance = loaded.compare.float_rel_tolerance;
             if (loaded.features) {
                 options.feature_names = loaded.features->names;
                 if (!loaded.features->baseline.empty()) {
@@ -91,6 +112,36 @@ int run_report_command(const report_flags& flags, const CLI::App& command) {
     if (given("--max-error-rate")) {
         options.promotion.max_shadow_error_rate = flags.max_error_rate;
     }
+    if (given("--max-status-mismatch-rate")) {
+        options.promotion.max_status_mismatch_rate = flags.max_status_mismatch_rate;
+    }
+    if (given("--min-within-tolerance")) {
+        options.promotion.min_within_tolerance = flags.min_within_tolerance;
+    }
+    if (given("--max-mae")) {
+        options.promotion.max_mae = flags.max_mae;
+    }
+    if (given("--max-feature-psi")) {
+        options.promotion.max_feature_psi = flags.max_feature_psi;
+        options.promotion.max_feature_psi_set = true;
+    }
+    if (given("--use-lower-bound")) {
+        options.promotion.use_lower_bound = true;
+    }
+    const bool criterion_flag = given("--min-requests") || given("--min-agreement") ||
+                                given("--max-p95-ms") || given("--max-error-rate") ||
+                                given("--max-status-mismatch-rate") ||
+                                given("--min-within-tolerance") || given("--max-mae") ||
+                                given("--max-feature-psi") || given("--use-lower-bound");
+    options.defaults_applied = flags.config_path.empty() && !criterion_flag;
+    options.allow_unevaluated = flags.allow_unevaluated;
+    if (!flags.prediction_type.empty()) {
+        options.predictions = flags.prediction_type == "regression"
+                                  ? config::prediction_type::regression
+                                  : config::prediction_type::class_label;
+    }
+    options.id_column = flags.id_column;
+    options.label_column = flags.label_column;
     if (given("--feature-names")) {
         options.feature_names = flags.feature_names;
     }
@@ -142,6 +193,30 @@ void add_report_command(CLI::App& app, int& exit_code) {
         ->add_option("--max-error-rate", flags->max_error_rate,
                      "Criterion max_shadow_error_rate (0-1)")
         ->check(CLI::Range(0.0, 1.0));
+    command
+        ->add_option("--max-status-mismatch-rate", flags->max_status_mismatch_rate,
+                     "Criterion max_status_mismatch_rate (0-1)")
+        ->check(CLI::Range(0.0, 1.0));
+    command
+        ->add_option("--min-within-tolerance", flags->min_within_tolerance,
+                     "Criterion min_within_tolerance (0-1, regression)")
+        ->check(CLI::Range(0.0, 1.0));
+    command->add_option("--max-mae", flags->max_mae, "Criterion max_mae (regression)")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--max-feature-psi", flags->max_feature_psi, "Criterion max_feature_psi")
+        ->check(CLI::NonNegativeNumber);
+    command->add_flag("--use-lower-bound", flags->use_lower_bound,
+                      "Judge min_agreement/min_within_tolerance on the 95% CI lower bound");
+    command->add_flag("--allow-unevaluated", flags->allow_unevaluated,
+                      "Criteria that cannot be evaluated do not fail the gate");
+    command
+        ->add_option("--prediction-type", flags->prediction_type,
+                     "class or regression (overrides compare.prediction_type)")
+        ->check(CLI::IsMember({"class", "regression"}));
+    command->add_option("--id-column", flags->id_column, "Labels CSV: request id column")
+        ->capture_default_str();
+    command->add_option("--label-column", flags->label_column, "Labels CSV: label column")
+        ->capture_default_str();
     command->add_option("LOG", flags->logs, "Comparison log files or directories, '-' for stdin")
         ->required();
     command->callback(

@@ -58,11 +58,19 @@ std::string parse_upstream_url(std::string_view text, upstream_url& out) {
         return "must be an http://host[:port] URL";
     }
     std::string_view authority = text.substr(scheme.size());
-    if (!authority.empty() && authority.back() == '/') {
-        authority.remove_suffix(1);
+    if (authority.find_first_of("?#") != std::string_view::npos) {
+        return "must not have a query or fragment (http://host[:port][/base/path])";
     }
-    if (authority.find_first_of("/?#") != std::string_view::npos) {
-        return "must not have a path, query or fragment (http://host[:port] only)";
+    std::string_view base_path;
+    if (const auto slash = authority.find('/'); slash != std::string_view::npos) {
+        base_path = authority.substr(slash);
+        authority = authority.substr(0, slash);
+        while (!base_path.empty() && base_path.back() == '/') {
+            base_path.remove_suffix(1);
+        }
+        if (!is_path_prefix(base_path.empty() ? "/" : base_path)) {
+            return "has an invalid base path (no spaces, control characters or empty segments)";
+        }
     }
     if (authority.find('@') != std::string_view::npos) {
         return "must not contain user information (http://host[:port] only)";
@@ -114,7 +122,15 @@ std::string parse_upstream_url(std::string_view text, upstream_url& out) {
     out.text = std::string(text);
     out.host = std::string(host);
     out.authority = std::string(authority);
+    out.base_path = std::string(base_path);
     return {};
+}
+
+bool is_path_prefix(std::string_view text) {
+    return text.starts_with('/') && text.find("//") == std::string_view::npos &&
+           std::none_of(text.begin(), text.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= ' ' || c == 0x7f || c == '?' || c == '#';
+           });
 }
 
 bool is_token(std::string_view text) {

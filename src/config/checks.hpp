@@ -30,6 +30,9 @@ bool is_json_pointer(std::string_view text);
 
 // A header value we may send: no CR, LF or NUL (they would split or end the header).
 bool is_header_value(std::string_view text);
+// A request path prefix usable in a target: starts with '/', no "//", no white space, control
+// characters, '?' or '#'.
+bool is_path_prefix(std::string_view text);
 
 // A listen address: an IPv4/IPv6 literal or a host name, without brackets, ports or spaces.
 bool is_listen_address(std::string_view text);

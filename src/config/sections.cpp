@@ -1,5 +1,5 @@
-// Every part of SPEC §3 but the upstreams: listeners, mirror, compare, log, limits, features,
-// promotion, and the walk over the whole document.
+// Every part of docs/config.md but the upstreams: listeners, mirror, compare, log, limits,
+// features, promotion, and the walk over the whole document.
 #include "config/sections.hpp"
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <string_view>
 
 #include "config/checks.hpp"
@@ -22,24 +23,34 @@ constexpr std::array<std::string_view, 11> top_keys{"listen",  "admin",    "thre
                                                     "shadows", "mirror",   "compare",  "log",
                                                     "limits",  "features", "promotion"};
 constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
+constexpr std::array<std::string_view, 4> admin_keys{"address", "port", "token_file",
+                                                     "protect_reads"};
 constexpr std::array<std::string_view, 5> mirror_keys{
     "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 5> compare_keys{"prediction_pointer", "ignore_pointers",
+constexpr std::array<std::string_view, 6> compare_keys{"prediction_pointer",  "ignore_pointers",
                                                        "float_abs_tolerance", "float_rel_tolerance",
-                                                       "max_diffs"};
-constexpr std::array<std::string_view, 7> log_keys{
-    "path",           "max_file_bytes", "max_files", "include_bodies", "body_limit_bytes",
-    "redact_headers", "level"};
+                                                       "max_diffs",           "prediction_type"};
+constexpr std::array<std::string_view, 8> log_keys{
+    "path",           "max_file_bytes", "max_files",  "include_bodies", "body_limit_bytes",
+    "redact_headers", "level",          "diff_values"};
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
 constexpr std::array<std::string_view, 8> limits_keys{
     "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
     "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods"};
 constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
-constexpr std::array<std::string_view, 5> promotion_keys{
-    "min_requests", "min_agreement", "max_shadow_p95_ms", "max_shadow_error_rate",
-    "max_feature_psi"};
+constexpr std::array<std::string_view, 11> promotion_keys{"min_requests",
+                                                          "min_agreement",
+                                                          "min_within_tolerance",
+                                                          "max_mae",
+                                                          "max_shadow_p95_ms",
+                                                          "max_shadow_error_rate",
+                                                          "max_status_mismatch_rate",
+                                                          "max_feature_psi",
+                                                          "shadow_accuracy",
+                                                          "shadow_mae",
+                                                          "use_lower_bound"};
 
 std::string check_json_pointer(std::string& value) {
     return is_json_pointer(value)
@@ -50,10 +61,11 @@ std::string check_json_pointer(std::string& value) {
 }
 
 // Port 0 asks the kernel for any free port: tests use it, and so can side-car setups.
-void read_endpoint(const YAML::Node& root, std::string_view key, yaml_reader& in, endpoint& out) {
+void read_endpoint(const YAML::Node& root, std::string_view key, yaml_reader& in, endpoint& out,
+                   std::span<const std::string_view> keys = endpoint_keys) {
     const YAML::Node node = root[std::string(key)];
     const std::string path(key);
-    if (!node || !in.check_map(node, path, endpoint_keys)) {
+    if (!node || !in.check_map(node, path, keys)) {
         return;
     }
     in.read_string(node, path, "address", out.address, [](std::string& value) {
@@ -63,6 +75,39 @@ void read_endpoint(const YAML::Node& root, std::string_view key, yaml_reader& in
                          "'";
     });
     in.read_integer(node, path, "port", out.port, 0, 65535);
+}
+
+// The token is whatever the file holds minus surrounding white space (a Kubernetes Secret
+// mounted as a file often ends in a newline); an empty or unreadable file is an error, so a
+// broken mount never silently turns the write endpoints off.
+void read_admin(const YAML::Node& root, yaml_reader& in, admin_config& out) {
+    read_endpoint(root, "admin", in, out, admin_keys);
+    const YAML::Node node = root["admin"];
+    if (!node || !node.IsMap()) {
+        return;
+    }
+    in.read_string(node, "admin", "token_file", out.token_file, [&out](std::string& value) {
+        if (value.empty()) {
+            return std::string("must not be empty (leave the key out for no write endpoints)");
+        }
+        std::string text;
+        if (const std::string reason = read_text_file(value, text); !reason.empty()) {
+            return "cannot read '" + value + "': " + reason;
+        }
+        const auto first = text.find_first_not_of(" \t\r\n");
+        if (first == std::string::npos) {
+            return "'" + value + "' is empty";
+        }
+        out.token = text.substr(first, text.find_last_not_of(" \t\r\n") + 1 - first);
+        if (!is_header_value(out.token)) {
+            return "'" + value + "' must hold one line without NUL characters";
+        }
+        return std::string{};
+    });
+    in.read_bool(node, "admin", "protect_reads", out.protect_reads);
+    if (out.protect_reads && out.token_file.empty()) {
+        in.problem("admin.protect_reads", "needs admin.token_file (the token that protects them)");
+    }
 }
 
 void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
@@ -92,6 +137,15 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
     in.read_number(node, path, "float_abs_tolerance", out.float_abs_tolerance, 0, no_max_number);
     in.read_number(node, path, "float_rel_tolerance", out.float_rel_tolerance, 0, no_max_number);
     in.read_integer(node, path, "max_diffs", out.max_diffs, 0, 1'000'000);
+    std::string type = "class";
+    if (in.read_string(node, path, "prediction_type", type, [](std::string& value) {
+            return value == "class" || value == "regression"
+                       ? std::string{}
+                       : "must be class or regression, got '" + value + "'";
+        })) {
+        out.predictions =
+            type == "regression" ? prediction_type::regression : prediction_type::class_label;
+    }
 }
 
 void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {
@@ -106,6 +160,7 @@ void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {
     in.read_integer(node, path, "max_file_bytes", out.max_file_bytes, 1024, no_max);
     in.read_integer(node, path, "max_files", out.max_files, 1, 100'000);
     in.read_bool(node, path, "include_bodies", out.include_bodies);
+    in.read_bool(node, path, "diff_values", out.diff_values);
     in.read_integer(node, path, "body_limit_bytes", out.body_limit_bytes, 0, no_max);
     in.read_string_list(node, path, "redact_headers", out.redact_headers, [](std::string& value) {
         value = to_lower(value);
@@ -202,7 +257,22 @@ void read_promotion(const YAML::Node& node, yaml_reader& in, promotion_config& o
     // A duration like every *_ms key, hence an integer, though compared with measured doubles.
     in.read_integer(node, path, "max_shadow_p95_ms", out.max_shadow_p95_ms, 0, max_timeout_ms);
     in.read_number(node, path, "max_shadow_error_rate", out.max_shadow_error_rate, 0, 1);
-    in.read_number(node, path, "max_feature_psi", out.max_feature_psi, 0, no_max_number);
+    out.max_feature_psi_set =
+        in.read_number(node, path, "max_feature_psi", out.max_feature_psi, 0, no_max_number);
+    in.read_number(node, path, "min_within_tolerance", out.min_within_tolerance, 0, 1);
+    double max_mae = 0;
+    if (in.read_number(node, path, "max_mae", max_mae, 0, no_max_number)) {
+        out.max_mae = max_mae;
+    }
+    in.read_number(node, path, "max_status_mismatch_rate", out.max_status_mismatch_rate, 0, 1);
+    bool flag = false;
+    if (in.read_bool(node, path, "shadow_accuracy", flag)) {
+        out.shadow_accuracy = flag;
+    }
+    if (in.read_bool(node, path, "shadow_mae", flag)) {
+        out.shadow_mae = flag;
+    }
+    in.read_bool(node, path, "use_lower_bound", out.use_lower_bound);
 }
 
 }  // namespace
@@ -228,7 +298,7 @@ void read_config(const YAML::Node& root, yaml_reader& in, config& out) {
         return;
     }
     read_endpoint(root, "listen", in, out.listen);
-    read_endpoint(root, "admin", in, out.admin);
+    read_admin(root, in, out.admin);
     in.read_integer(root, "", "threads", out.threads, 0, 1024);
     const YAML::Node production = root["production"];
     if (!production || production.IsNull()) {

@@ -1,4 +1,4 @@
-// One read function per part of SPEC §3, each turning a YAML subtree into the matching struct
+// One read function per part of docs/config.md each turning a YAML subtree into the matching struct
 // of shadowproxy/config/config.hpp and recording every problem in the reader.
 //
 // Private to src/config; called only by config::parse(), on one thread. Absent keys keep the

@@ -1,8 +1,10 @@
 // production and shadows[]: the upstreams, their URLs, sampling, filters and extra headers.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "config/checks.hpp"
 #include "config/sections.hpp"
@@ -10,13 +12,14 @@
 namespace shadowproxy::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 6> production_keys{"name",
+constexpr std::array<std::string_view, 7> production_keys{"name",
                                                           "url",
+                                                          "host",
                                                           "timeout_ms",
                                                           "connect_timeout_ms",
                                                           "max_idle_connections",
                                                           "resolve_interval_ms"};
-constexpr std::array<std::string_view, 11> shadow_keys{"name",
+constexpr std::array<std::string_view, 14> shadow_keys{"name",
                                                        "url",
                                                        "sample_rate",
                                                        "timeout_ms",
@@ -25,6 +28,9 @@ constexpr std::array<std::string_view, 11> shadow_keys{"name",
                                                        "max_in_flight",
                                                        "match",
                                                        "set_headers",
+                                                       "host",
+                                                       "path_rewrite",
+                                                       "remove_headers",
                                                        "resolve_interval_ms",
                                                        "eject_after_failures"};
 // Re-resolving more often than every 100 ms would only load the DNS server; a day is the
@@ -32,6 +38,12 @@ constexpr std::array<std::string_view, 11> shadow_keys{"name",
 constexpr std::int64_t min_resolve_interval_ms = 100;
 constexpr std::int64_t max_resolve_interval_ms = 86'400'000;
 constexpr std::array<std::string_view, 2> match_keys{"methods", "path_prefixes"};
+constexpr std::array<std::string_view, 2> rewrite_keys{"from", "to"};
+
+// Headers remove_headers may not name: the proxy writes them itself, or the request's framing
+// depends on them.
+constexpr std::array<std::string_view, 5> unremovable_headers{
+    "host", "content-length", "transfer-encoding", "x-request-id", "x-forwarded-for"};
 
 // Headers the proxy itself writes or that describe framing and the hop: letting a shadow
 // override them would break the request or smuggle a second one into it.
@@ -49,6 +61,57 @@ void read_url(const YAML::Node& map, const std::string& path, yaml_reader& in, u
     in.read_string(map, path, "url", text, [&out](std::string& value) {
         const std::string reason = parse_upstream_url(value, out);
         return reason.empty() ? reason : reason + ", got '" + value + "'";
+    });
+}
+
+// A Host header value: a host name or address with an optional port, as in a URL authority.
+std::string check_host(std::string& value) {
+    upstream_url parsed;
+    if (value.empty() || !parse_upstream_url("http://" + value, parsed).empty() ||
+        !parsed.base_path.empty()) {
+        return "must be host[:port] (the Host header to send), got '" + value + "'";
+    }
+    return {};
+}
+
+std::string check_prefix(std::string& value) {
+    return is_path_prefix(value)
+               ? std::string{}
+               : "must start with '/' and hold no spaces, '?', '#' or '//', got '" + value + "'";
+}
+
+void read_path_rewrite(const YAML::Node& map, const std::string& path, yaml_reader& in,
+                       std::optional<path_rewrite>& out) {
+    const YAML::Node node = map["path_rewrite"];
+    const std::string rewrite_path = join(path, "path_rewrite");
+    if (!node || !in.check_map(node, rewrite_path, rewrite_keys) || node.IsNull()) {
+        return;
+    }
+    path_rewrite rewrite;
+    bool ok = true;
+    for (const auto& [key, field] :
+         {std::pair{"from", &rewrite.from}, std::pair{"to", &rewrite.to}}) {
+        if (!node[key] || node[key].IsNull()) {
+            in.problem(join(rewrite_path, key), "is required (a path prefix starting with '/')");
+            ok = false;
+        } else {
+            ok = in.read_string(node, rewrite_path, key, *field, check_prefix) && ok;
+        }
+    }
+    if (ok) {
+        out = std::move(rewrite);
+    }
+}
+
+void read_remove_headers(const YAML::Node& map, const std::string& path, yaml_reader& in,
+                         std::vector<std::string>& out) {
+    in.read_string_list(map, path, "remove_headers", out, [](std::string& value) {
+        value = to_lower(value);
+        if (std::find(unremovable_headers.begin(), unremovable_headers.end(), value) !=
+            unremovable_headers.end()) {
+            return "cannot remove '" + value + "': the proxy sets it (use host: for Host)";
+        }
+        return check_header_name(value);
     });
 }
 
@@ -147,6 +210,9 @@ void read_shadow(const YAML::Node& node, const std::string& path, yaml_reader& i
     in.read_integer(node, path, "max_in_flight", out.max_in_flight, 1, 1'000'000);
     read_match(node, path, in, out.match);
     read_set_headers(node, path, in, out.set_headers);
+    in.read_string(node, path, "host", out.host, check_host);
+    read_path_rewrite(node, path, in, out.rewrite);
+    read_remove_headers(node, path, in, out.remove_headers);
     in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
                      min_resolve_interval_ms, max_resolve_interval_ms);
     in.read_integer(node, path, "eject_after_failures", out.eject_after_failures, 0, 1'000'000);
@@ -161,6 +227,7 @@ void read_production(const YAML::Node& node, yaml_reader& in, production_config&
     }
     in.read_string(node, path, "name", out.name, check_name);
     read_url(node, path, in, out.url);
+    in.read_string(node, path, "host", out.host, check_host);
     in.read_duration(node, path, "timeout_ms", out.timeout, 1, max_timeout_ms);
     in.read_duration(node, path, "connect_timeout_ms", out.connect_timeout, 1, max_timeout_ms);
     in.read_integer(node, path, "max_idle_connections", out.max_idle_connections, 0, 100'000);

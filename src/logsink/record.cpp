@@ -23,7 +23,7 @@ void append_key(std::string& out, std::string_view key) {
     out += "\":";
 }
 
-// A body as SPEC §5 wants it; returns whether it was truncated.
+// A body as docs/records.md wants it; returns whether it was truncated.
 bool append_body(std::string& out, std::string_view body, std::size_t limit) {
     if (body.size() > limit) {
         append_string(out, compare::utf8_prefix(body, limit));
@@ -78,16 +78,36 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     return truncated;
 }
 
-void append_diffs(std::string& out, const std::vector<compare::diff_entry>& diffs) {
+// The JSON type of one side of a diff, or null when that side has nothing at the pointer.
+void append_type(std::string& out, const nlohmann::json& value, bool missing) {
+    if (missing) {
+        out += "null";
+        return;
+    }
+    out.push_back('"');
+    out += value.type_name();
+    out.push_back('"');
+}
+
+// With diff_values off an entry says where and what kind of difference, never the values.
+void append_diffs(std::string& out, const std::vector<compare::diff_entry>& diffs,
+                  bool with_values) {
     out.push_back('[');
     for (std::size_t i = 0; i < diffs.size(); ++i) {
         const auto& diff = diffs[i];
         out += i == 0 ? "{\"pointer\":" : ",{\"pointer\":";
         append_string(out, diff.pointer);
-        out += ",\"production\":";
-        append_json(out, diff.production);
-        out += ",\"shadow\":";
-        append_json(out, diff.shadow);
+        if (with_values) {
+            out += ",\"production\":";
+            append_json(out, diff.production);
+            out += ",\"shadow\":";
+            append_json(out, diff.shadow);
+        } else {
+            out += ",\"production_type\":";
+            append_type(out, diff.production, diff.missing == "production");
+            out += ",\"shadow_type\":";
+            append_type(out, diff.shadow, diff.missing == "shadow");
+        }
         if (diff.missing) {
             out += ",\"missing\":";
             append_string(out, *diff.missing);
@@ -140,7 +160,7 @@ std::string format_record(const record_fields& fields, const config::log_config&
     append_key(out, "body_match");
     append_bool(out, result.body_match);
     out += ",\"diffs\":";
-    append_diffs(out, result.diffs);
+    append_diffs(out, result.diffs, settings.diff_values);
     if (fields.features != nullptr) {
         out += ",\"features\":";
         append_json(out, *fields.features);

@@ -14,6 +14,8 @@ namespace {
 // exchanges of each other, far fewer than this apart.
 constexpr std::size_t seen_generation = 8192;
 
+constexpr unsigned first_server_error = 500;
+
 // The log writes latencies rounded to whole microseconds and `report` reads them from there:
 // the same rounding keeps the two computations on the same numbers.
 double log_millis(double ms) {
@@ -132,6 +134,9 @@ void live_stats::record(const live_record& record) {
     o.shadow_prediction = shadow_key;
     o.production_error = production.error.has_value();
     o.shadow_error = shadow.error.has_value();
+    o.production_server_error = production.status >= first_server_error;
+    o.shadow_server_error = shadow.status >= first_server_error;
+    o.status_match = result.status_match;
     o.production_latency_ms = log_millis(production.latency_ms);
     o.shadow_latency_ms = log_millis(shadow.latency_ms);
 
@@ -152,12 +157,36 @@ void live_stats::record(const live_record& record) {
     auto& counts = slot.counts;
     ++counts.requests;
     ++counts.outcomes[static_cast<std::size_t>(o.result)];
-    if (!production_key.empty() && !shadow_key.empty()) {
+    const bool agreement_known = !production_key.empty() && !shadow_key.empty();
+    if (agreement_known) {
         ++counts.agreement_n;
         counts.agreements += production_key == shadow_key ? 1 : 0;
     }
-    counts.production_errors += o.production_error ? 1 : 0;
-    counts.shadow_errors += o.shadow_error ? 1 : 0;
+    const bool production_failed = o.production_error || o.production_server_error;
+    const bool shadow_failed = o.shadow_error || o.shadow_server_error;
+    counts.production_errors += production_failed ? 1 : 0;
+    counts.shadow_errors += shadow_failed ? 1 : 0;
+    counts.status_mismatches += o.status_match ? 0 : 1;
+    history_sample sample;
+    sample.agreement_known = agreement_known;
+    // The comparator's verdict: equal labels, or numbers within the compare tolerances.
+    sample.agreed = result.prediction_match;
+    sample.shadow_error = shadow_failed;
+    sample.shadow_server_error = o.shadow_server_error;
+    sample.status_mismatch = !o.status_match;
+    if (!o.production_error) {
+        sample.production_ms = o.production_latency_ms;
+    }
+    if (!o.shadow_error) {
+        sample.shadow_ms = o.shadow_latency_ms;
+    }
+    state.history.record(sample, now);
+    if (result.production_prediction.is_number() && result.shadow_prediction.is_number()) {
+        ++state.regression.n;
+        state.regression.within += result.prediction_match ? 1 : 0;
+        state.regression.abs_sum += std::fabs(result.shadow_prediction.get<double>() -
+                                              result.production_prediction.get<double>());
+    }
     if (!o.production_error) {
         state.production_window.record(*o.production_latency_ms, now);
     }
@@ -180,6 +209,9 @@ stats::live_snapshot live_stats::snapshot() {
     stats::live_snapshot out;
     out.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    out.now_unix_seconds =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    out.now_seconds = now;
     for (auto& [name, state] : shadows_) {
         stats::live_shadow shadow;
         shadow.since_start = state.accumulator.summarize();
@@ -194,10 +226,13 @@ stats::live_snapshot live_stats::snapshot() {
                 window.agreements += slot.counts.agreements;
                 window.production_errors += slot.counts.production_errors;
                 window.shadow_errors += slot.counts.shadow_errors;
+                window.status_mismatches += slot.counts.status_mismatches;
             }
         }
         window.production_latency = percentiles_of(state.production_window.snapshot(now));
         window.shadow_latency = percentiles_of(state.shadow_window.snapshot(now));
+        shadow.history = state.history.points(now);
+        shadow.regression = state.regression;
         out.shadows.push_back(std::move(shadow));
     }
     out.production_latency = percentiles_of(production_latency_);

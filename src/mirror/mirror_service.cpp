@@ -64,7 +64,8 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     for (const auto& settings : config->shadows) {
         upstream::upstream_settings pool_settings{
             settings.name,
-            settings.url.authority,
+            settings.host.empty() ? settings.url.authority : settings.host,
+            settings.url.base_path,
             names_.watch(settings.url.host, settings.url.port, settings.resolve_interval),
             settings.connect_timeout,
             settings.timeout,
@@ -88,6 +89,11 @@ production_slot mirror_service::offer(
             continue;
         }
         auto& family = target->family();
+        // A paused shadow is not offered the request at all: not eligible, so the drop ratio
+        // and eligible = sent + dropped stay meaningful while it is paused.
+        if (family.paused.load(std::memory_order_relaxed)) {
+            continue;
+        }
         family.eligible.inc();
         if (target->ejected_now()) {
             family.count_drop(metrics::drop_reason::shadow_ejected);
@@ -102,7 +108,8 @@ production_slot mirror_service::offer(
                 key = value;
             }
         }
-        if (!sampled(settings.sample_rate, key)) {
+        const double override_rate = family.sample_rate_override.load(std::memory_order_relaxed);
+        if (!sampled(override_rate >= 0 ? override_rate : settings.sample_rate, key)) {
             continue;
         }
         if (request->body.size() > target->max_body_bytes()) {

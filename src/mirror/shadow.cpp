@@ -61,6 +61,11 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
       pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))),
+      route_{.host = pool_->settings().authority,
+             .base_path = pool_->settings().base_path,
+             .rewrite_from = settings_.rewrite ? settings_.rewrite->from : std::string_view{},
+             .rewrite_to = settings_.rewrite ? settings_.rewrite->to : std::string_view{},
+             .remove_headers = &settings_.remove_headers},
       queue_bytes_(config_->mirror.max_queue_bytes),
       ejection_(ejection::policy{settings_.eject_after_failures}) {
     family_.ejected.set(0);
@@ -122,8 +127,7 @@ void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
     family_.sent.inc();
     ++in_flight_;
     pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-    pool_->exchange(upstream::upstream_head(*pair->request, pool_->settings().authority,
-                                            extra_headers_, owned_names_),
+    pool_->exchange(upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
                     pair->request,
                     [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
                         self->on_answer(pair, std::move(answer));
@@ -210,6 +214,12 @@ void shadow::record(comparison_pair& pair) {
         to_ms(answer.latency)};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);
     family_.comparisons[static_cast<std::size_t>(result.result)].inc();
+    if (!result.status_match) {
+        family_.status_mismatches.inc();
+    }
+    if (shadow_side.status >= 500) {
+        family_.shadow_server_errors.inc();
+    }
 
     logsink::record_fields fields;
     fields.ts = pair.received;

@@ -101,6 +101,7 @@ private:
     metrics::shadow_family& family_;
     metrics::upstream_family& upstream_family_;
     std::shared_ptr<upstream::upstream_pool> pool_;
+    upstream::upstream_route route_;  // views into settings_ and pool_'s settings
     std::atomic<std::size_t> depth_{0};
     byte_budget queue_bytes_;
     std::deque<std::shared_ptr<comparison_pair>> waiting_;

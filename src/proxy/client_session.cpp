@@ -331,8 +331,10 @@ void client_session::on_request() {
     }
     stream_.expires_never();
     const auto& pool = snapshot.production;
-    pool->exchange(upstream::upstream_head(*request_, pool->settings().authority), request_,
-                   [self = shared_from_this()](upstream::upstream_result&& result) {
+    const auto& settings = pool->settings();
+    pool->exchange(upstream::upstream_head(
+                       *request_, {.host = settings.authority, .base_path = settings.base_path}),
+                   request_, [self = shared_from_this()](upstream::upstream_result&& result) {
                        self->on_production(std::move(result));
                    });
 }

@@ -151,6 +151,7 @@ void worker::apply(std::shared_ptr<const config::config> config,
     const auto& old = snapshot_.production;
     const bool same_pool = old && old->settings().address == production.address &&
                            old->settings().authority == production.authority &&
+                           old->settings().base_path == production.base_path &&
                            old->settings().timeout == production.timeout &&
                            old->settings().connect_timeout == production.connect_timeout &&
                            old->settings().max_idle == production.max_idle;

@@ -99,12 +99,29 @@ bool split_csv_line(std::string_view line, std::vector<std::string>& fields) {
     }
 }
 
-label_table load_labels(const std::string& path) {
+label_table load_labels(const std::string& path, const std::string& id_column,
+                        const std::string& label_column) {
     line_reader reader(path);
-    const auto header = read_header(reader, "request_id,label");
-    if (header != std::vector<std::string>{"request_id", "label"}) {
-        throw read_error(reader.name() + ": the labels header must be exactly request_id,label");
-    }
+    const auto header = read_header(reader, id_column + "," + label_column);
+    auto column_of = [&](const std::string& name) {
+        std::size_t found = header.size();
+        for (std::size_t i = 0; i < header.size(); ++i) {
+            if (header[i] == name) {
+                if (found != header.size()) {
+                    throw read_error(reader.name() + ": column \"" + name +
+                                     "\" appears twice in the labels header");
+                }
+                found = i;
+            }
+        }
+        if (found == header.size()) {
+            throw read_error(reader.name() + ": the labels header has no column \"" + name +
+                             "\" (--id-column, --label-column)");
+        }
+        return found;
+    };
+    const std::size_t id_at = column_of(id_column);
+    const std::size_t label_at = column_of(label_column);
     label_table table;
     std::vector<std::string> fields;
     std::string_view line;
@@ -112,15 +129,16 @@ label_table load_labels(const std::string& path) {
         if (is_blank(line)) {
             continue;
         }
-        if (!split_csv_line(line, fields) || fields.size() != 2) {
-            throw read_error(where(reader) + ": expected two CSV fields, request_id,label");
+        if (!split_csv_line(line, fields) || fields.size() != header.size()) {
+            throw read_error(where(reader) + ": expected " + std::to_string(header.size()) +
+                             " CSV fields like the header");
         }
-        const std::string_view text = trim(fields[1]);
+        const std::string_view text = trim(fields[label_at]);
         std::string key;
         if (!stats::prediction_key_from_raw(text, key)) {
             key = stats::prediction_key(nlohmann::json(text));  // not JSON: the text itself
         }
-        std::string id(trim(fields[0]));
+        std::string id(trim(fields[id_at]));
         if (const auto found = table.index.find(id); found != table.index.end()) {
             table.keys[found->second] = std::move(key);
         } else {

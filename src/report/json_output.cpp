@@ -1,5 +1,5 @@
-// `report --format json`: SPEC §7's document, plus "malformed_samples", "features_summary",
-// per shadow "classes_truncated" and latency sample counts.
+// `report --format json`: the document docs/report.md describes, plus "malformed_samples",
+// "features_summary", per shadow "classes_truncated" and latency sample counts.
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -15,6 +15,22 @@ using ojson = stats::ordered_json;
 
 using stats::optional_number;
 
+ojson criteria_json(const config::promotion_config& c, config::prediction_type type) {
+    ojson out = {{"min_requests", c.min_requests}};
+    if (type == config::prediction_type::regression) {
+        out["min_within_tolerance"] = c.min_within_tolerance;
+        out["max_mae"] = optional_number(c.max_mae);
+    } else {
+        out["min_agreement"] = c.min_agreement;
+    }
+    out["max_shadow_p95_ms"] = c.max_shadow_p95_ms;
+    out["max_shadow_error_rate"] = c.max_shadow_error_rate;
+    out["max_status_mismatch_rate"] = c.max_status_mismatch_rate;
+    out["max_feature_psi"] = c.max_feature_psi;
+    out["use_lower_bound"] = c.use_lower_bound;
+    return out;
+}
+
 ojson distribution_json(const std::vector<stats::class_share>& shares) {
     ojson out = ojson::object();
     for (const auto& s : shares) {
@@ -23,27 +39,28 @@ ojson distribution_json(const std::vector<stats::class_share>& shares) {
     return out;
 }
 
-ojson shadow_json(const shadow_report& shadow, bool has_labels) {
+ojson shadow_json(const shadow_report& shadow, bool has_labels, bool regression) {
     const auto& s = shadow.summary;
     ojson out = {{"name", s.name},
                  {"requests", s.requests},
-                 {"outcomes", stats::outcomes_to_json(s.outcomes)},
-                 {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
-                 {"kappa", optional_number(s.kappa)},
-                 {"confusion", {{"labels", s.confusion_labels}, {"counts", s.confusion}}},
-                 {"classes_truncated", s.classes_truncated},
-                 {"distribution",
-                  {{"production", distribution_json(s.production_distribution)},
-                   {"shadow", distribution_json(s.shadow_distribution)}}},
-                 {"latency_ms", stats::latency_to_json(s)},
-                 {"error_rate", stats::error_rate_to_json(s)}};
-    if (has_labels) {
-        out["accuracy"] = {{"production", optional_number(s.accuracy.production)},
-                           {"shadow", optional_number(s.accuracy.shadow)},
-                           {"joined", s.accuracy.joined},
-                           {"unlabeled", s.accuracy.unlabeled},
-                           {"unmatched_labels", shadow.unmatched_labels}};
+                 {"outcomes", stats::outcomes_to_json(s.outcomes)}};
+    if (regression && shadow.regression) {
+        out["regression"] = stats::to_json(*shadow.regression, has_labels);
+    } else {
+        out["agreement"] = stats::agreement_to_json(s.agreements, s.agreement_n);
+        out["kappa"] = optional_number(s.kappa);
+        out["confusion"] = {{"labels", s.confusion_labels}, {"counts", s.confusion}};
+        out["classes_truncated"] = s.classes_truncated;
+        out["distribution"] = {{"production", distribution_json(s.production_distribution)},
+                               {"shadow", distribution_json(s.shadow_distribution)}};
     }
+    out["latency_ms"] = stats::latency_to_json(s);
+    stats::add_errors(out, s);
+    if (has_labels && !regression) {
+        out["accuracy"] = stats::to_json(s.accuracy, shadow.unmatched_labels);
+    }
+    out["segments_metric"] = regression ? "mae" : "disagreement_rate";
+    out["segments"] = stats::segments_to_json(shadow.segments);
     out["promotion"] = stats::to_json(shadow.promotion);
     return out;
 }
@@ -55,16 +72,28 @@ void write_json(const report_result& result, std::ostream& out) {
     for (const auto& m : result.malformed_samples) {
         samples.push_back({{"file", m.file}, {"line", m.line}, {"reason", m.reason}});
     }
+    const bool regression = result.predictions == config::prediction_type::regression;
+    const auto& p = result.period;
     ojson doc = {{"records", result.records},
                  {"malformed_lines", result.malformed},
-                 {"malformed_samples", samples}};
+                 {"malformed_samples", samples},
+                 {"prediction_type", regression ? "regression" : "class"},
+                 {"period",
+                  {{"first_ts", p.first_ts.empty() ? ojson(nullptr) : ojson(p.first_ts)},
+                   {"last_ts", p.last_ts.empty() ? ojson(nullptr) : ojson(p.last_ts)},
+                   {"duration_seconds", optional_number(p.duration_seconds)},
+                   {"requests_per_second", optional_number(p.requests_per_second)},
+                   {"records_without_ts", p.unparsed}}},
+                 {"criteria", criteria_json(result.criteria, result.predictions)},
+                 {"defaults_applied", result.defaults_applied},
+                 {"allow_unevaluated", result.allow_unevaluated}};
     if (result.features) {
         doc["features"] = stats::features_to_json(*result.features);
         doc["features_summary"] = stats::summary_to_json(*result.features);
     }
     ojson shadows = ojson::array();
     for (const auto& shadow : result.shadows) {
-        shadows.push_back(shadow_json(shadow, result.has_labels));
+        shadows.push_back(shadow_json(shadow, result.has_labels, regression));
     }
     doc["shadows"] = shadows;
     out << doc.dump(2, ' ', false, ojson::error_handler_t::replace) << '\n';

@@ -55,11 +55,22 @@ bool line_reader::fill() {
     }
     const auto room = static_cast<unsigned>(buffer_.size() - end_);
     const int got = gzread(as_gz(file_), buffer_.data() + end_, room);
+    int code = Z_OK;
+    const char* message = gzerror(as_gz(file_), &code);
     if (got < 0) {
-        int code = 0;
-        const char* message = gzerror(as_gz(file_), &code);
-        throw read_error("cannot read log file " + name_ + ": " +
-                         (code == Z_ERRNO ? std::strerror(errno) : message));
+        if (code == Z_ERRNO) {
+            throw read_error("cannot read log file " + name_ + ": " + std::strerror(errno));
+        }
+        throw read_error("corrupt gzip data in " + name_ + " at compressed offset " +
+                         std::to_string(gzoffset(as_gz(file_))) + " (after " +
+                         std::to_string(gztell(as_gz(file_))) + " uncompressed bytes): " + message);
+    }
+    // zlib reports a gzip stream cut short as the end of the data with Z_BUF_ERROR set.
+    if (got == 0 && code == Z_BUF_ERROR) {
+        throw read_error("truncated gzip file " + name_ +
+                         ": the stream ends at compressed offset " +
+                         std::to_string(gzoffset(as_gz(file_))) + " (after " +
+                         std::to_string(gztell(as_gz(file_))) + " uncompressed bytes)");
     }
     if (got == 0) {
         eof_ = true;

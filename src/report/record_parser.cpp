@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cstring>
 
 #include "shadowproxy/stats/prediction_key.hpp"
@@ -89,6 +90,12 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
             }
         } else if (key == "error") {
             side.has_error = type != od::json_type::null;
+        } else if (key == "status") {
+            std::uint64_t status = 0;
+            if (type != od::json_type::null && item.get_uint64().get(status) == simdjson::SUCCESS &&
+                status < 1000) {
+                side.status = static_cast<unsigned>(status);
+            }
         } else if (key == "prediction") {
             std::string_view text;
             if (auto f = as_failure(raw_text(item, text), where)) {
@@ -96,6 +103,16 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
             }
             if (!stats::prediction_key_from_raw(text, side.prediction_key)) {
                 return failure{std::string(where) + ".prediction: not valid JSON"};
+            }
+            if (type == od::json_type::number) {
+                // The key of a number is its shortest round-trip text: it gives the value back.
+                const std::string& canonical = side.prediction_key;
+                const char* end = canonical.data() + canonical.size();
+                double number = 0;
+                const auto [stop, code] = std::from_chars(canonical.data(), end, number);
+                if (code == std::errc{} && stop == end) {
+                    side.prediction_number = number;
+                }
             }
         }
     }
@@ -162,6 +179,9 @@ std::optional<failure> parse_features(od::value value, parsed_record& out) {
 void reset(parsed_record& out) {
     out.request_id.clear();
     out.shadow_name.clear();
+    out.path.clear();
+    out.ts.clear();
+    out.status_match.reset();
     out.production = {};
     out.shadow = {};
     out.form = parsed_record::features_form::absent;
@@ -227,6 +247,17 @@ bool record_parser::parse(std::string_view line, parsed_record& out) {
                 has_shadow = !out.shadow_name.empty();
             } else if (key == "features") {
                 problem = parse_features(item, out);
+            } else if (key == "path" || key == "ts") {
+                std::string& target = key == "path" ? out.path : out.ts;
+                std::string_view text;
+                if (item.get_string().get(text) == simdjson::SUCCESS) {
+                    target.assign(text);
+                }
+            } else if (key == "status_match") {
+                bool match = false;
+                if (item.get_bool().get(match) == simdjson::SUCCESS) {
+                    out.status_match = match;
+                }
             } else if (key == "features_truncated") {
                 bool truncated = false;
                 out.features_truncated =

@@ -1,5 +1,7 @@
 #include "shadowproxy/report/report.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
@@ -54,7 +56,58 @@ private:
 struct shadow_state {
     stats::shadow_accumulator accumulator;
     std::vector<bool> matched_labels;
+    std::optional<stats::regression_accumulator> regression;
+    stats::segment_table paths;
+    stats::feature_segments features;
 };
+
+constexpr unsigned first_server_error = 500;
+
+std::optional<double> number_of_key(std::string_view key) {
+    double value = 0;
+    const auto [stop, code] = std::from_chars(key.data(), key.data() + key.size(), value);
+    if (code != std::errc{} || stop != key.data() + key.size() || !std::isfinite(value)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+// This record's score for the segment tables: 1/0 disagreement, or the absolute error; none
+// when the record says nothing about agreement (a prediction missing).
+std::optional<double> segment_score(const parsed_record& record, bool regression) {
+    if (regression) {
+        const auto& p = record.production.prediction_number;
+        const auto& s = record.shadow.prediction_number;
+        return p && s ? std::optional<double>(std::fabs(*s - *p)) : std::nullopt;
+    }
+    const auto& p = record.production.prediction_key;
+    const auto& s = record.shadow.prediction_key;
+    if (p.empty() || s.empty()) {
+        return std::nullopt;
+    }
+    return p == s ? 0.0 : 1.0;
+}
+
+void add_segments(const parsed_record& record, const std::vector<std::string>& names,
+                  bool regression, shadow_state& state) {
+    const auto score = segment_score(record, regression);
+    if (!score) {
+        return;
+    }
+    state.paths.add(record.path.empty() ? std::string_view("(none)") : record.path, *score);
+    for (const auto& f : record.features) {
+        if (f.kind != stats::feature_kind::number) {
+            continue;
+        }
+        if (record.form == parsed_record::features_form::array) {
+            const std::string name =
+                f.index < names.size() ? names[f.index] : std::to_string(f.index);
+            state.features.add(name, f.value, *score);
+        } else {
+            state.features.add(f.name, f.value, *score);
+        }
+    }
+}
 
 void observe_features(const parsed_record& record, stats::feature_monitor& monitor) {
     monitor.begin_request(record.features_truncated);
@@ -63,6 +116,22 @@ void observe_features(const parsed_record& record, stats::feature_monitor& monit
             monitor.observe_position(f.index, f.kind, f.value);
         } else {
             monitor.observe(f.name, f.kind, f.value);
+        }
+    }
+}
+
+void add_regression(const parsed_record& record, std::optional<std::string_view> label,
+                    stats::regression_accumulator& regression) {
+    const auto& p = record.production.prediction_number;
+    const auto& s = record.shadow.prediction_number;
+    if (p && s) {
+        regression.add(*p, *s);
+    } else {
+        regression.add_non_numeric();
+    }
+    if (label) {
+        if (const auto truth = number_of_key(*label)) {
+            regression.add_label(p, s, *truth);
         }
     }
 }
@@ -76,6 +145,12 @@ stats::observation observation_of(const parsed_record& record) {
     o.shadow_error = record.shadow.has_error;
     o.production_latency_ms = record.production.latency_ms;
     o.shadow_latency_ms = record.shadow.latency_ms;
+    o.production_server_error = record.production.status >= first_server_error;
+    o.shadow_server_error = record.shadow.status >= first_server_error;
+    // Logs without status_match: statuses differ when both are known and unequal.
+    o.status_match =
+        record.status_match.value_or(record.production.status == 0 || record.shadow.status == 0 ||
+                                     record.production.status == record.shadow.status);
     return o;
 }
 
@@ -87,9 +162,15 @@ bool is_blank(std::string_view line) {
 
 report_result build_report(const report_options& options) {
     report_result result;
+    result.predictions = options.predictions;
+    result.criteria = options.promotion;
+    result.defaults_applied = options.defaults_applied;
+    result.allow_unevaluated = options.allow_unevaluated;
+    const bool regression = options.predictions == config::prediction_type::regression;
+    period_tracker period;
     label_table labels;
     if (options.labels_path) {
-        labels = load_labels(*options.labels_path);
+        labels = load_labels(*options.labels_path, options.id_column, options.label_column);
         result.has_labels = true;
         result.labels = labels.keys.size();
     }
@@ -122,6 +203,7 @@ report_result build_report(const report_options& options) {
                 continue;
             }
             ++result.records;
+            period.add(record.ts);
             if (record.form != parsed_record::features_form::absent &&
                 feature_requests.insert(std::hash<std::string>{}(record.request_id))) {
                 observe_features(record, monitor);
@@ -136,11 +218,18 @@ report_result build_report(const report_options& options) {
                         shadows
                             .emplace(record.shadow_name,
                                      shadow_state{{record.shadow_name, stats::latency_mode::exact},
-                                                  std::vector<bool>(labels.keys.size(), false)})
+                                                  std::vector<bool>(labels.keys.size(), false),
+                                                  std::nullopt,
+                                                  {},
+                                                  stats::feature_segments(base.get())})
                             .first;
                 }
                 last = &found->second;
                 last_name = &found->first;
+                if (regression && !last->regression) {
+                    last->regression.emplace(options.float_abs_tolerance,
+                                             options.float_rel_tolerance);
+                }
             }
             stats::observation observation = observation_of(record);
             if (result.has_labels) {
@@ -151,6 +240,10 @@ report_result build_report(const report_options& options) {
                 }
             }
             last->accumulator.add(observation);
+            if (regression) {
+                add_regression(record, observation.label, *last->regression);
+            }
+            add_segments(record, options.feature_names, regression, *last);
         }
     }
 
@@ -158,14 +251,39 @@ report_result build_report(const report_options& options) {
     if (base || features.requests > 0) {
         result.features = features;
     }
+    result.period = period.summarize(result.records);
+    const auto kind = regression ? stats::segment_score::mean : stats::segment_score::rate;
     for (auto& [name, state] : shadows) {
-        shadow_report shadow{state.accumulator.summarize(), 0, {}};
+        shadow_report shadow;
+        shadow.summary = state.accumulator.summarize();
         for (const bool matched : state.matched_labels) {
             shadow.unmatched_labels += matched ? 0 : 1;
         }
+        if (state.regression) {
+            shadow.regression = state.regression->summarize();
+        }
+        auto rows = state.paths.rows("path", kind);
+        auto feature_rows = state.features.rows(kind);
+        rows.insert(rows.end(), feature_rows.begin(), feature_rows.end());
+        shadow.segments = stats::top_segments(std::move(rows));
+
+        stats::regression_measure measure;
+        if (shadow.regression) {
+            const auto& r = *shadow.regression;
+            measure.n = r.n;
+            measure.within = r.within;
+            measure.mae = r.mae;
+            measure.production_label_mae = r.production_vs_label.mae;
+            measure.shadow_label_mae = r.shadow_vs_label.mae;
+        }
+        stats::promotion_sources sources;
+        sources.predictions = options.predictions;
+        sources.has_labels = result.has_labels;
+        sources.regression = shadow.regression ? &measure : nullptr;
+        sources.features = &features;
         shadow.promotion = stats::evaluate_promotion(
-            options.promotion,
-            stats::promotion_inputs_of(shadow.summary, result.has_labels, &features));
+            options.promotion, stats::promotion_inputs_of(shadow.summary, sources),
+            options.allow_unevaluated);
         result.shadows.push_back(std::move(shadow));
     }
     return result;

@@ -77,8 +77,13 @@ void shadow_accumulator::count_classes(std::string_view production, std::string_
 void shadow_accumulator::add(const observation& record) {
     ++requests_;
     ++outcomes_[static_cast<std::size_t>(record.result)];
-    production_errors_ += record.production_error ? 1 : 0;
-    shadow_errors_ += record.shadow_error ? 1 : 0;
+    production_errors_ += record.production_error || record.production_server_error ? 1 : 0;
+    shadow_errors_ += record.shadow_error || record.shadow_server_error ? 1 : 0;
+    production_transport_errors_ += record.production_error ? 1 : 0;
+    shadow_transport_errors_ += record.shadow_error ? 1 : 0;
+    production_server_errors_ += record.production_server_error ? 1 : 0;
+    shadow_server_errors_ += record.shadow_server_error ? 1 : 0;
+    status_mismatches_ += record.status_match ? 0 : 1;
 
     const auto& prod = record.production_prediction;
     const auto& shadow = record.shadow_prediction;
@@ -102,8 +107,13 @@ void shadow_accumulator::add(const observation& record) {
 
     if (record.label) {
         ++accuracy_.joined;
-        production_correct_ += !prod.empty() && prod == *record.label ? 1 : 0;
-        shadow_correct_ += !shadow.empty() && shadow == *record.label ? 1 : 0;
+        const bool prod_correct = !prod.empty() && prod == *record.label;
+        const bool shadow_correct = !shadow.empty() && shadow == *record.label;
+        production_correct_ += prod_correct ? 1 : 0;
+        shadow_correct_ += shadow_correct ? 1 : 0;
+        accuracy_.paired.add(prod_correct, shadow_correct);
+        production_scores_.add(*record.label, prod);
+        shadow_scores_.add(*record.label, shadow);
     } else {
         ++accuracy_.unlabeled;
     }
@@ -137,6 +147,9 @@ shadow_summary shadow_accumulator::summarize() {
         order.size() > top_classes ||
         (overflow_id_ && production_counts_[*overflow_id_] + shadow_counts_[*overflow_id_] > 0);
     order.resize(std::min(order.size(), top_classes));
+    std::sort(order.begin(), order.end(), [this](std::uint32_t a, std::uint32_t b) {
+        return natural_key_less(keys_[a], keys_[b]);
+    });
     const std::size_t width = order.size() + (has_other ? 1 : 0);
     std::vector<std::size_t> index(keys_.size(), order.size());  // default: the "other" column
     for (std::size_t i = 0; i < order.size(); ++i) {
@@ -176,9 +189,22 @@ shadow_summary shadow_accumulator::summarize() {
     s.latency_delta = percentiles_of(delta_latency_);
     s.production_error_rate = ratio(production_errors_, requests_);
     s.shadow_error_rate = ratio(shadow_errors_, requests_);
+    s.production_transport_error_rate = ratio(production_transport_errors_, requests_);
+    s.shadow_transport_error_rate = ratio(shadow_transport_errors_, requests_);
+    s.production_server_errors = production_server_errors_;
+    s.shadow_server_errors = shadow_server_errors_;
+    s.status_mismatches = status_mismatches_;
+    s.status_mismatch_rate = ratio(status_mismatches_, requests_);
     s.accuracy = accuracy_;
     s.accuracy.production = ratio(production_correct_, accuracy_.joined);
     s.accuracy.shadow = ratio(shadow_correct_, accuracy_.joined);
+    s.accuracy.production_ci95 = wilson_interval(production_correct_, accuracy_.joined);
+    s.accuracy.shadow_ci95 = wilson_interval(shadow_correct_, accuracy_.joined);
+    if (accuracy_.joined > 0) {
+        s.accuracy.mcnemar_p = accuracy_.paired.mcnemar_p();
+        s.accuracy.production_classes = production_scores_.summarize();
+        s.accuracy.shadow_classes = shadow_scores_.summarize();
+    }
     return s;
 }
 

@@ -1,6 +1,6 @@
-// The dashboard at `/` (SPEC §6) in a real browser: headless Chromium loads the page from a
-// proxy with live traffic, lets its polling script run, and the DOM says the charts were drawn
-// with data. Skipped when Chromium is not installed.
+// The dashboard at `/` (docs/operations.md) in a real browser: headless Chromium loads the page
+// from a proxy with live traffic, lets its polling script run, and the DOM says the charts were
+// drawn with data. Skipped when Chromium is not installed.
 #include <gtest/gtest.h>
 
 #include <atomic>

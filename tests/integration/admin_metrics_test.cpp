@@ -1,5 +1,5 @@
-// Admin listener and /metrics (SPEC §6, §9): methods, health, the exposition passing promtool on
-// live output, and counters that move by exactly the requests sent.
+// Admin listener and /metrics (docs/operations.md, docs/report.md): methods, health, the exposition
+// passing promtool on live output, and counters that move by exactly the requests sent.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>

@@ -1,5 +1,5 @@
-// SIGHUP reloads (SPEC §8): new sample rates apply, an invalid file keeps the old config and is
-// counted, and keep-alive client connections see no error across reloads.
+// SIGHUP reloads (docs/operations.md): new sample rates apply, an invalid file keeps the old config
+// and is counted, and keep-alive client connections see no error across reloads.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -103,7 +103,9 @@ TEST(AdminReload, KeepAliveLoadAcrossTwentyReloadsHasNoErrors) {
     for (int i = 1; i <= 20; ++i) {
         proxy.rewrite_config(config_with_rate(production, shadow, i % 2 ? "0.5" : "1.0"));
         proxy.signal(SIGHUP);
-        ASSERT_TRUE(wait_until([&] { return proxy.metric(reload_ok) == i; }, 5s, "reload"))
+        // The config watch may see the rewrite and reload before the SIGHUP does: one rewrite
+        // can then count two reloads.
+        ASSERT_TRUE(wait_until([&] { return proxy.metric(reload_ok) >= i; }, 5s, "reload"))
             << "reload " << i;
     }
     const int before = sent[0] + sent[1];

@@ -1,5 +1,6 @@
-// /stats (SPEC §6): the live numbers equal what the test computes from the JSONL log of the same
-// run, and what `shadowproxy report` computes from it (percentiles: within the sketch's error).
+// /stats (docs/operations.md): the live numbers equal what the test computes from the JSONL log of
+// the same run, and what `shadowproxy report` computes from it (percentiles: within the sketch's
+// error).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -66,9 +67,12 @@ expected from_log(const std::vector<json>& records) {
             rows[p.dump()] += 1;
             cols[s.dump()] += 1;
         }
-        if (!r["shadow"]["error"].is_null()) {
+        // An error is a transport error or an HTTP status >= 500.
+        const auto& status = r["shadow"]["status"];
+        if (!r["shadow"]["error"].is_null() || (status.is_number() && status.get<int>() >= 500)) {
             ++shadow_errors;
-        } else {
+        }
+        if (r["shadow"]["error"].is_null()) {
             e.shadow_latency.push_back(r["shadow"]["latency_ms"].get<double>());
         }
         if (r["production"]["error"].is_null()) {
@@ -114,7 +118,8 @@ TEST(AdminStats, LiveNumbersEqualTheLogAndReport) {
     proxy_process proxy{"production: {name: model-v1, url: \"" + production.url() +
                         "\"}\nshadows:\n  - {name: model-v2, url: \"" + shadow.url() +
                         "\"}\npromotion: {min_requests: 60, min_agreement: 0.9, "
-                        "max_shadow_p95_ms: 2000, max_shadow_error_rate: 0.5}\n"};
+                        "max_shadow_p95_ms: 2000, max_shadow_error_rate: 0.5, "
+                        "max_status_mismatch_rate: 0.5}\n"};
     ASSERT_TRUE(proxy.ready());
     constexpr int sent = 80;
     http_connection connection{proxy.port()};
@@ -164,7 +169,7 @@ TEST(AdminStats, LiveNumbersEqualTheLogAndReport) {
 
     // The promotion verdict, criterion by criterion, against the measured values.
     const auto& criteria = s["promotion"]["criteria"];
-    ASSERT_EQ(criteria.size(), 4U);
+    ASSERT_EQ(criteria.size(), 5U);
     EXPECT_EQ(criteria[0]["name"], "min_requests");
     EXPECT_EQ(criteria[0]["value"], sent);
     EXPECT_TRUE(criteria[0]["passed"]);
@@ -172,6 +177,15 @@ TEST(AdminStats, LiveNumbersEqualTheLogAndReport) {
     EXPECT_EQ(criteria[1]["passed"].get<bool>(), s["agreement"]["rate"].get<double>() >= 0.9);
     EXPECT_EQ(criteria[3]["name"], "max_shadow_error_rate");
     EXPECT_TRUE(criteria[3]["passed"]);
+    EXPECT_EQ(criteria[4]["name"], "max_status_mismatch_rate");
+    EXPECT_TRUE(criteria[4]["passed"]);
+    std::uint64_t mismatches = 0;
+    for (const auto& record : records) {
+        mismatches += record["status_match"].get<bool>() ? 0 : 1;
+    }
+    EXPECT_GT(mismatches, 0U);
+    EXPECT_DOUBLE_EQ(s["status_mismatch_rate"].get<double>(),
+                     static_cast<double>(mismatches) / static_cast<double>(sent));
     EXPECT_EQ(s["promotion"]["passed"].get<bool>(), criteria[1]["passed"].get<bool>());
 
     // `report` on the same log: the same accumulator, so the same numbers.
@@ -187,6 +201,8 @@ TEST(AdminStats, LiveNumbersEqualTheLogAndReport) {
     EXPECT_NEAR(r["kappa"].get<double>(), s["kappa"].get<double>(), 1e-12);
     EXPECT_DOUBLE_EQ(r["error_rate"]["shadow"].get<double>(),
                      s["error_rate"]["shadow"].get<double>());
+    EXPECT_DOUBLE_EQ(r["status_mismatch_rate"].get<double>(),
+                     s["status_mismatch_rate"].get<double>());
 }
 
 TEST(AdminStats, FeaturesCompletenessAndDrift) {

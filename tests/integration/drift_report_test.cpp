@@ -1,5 +1,5 @@
-// Input monitoring end to end (SPEC §9): a baseline built by `shadowproxy baseline` from a CSV
-// the test writes, real traffic through the proxy, then `report` on the records it wrote.
+// Input monitoring end to end (docs/report.md): a baseline built by `shadowproxy baseline` from a
+// CSV the test writes, real traffic through the proxy, then `report` on the records it wrote.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

@@ -1,7 +1,8 @@
-// Hostile clients, SPEC §4: ambiguous framing (CL.TE, TE.CL, obfuscated Transfer-Encoding,
-// conflicting Content-Length, bare LF, obs-fold) is answered 400 and the connection closed, and
-// production never receives two requests from one smuggling attempt. Each attempt carries a
-// second, smuggled request behind the first; the fake production counts what reaches it.
+// Hostile clients, README (Configuration): ambiguous framing (CL.TE, TE.CL, obfuscated
+// Transfer-Encoding, conflicting Content-Length, bare LF, obs-fold) is answered 400 and the
+// connection closed, and production never receives two requests from one smuggling attempt. Each
+// attempt carries a second, smuggled request behind the first; the fake production counts what
+// reaches it.
 #include <gtest/gtest.h>
 
 #include <chrono>

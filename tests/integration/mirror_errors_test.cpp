@@ -1,5 +1,5 @@
-// Shadow failures, SPEC §5: a dead, garbage-answering, resetting or too-slow shadow becomes a
-// `shadow_error` record with the matching `error`; the client never notices.
+// Shadow failures, docs/records.md: a dead, garbage-answering, resetting or too-slow shadow becomes
+// a `shadow_error` record with the matching `error`; the client never notices.
 #include <gtest/gtest.h>
 
 #include "support/fake_upstream.hpp"

@@ -1,6 +1,7 @@
-// Mirroring, SPEC §1/§3/§4: every shadow gets a byte-for-byte copy of the client's request
-// (method, target, body, end-to-end headers) plus the shadow header and its own set_headers,
-// with Host set to its authority; one record per (request, shadow) under the request's id.
+// Mirroring, README, docs/config.md, README (Configuration): every shadow gets a byte-for-byte copy
+// of the client's request (method, target, body, end-to-end headers) plus the shadow header and its
+// own set_headers, with Host set to its authority; one record per (request, shadow) under the
+// request's id.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// Isolation, SPEC §1/§6: a slow shadow never slows the client or another shadow; the queue is
-// bounded (drops counted, memory flat); oversized bodies go to production only.
+// Isolation, README, docs/operations.md: a slow shadow never slows the client or another shadow;
+// the queue is bounded (drops counted, memory flat); oversized bodies go to production only.
 #include <gtest/gtest.h>
 
 #include <algorithm>

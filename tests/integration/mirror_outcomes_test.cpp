@@ -1,5 +1,5 @@
-// Every SPEC §5 outcome produced by a real request through the real binary, and the record's
-// fields and types checked against the contract.
+// Every docs/records.md outcome produced by a real request through the real binary, and the
+// record's fields and types checked against the contract.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -74,7 +74,7 @@ protected:
     std::unique_ptr<proxy_process> proxy_;
 };
 
-// The types and formats SPEC §5 promises, whatever the outcome.
+// The types and formats docs/records.md promises, whatever the outcome.
 void expect_record_shape(const json& record) {
     ASSERT_TRUE(record.is_object());
     ASSERT_TRUE(record["ts"].is_string());

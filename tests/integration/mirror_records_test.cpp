@@ -1,5 +1,5 @@
-// The record log as an operator reads it, SPEC §5/§8/§9: redaction, rotation, stdout, the
-// features field, and no record lost on SIGTERM.
+// The record log as an operator reads it, docs/records.md, docs/operations.md, docs/report.md:
+// redaction, rotation, stdout, the features field, and no record lost on SIGTERM.
 #include <gtest/gtest.h>
 #include <signal.h>
 

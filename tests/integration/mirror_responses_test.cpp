@@ -1,5 +1,5 @@
-// Shadow answers of every legal HTTP/1.1 shape are read as answers, not errors (SPEC §5: `error`
-// only for exchanges without a valid response), and shadow connections are pooled.
+// Shadow answers of every legal HTTP/1.1 shape are read as answers, not errors (docs/records.md:
+// `error` only for exchanges without a valid response), and shadow connections are pooled.
 #include <gtest/gtest.h>
 
 #include <set>

@@ -1,5 +1,5 @@
-// Which requests reach a shadow, SPEC §3 and §6: sample_rate, sample_key, the match filter, and
-// the eligible/sent counters.
+// Which requests reach a shadow, docs/config.md, docs/operations.md: sample_rate, sample_key, the
+// match filter, and the eligible/sent counters.
 #include <gtest/gtest.h>
 
 #include <set>

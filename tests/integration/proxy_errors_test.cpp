@@ -1,5 +1,6 @@
-// Production path, SPEC §4: every error the proxy produces itself, provoked for real. Each
-// answer carries the JSON body {"error": ..., "request_id": ...} and the proxy keeps serving.
+// Production path, README (Configuration): every error the proxy produces itself, provoked for
+// real. Each answer carries the JSON body {"error": ..., "request_id": ...} and the proxy keeps
+// serving.
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// Production path, SPEC §4: what production receives (method, target, body, end-to-end headers,
-// Host, X-Forwarded-*), hop-by-hop headers stripped in both directions, and X-Request-Id.
+// Production path, README (Configuration): what production receives (method, target, body,
+// end-to-end headers, Host, X-Forwarded-*), hop-by-hop headers stripped in both directions, and
+// X-Request-Id.
 #include <gtest/gtest.h>
 
 #include <regex>

@@ -1,5 +1,5 @@
-// Production path, SPEC §4: keep-alive on both sides, pipelining, HTTP/1.0, chunked request
-// bodies, Expect: 100-continue, HEAD, and several workers (threads: 2).
+// Production path, README (Configuration): keep-alive on both sides, pipelining, HTTP/1.0, chunked
+// request bodies, Expect: 100-continue, HEAD, and several workers (threads: 2).
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -1,6 +1,6 @@
-// Lifecycle and command line, SPEC §2 and §8: draining on SIGTERM (in-flight answers finish,
-// /readyz says 503, exit 0 as soon as the work is done), `check` and `serve` exit codes, and the
-// bare `shadowproxy --config FILE` form.
+// Lifecycle and command line, README (Commands), docs/operations.md: draining on SIGTERM (in-flight
+// answers finish, /readyz says 503, exit 0 as soon as the work is done), `check` and `serve` exit
+// codes, and the bare `shadowproxy --config FILE` form.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-// Production path, SPEC §4: what the client sees is production's answer, unchanged.
+// Production path, README (Configuration): what the client sees is production's answer, unchanged.
 #include <gtest/gtest.h>
 
 #include "support/fake_upstream.hpp"

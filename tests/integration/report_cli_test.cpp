@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -145,6 +146,55 @@ TEST_F(ReportCli, LabelsAddAccuracy) {
     EXPECT_DOUBLE_EQ(accuracy["production"].get<double>(), 1.0);
     EXPECT_DOUBLE_EQ(accuracy["shadow"].get<double>(), 2.0 / 3.0);
     EXPECT_EQ(r.exit_code, 1);  // shadow_accuracy fails
+}
+
+TEST_F(ReportCli, DefaultsNoticeOnlyWithoutConfigOrFlags) {
+    const auto bare = run("report " + log_);
+    EXPECT_EQ(bare.exit_code, 1) << bare.output;  // 20 records < the default min_requests 1000
+    EXPECT_NE(bare.output.find("No --config and no criterion flags: applying the default criteria"),
+              std::string::npos)
+        << bare.output;
+    const auto flagged = run(std::string("report ") + lenient + log_);
+    EXPECT_EQ(flagged.output.find("default criteria"), std::string::npos) << flagged.output;
+}
+
+TEST_F(ReportCli, UnevaluatedCriterionFailsUnlessAllowed) {
+    const std::string args = std::string("report ") + lenient + "--max-feature-psi 0.2 ";
+    const auto strict = run(args + log_);
+    EXPECT_EQ(strict.exit_code, 1) << strict.output;
+    EXPECT_NE(strict.output.find("NOT EVALUATED  max_feature_psi"), std::string::npos)
+        << strict.output;
+    const auto allowed = run(args + "--allow-unevaluated " + log_);
+    EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+}
+
+TEST_F(ReportCli, LabelColumnsByName) {
+    const auto labels = write("truth.csv", "id,score,truth\nr0,0.1,0\nr1,0.2,1\nr19,0.3,1\n");
+    const auto r = run(std::string("report --format json ") + lenient + "--labels " + labels +
+                       " --id-column id --label-column truth " + log_);
+    const auto doc = nlohmann::json::parse(r.output, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << r.output;
+    EXPECT_EQ(doc["shadows"][0]["accuracy"]["joined"], 3);
+    const auto wrong = run(std::string("report ") + lenient + "--labels " + labels + " " + log_);
+    EXPECT_EQ(wrong.exit_code, 2);
+    EXPECT_NE(wrong.output.find("\"request_id\""), std::string::npos) << wrong.output;
+}
+
+TEST_F(ReportCli, TruncatedGzipExitsTwo) {
+    std::string big;
+    for (int i = 0; i < 200; ++i) {
+        big += log_text_;
+    }
+    const auto plain = write("big.jsonl", big);
+    const auto gz = plain + ".gz";
+    ASSERT_EQ(std::system(("gzip -c " + plain + " > " + gz).c_str()), 0);
+    std::ifstream in(gz, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    const auto cut = write("cut.jsonl.gz", bytes.substr(0, bytes.size() / 2));
+    const auto r = run(std::string("report ") + lenient + cut);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("cut.jsonl.gz"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("offset"), std::string::npos) << r.output;
 }
 
 TEST_F(ReportCli, BaselineCommand) {

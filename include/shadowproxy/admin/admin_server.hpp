@@ -1,5 +1,6 @@
-// The admin listener (SPEC §6): a small HTTP/1.1 server, separate from client traffic, that
-// answers GET and HEAD (anything else → 405) by asking a route function for the page.
+// The admin listener: a small HTTP/1.1 server, separate from client traffic, that answers each
+// request (GET and HEAD pages, and the few write endpoints; bodies up to 4 KiB) by asking a
+// route function for the page.
 //
 // Runs on the io_context it is given (the application's control thread); the route function is
 // called on that thread. Failures to bind throw std::runtime_error naming the address.
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace shadowproxy::admin {
 
@@ -18,10 +21,18 @@ struct page {
     unsigned status = 200;
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // extra ones (Allow, …)
 };
 
-// Given the path (query string removed), returns the page; unknown paths → 404.
-using route_function = std::function<page(std::string_view path)>;
+struct request {
+    std::string_view method;         // as sent, e.g. "GET"
+    std::string_view path;           // the target without its query string
+    std::string_view authorization;  // the Authorization header, or empty
+    std::string_view body;
+};
+
+// Returns the page for a request; unknown paths → 404. HEAD is answered as GET without body.
+using route_function = std::function<page(const request&)>;
 
 class admin_server {
 public:

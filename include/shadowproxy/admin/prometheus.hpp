@@ -1,4 +1,4 @@
-// Prometheus text exposition (format 0.0.4) of the metrics registry, SPEC §6 names.
+// Prometheus text exposition (format 0.0.4) of the metrics registry, docs/operations.md names.
 // Pure over a registry snapshot: any thread may call it; it reads relaxed atomics, so counters
 // read at slightly different instants (no lock against the data path).
 #pragma once
@@ -15,7 +15,7 @@ namespace shadowproxy::admin {
 struct extra_metrics {
     std::uint64_t log_records_dropped = 0;
     std::uint64_t log_records_written = 0;
-    // feature_missing_total / feature_null_total (SPEC §9), empty without `features`.
+    // feature_missing_total / feature_null_total (docs/report.md), empty without `features`.
     std::vector<stats::feature_count> features;
 };
 

@@ -1,7 +1,7 @@
-// The /stats document (SPEC §6): per shadow the live statistics (counts by outcome, agreement
-// with its Wilson interval, Cohen's kappa, latency percentiles since start and over the last
-// 60 s, error rates), the mirror counters (eligible, sent, queue depth, drops) and the promotion
-// verdict of the config's criteria; plus input monitoring when features are configured.
+// The /stats document (docs/operations.md): per shadow the live statistics (counts by outcome,
+// agreement with its Wilson interval, Cohen's kappa, latency percentiles since start and over the
+// last 60 s, error rates), the mirror counters (eligible, sent, queue depth, drops) and the
+// promotion verdict of the config's criteria; plus input monitoring when features are configured.
 //
 // A pure function of its arguments, called on the admin thread with a snapshot taken there.
 // Does not throw except std::bad_alloc.

@@ -1,5 +1,6 @@
-// The command line of SPEC §2: parses argv, runs the chosen command, returns its exit code.
-// Called once from main(); never throws (every failure becomes a message on stderr and a code).
+// The command line of README (Commands): parses argv, runs the chosen command, returns its exit
+// code. Called once from main(); never throws (every failure becomes a message on stderr and a
+// code).
 #pragma once
 
 namespace shadowproxy::app {

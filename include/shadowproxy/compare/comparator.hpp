@@ -1,5 +1,5 @@
-// The comparator (SPEC §5): turns a production and a shadow answer to the same request into an
-// outcome, the two predictions and a bounded list of leaf diffs.
+// The comparator (docs/records.md): turns a production and a shadow answer to the same request into
+// an outcome, the two predictions and a bounded list of leaf diffs.
 //
 // Built from compare_config on load/reload and immutable afterwards, so the shadow thread (or
 // any thread) may call compare() concurrently. It never throws on any body (bad JSON, invalid
@@ -51,7 +51,7 @@ struct comparison {
     std::vector<diff_entry> diffs;  // at most max_diffs
 };
 
-// Rules beyond SPEC §5's text, chosen here:
+// Rules beyond docs/records.md's  text, chosen here:
 // * Outcome precedence: production_error, shadow_error, status_mismatch, then the bodies. With
 //   status_mismatch both sides answered, so body_match, diffs and prediction_match are still
 //   computed and reported; only the outcome says the statuses differ.

@@ -13,7 +13,7 @@ namespace shadowproxy::compare {
 // Deepest nesting the comparator walks recursively and the record writer serialises as JSON.
 inline constexpr std::size_t max_json_depth = 128;
 
-// Two numbers are equal when |a-b| <= abs + rel*max(|a|,|b|) (SPEC §3 compare).
+// Two numbers are equal when |a-b| <= abs + rel*max(|a|,|b|) (docs/config.md compare).
 struct tolerance {
     double abs = 0.0;
     double rel = 0.0;

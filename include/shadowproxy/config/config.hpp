@@ -1,4 +1,4 @@
-// The validated configuration: SPEC §3 as plain values with their defaults.
+// The validated configuration: docs/config.md as plain values with their defaults.
 //
 // Built once by config::load_file() (or parse()) and never read from YAML again. The running
 // proxy shares it as std::shared_ptr<const config>, replaced whole on SIGHUP, so any thread may
@@ -27,12 +27,20 @@ struct upstream_url {
     std::string text;  // as written in the file
     std::string host;  // name or address to resolve
     std::uint16_t port = 80;
-    std::string authority;  // host[:port] as written, sent as the Host header
+    std::string authority;  // host[:port] as written, sent as the Host header by default
+    std::string base_path;  // "" or "/seg[/seg…]" without a trailing '/': prefixes every path
+};
+
+// Replaces a leading path prefix of the request (after matching, before the base path).
+struct path_rewrite {
+    std::string from;  // starts with '/'
+    std::string to;    // starts with '/'
 };
 
 struct production_config {
     std::string name = "production";
     upstream_url url;
+    std::string host;  // Host header sent; empty = url.authority
     milliseconds timeout{5000};
     milliseconds connect_timeout{1000};
     std::size_t max_idle_connections = 64;
@@ -62,6 +70,9 @@ struct shadow_config {
     std::vector<std::pair<std::string, std::string>> set_headers;  // in file order
     milliseconds resolve_interval{30000};
     unsigned eject_after_failures = 5;  // 0 = never eject
+    std::string host;                   // empty = url.authority
+    std::optional<path_rewrite> rewrite;
+    std::vector<std::string> remove_headers;  // lower case; not sent to this shadow
 };
 
 struct mirror_config {
@@ -73,8 +84,13 @@ struct mirror_config {
     std::string shadow_header_value = "true";
 };
 
+// class: predictions are labels (agreement, kappa, confusion); regression: numbers (MAE, RMSE,
+// correlation, share within the tolerances).
+enum class prediction_type { class_label, regression };
+
 struct compare_config {
     std::string prediction_pointer = "/prediction";
+    prediction_type predictions = prediction_type::class_label;
     std::vector<std::string> ignore_pointers{"/model_version", "/latency_ms"};
     double float_abs_tolerance = 0.0;
     double float_rel_tolerance = 0.0;
@@ -87,6 +103,7 @@ struct log_config {
     std::size_t max_files = 10;
     bool include_bodies = false;
     std::size_t body_limit_bytes = 4096;
+    bool diff_values = true;  // false: diff entries carry pointers, types and `missing` only
     std::vector<std::string> redact_headers{"authorization", "cookie", "set-cookie", "x-api-key"};
     std::string level = "info";  // trace, debug, info, warn, error, critical, off
 };
@@ -111,16 +128,35 @@ struct features_config {
 
 struct promotion_config {
     std::uint64_t min_requests = 1000;
-    double min_agreement = 0.99;
+    double min_agreement = 0.99;         // class predictions
+    double min_within_tolerance = 0.99;  // regression predictions
+    std::optional<double> max_mae;       // regression, shadow vs production; only when set
     double max_shadow_p95_ms = 200;
     double max_shadow_error_rate = 0.001;
-    double max_feature_psi = 0.25;  // applies only with a features baseline
+    double max_status_mismatch_rate = 0.001;
+    double max_feature_psi = 0.25;     // by default only with a features baseline
+    bool max_feature_psi_set = false;  // written in the file or a flag: judged even without one
+    // shadow_accuracy (class) / shadow_mae (regression) against labels: nullopt judges them
+    // whenever labels are given; true requires labels; false turns them off.
+    std::optional<bool> shadow_accuracy;
+    std::optional<bool> shadow_mae;
+    // Judge min_agreement / min_within_tolerance on the 95% Wilson interval's lower bound.
+    bool use_lower_bound = false;
+};
+
+// The admin listener and who may use it. The token is read from token_file at load time (and
+// again on every reload); without a token file the write endpoints answer 404.
+struct admin_config : endpoint {
+    admin_config() : endpoint{"127.0.0.1", 9901} {}
+    std::string token_file;  // empty = no write endpoints
+    std::string token;       // the file's content, surrounding white space removed
+    bool protect_reads = false;
 };
 
 struct config {
     std::string source_path;  // the file it was loaded from, for reloads and messages
     endpoint listen{"0.0.0.0", 8080};
-    endpoint admin{"127.0.0.1", 9901};
+    admin_config admin;
     unsigned threads = 0;  // 0 = one per hardware thread; see worker_count()
     production_config production;
     std::vector<shadow_config> shadows;

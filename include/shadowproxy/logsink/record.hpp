@@ -1,4 +1,4 @@
-// Serialises one SPEC §5 comparison record as one JSON line.
+// Serialises one docs/records.md comparison record as one JSON line.
 //
 // Called on the shadow thread for every comparison (any thread may call it: it is a pure
 // function of its arguments). It never throws except std::bad_alloc: invalid UTF-8 anywhere is
@@ -42,7 +42,7 @@ struct record_fields {
     double queue_ms = 0;
     const compare::comparison* result = nullptr;
     std::string_view request_body;             // used only with include_bodies
-    const nlohmann::json* features = nullptr;  // SPEC §9: emitted as "features" when set
+    const nlohmann::json* features = nullptr;  // docs/report.md: emitted as "features" when set
     bool features_truncated = false;
 };
 

@@ -1,4 +1,4 @@
-// Asynchronous JSON-lines writer for comparison records (SPEC §3 `log`, §5).
+// Asynchronous JSON-lines writer for comparison records (docs/config.md `log`, §5).
 //
 // Owned by the application, one per process. write() may be called from any thread: it never
 // blocks on I/O and never throws; it hands the line to a bounded queue that one writer thread

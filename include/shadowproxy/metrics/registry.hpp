@@ -1,4 +1,4 @@
-// Counters, gauges and histograms of SPEC §6, declared once and shared by the code that
+// Counters, gauges and histograms of docs/operations.md declared once and shared by the code that
 // increments them and the Prometheus exposition.
 //
 // Owned by the application and passed by reference. Every increment is a relaxed atomic, so any
@@ -81,6 +81,13 @@ struct shadow_family {
     gauge ejected;      // shadow_ejected{shadow}: 1 while ejected
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, words::outcome_names.size()> comparisons;  // comparisons_total
+    counter status_mismatches;     // status_mismatches_total{shadow}: status_match false
+    counter shadow_server_errors;  // shadow_server_errors_total{shadow}: status >= 500
+
+    // Operator overrides set through the admin API. Kept here because a family lives as long as
+    // the process and is found by the shadow's name, so they outlive reloads; resume clears both.
+    std::atomic<bool> paused{false};                 // shadow_paused{shadow}
+    std::atomic<double> sample_rate_override{-1.0};  // < 0: none, the config's rate applies
 
     void count_drop(drop_reason r) { dropped[static_cast<std::size_t>(r)].inc(); }
 };

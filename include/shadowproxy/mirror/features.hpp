@@ -1,4 +1,4 @@
-// The feature vector a record carries (SPEC §9): the value at `features.pointer` in the
+// The feature vector a record carries (docs/report.md): the value at `features.pointer` in the
 // request body, an array cut to 256 elements or an object, null when absent or not JSON.
 // Pure; runs on the mirror thread, off the production path.
 #pragma once

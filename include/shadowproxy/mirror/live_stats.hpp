@@ -1,6 +1,6 @@
 // The live statistics behind /stats, the dashboard and the feature counters of /metrics: the
 // same per-shadow accumulator `report` uses, fed one comparison at a time, plus 60-second
-// sliding windows and input monitoring (SPEC §6, §9).
+// sliding windows and input monitoring (docs/operations.md, docs/report.md).
 //
 // Owned by the application. record() is called on the mirror thread (the single writer) for
 // every comparison; snapshot() and feature_counts() on the admin/control thread. A mutex guards
@@ -25,6 +25,7 @@
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/mirror/live_history.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
 #include "shadowproxy/stats/live_snapshot.hpp"
@@ -74,6 +75,8 @@ private:
         std::array<second_counts, window_seconds> seconds;
         stats::windowed_sketch production_window{window_seconds};
         stats::windowed_sketch shadow_window{window_seconds};
+        live_history history;
+        stats::live_regression regression;
     };
     // Two feature monitors restarted every window, half a window apart: the older one always
     // covers between half a window and a whole one.

@@ -1,4 +1,4 @@
-// Which requests a shadow gets: its match filter and hash-based sampling (SPEC §3 `match`,
+// Which requests a shadow gets: its match filter and hash-based sampling (docs/config.md `match`,
 // `sample_rate`, `sample_key`). Pure functions, any thread.
 #pragma once
 

@@ -4,7 +4,7 @@
 // and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
 //
 // Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
-// they end in the proxy's own JSON error response (SPEC §4) or a closed connection.
+// they end in the proxy's own JSON error response (README (Configuration)) or a closed connection.
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>

@@ -1,5 +1,5 @@
-// The proxying rules of SPEC §4 as pure functions over Beast headers: framing checks that
-// close request-smuggling holes, hop-by-hop stripping, X-Forwarded-*, X-Request-Id, and the
+// The proxying rules of README (Configuration) as pure functions over Beast headers: framing checks
+// that close request-smuggling holes, hop-by-hop stripping, X-Forwarded-*, X-Request-Id, and the
 // serialisation of the head sent back to the client (the head sent upstream is
 // upstream::upstream_head).
 //

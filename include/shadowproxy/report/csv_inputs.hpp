@@ -32,9 +32,11 @@ struct label_table {
     std::vector<std::string> keys;  // stats::prediction_key() of each label
 };
 
-// Header `request_id,label` required. A label is the JSON value its text parses as (2, true,
-// "x" with quotes), otherwise the text itself as a string (cat); surrounding spaces are trimmed.
-label_table load_labels(const std::string& path);
+// The header must name the id and label columns (by default request_id and label; other
+// columns are ignored). A label is the JSON value its text parses as (2, true, "x" with
+// quotes), otherwise the text itself as a string (cat); surrounding spaces are trimmed.
+label_table load_labels(const std::string& path, const std::string& id_column = "request_id",
+                        const std::string& label_column = "label");
 
 // One numeric column per feature named by the header, the label column (if not empty) skipped;
 // empty cells are missing values and left out. Ten equal-frequency bins per feature

@@ -2,7 +2,8 @@
 // content, whatever the name) or "-" for standard input (plain or gzip too).
 //
 // Used by `report` on its own thread. Lines are returned without the trailing "\n" / "\r\n" as
-// views that stay valid until the next call. Opening or reading failures throw read_error with a
+// views that stay valid until the next call. Opening or reading failures, and a truncated or
+// corrupt gzip stream (with its compressed offset), throw read_error with a
 // sentence naming the file.
 #pragma once
 

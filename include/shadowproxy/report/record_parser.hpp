@@ -1,4 +1,4 @@
-// Parses one JSON-lines comparison record (SPEC §5) into the fields `report` uses, with
+// Parses one JSON-lines comparison record (docs/records.md) into the fields `report` uses, with
 // simdjson's on-demand API (kept out of this header).
 //
 // One parser per reading thread; not thread-safe. parse() never throws on bad input: it returns
@@ -20,9 +20,11 @@
 namespace shadowproxy::report {
 
 struct parsed_side {
-    std::string prediction_key;  // stats::prediction_key(); empty = null or missing
-    bool has_error = false;      // "error" present and not null
+    std::string prediction_key;               // stats::prediction_key(); empty = null or missing
+    std::optional<double> prediction_number;  // the prediction, when it is a JSON number
+    bool has_error = false;                   // "error" present and not null
     std::optional<double> latency_ms;
+    unsigned status = 0;  // HTTP status; 0 when missing or null
 };
 
 struct parsed_feature {
@@ -37,7 +39,10 @@ struct parsed_record {
 
     std::string request_id;
     std::string shadow_name;
+    std::string path;  // empty when missing
+    std::string ts;    // as written; empty when missing
     stats::outcome result = stats::outcome::match;
+    std::optional<bool> status_match;  // missing in old logs: derived from the statuses
     parsed_side production;
     parsed_side shadow;
     features_form form = features_form::absent;

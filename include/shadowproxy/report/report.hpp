@@ -1,5 +1,5 @@
-// `shadowproxy report` (SPEC §7, §9): reads comparison logs, aggregates per shadow, joins labels,
-// measures input drift, evaluates the promotion checklist and renders text or JSON.
+// `shadowproxy report` (docs/report.md): reads comparison logs, aggregates per shadow, joins
+// labels, measures input drift, evaluates the promotion checklist and renders text or JSON.
 //
 // Runs on the command's thread. build_report() throws read_error (from line_reader/csv_inputs)
 // or stats::baseline_error for unreadable inputs, which run_report() turns into exit code 2 with
@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/report/period.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
 #include "shadowproxy/stats/promotion.hpp"
+#include "shadowproxy/stats/regression.hpp"
+#include "shadowproxy/stats/segments.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::report {
@@ -28,6 +31,13 @@ struct report_options {
     std::vector<std::string> feature_names;  // names of array positions (features.names)
     std::optional<std::string> shadow;       // only this shadow
     config::promotion_config promotion;
+    bool allow_unevaluated = false;  // NOT EVALUATED criteria do not fail the gate
+    bool defaults_applied = false;   // neither --config nor a criterion flag: say so
+    config::prediction_type predictions = config::prediction_type::class_label;
+    double float_abs_tolerance = 0.0;  // compare tolerances, for within_tolerance
+    double float_rel_tolerance = 0.0;
+    std::string id_column = "request_id";  // labels CSV columns
+    std::string label_column = "label";
     output_format format = output_format::text;
 };
 
@@ -40,6 +50,9 @@ struct malformed_line {
 struct shadow_report {
     stats::shadow_summary summary;
     std::uint64_t unmatched_labels = 0;  // labels without any record of this shadow
+    std::optional<stats::regression_summary> regression;  // prediction_type regression
+    // Worst segments (path, feature bucket) by disagreement rate or, for regression, MAE.
+    std::vector<stats::segment_row> segments;
     stats::promotion_result promotion;
 };
 
@@ -51,6 +64,11 @@ struct report_result {
     std::uint64_t labels = 0;
     std::optional<stats::features_summary> features;  // with a baseline or features in records
     std::vector<shadow_report> shadows;               // by name
+    period_summary period;
+    config::prediction_type predictions = config::prediction_type::class_label;
+    config::promotion_config criteria;  // as applied
+    bool defaults_applied = false;
+    bool allow_unevaluated = false;
 };
 
 inline constexpr std::size_t malformed_samples_kept = 5;

@@ -1,5 +1,5 @@
 // Input drift: equal-frequency baselines of training features and the population stability index
-// (PSI) of live values against them (SPEC §9).
+// (PSI) of live values against them (docs/report.md).
 //
 // Pure functions plus the baseline value type; any thread may call them, a loaded baseline is
 // immutable and can be shared. load_baseline()/baseline_from_json() throw baseline_error with a
@@ -61,7 +61,7 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// SPEC §9 format: {"features": {"age": {"edges": [...], "shares": [...]}, ...}, "rows": N}.
+// docs/report.md format: {"features": {"age": {"edges": [...], "shares": [...]}, ...}, "rows": N}.
 nlohmann::ordered_json baseline_to_json(const baseline& value);  // columns in order
 baseline baseline_from_json(const nlohmann::json& document, const std::string& source);
 baseline load_baseline(const std::string& path);

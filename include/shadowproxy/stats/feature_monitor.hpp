@@ -1,5 +1,5 @@
-// Input monitoring (SPEC §9): completeness of each feature (missing, null, non-numeric shares)
-// and, against a training baseline, its PSI. Fed one request's features at a time.
+// Input monitoring (docs/report.md): completeness of each feature (missing, null, non-numeric
+// shares) and, against a training baseline, its PSI. Fed one request's features at a time.
 //
 // Owned by one thread (report's reader or the proxy's comparison thread); not thread-safe. The
 // caller decides what one request is (report counts each request id once). Memory is bounded:

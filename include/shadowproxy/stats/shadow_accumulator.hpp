@@ -1,5 +1,5 @@
-// Per-shadow running statistics of comparison records (SPEC §7): fed one record at a time, it
-// yields the summary `report` prints and /stats serves.
+// Per-shadow running statistics of comparison records (docs/report.md): fed one record at a time,
+// it yields the summary `report` prints and /stats serves.
 //
 // Owned by one thread (report's reader, or the proxy's comparison thread); not thread-safe.
 // Memory: latencies grow with the records in latency_mode::exact and stay bounded (a few KiB)
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "shadowproxy/stats/agreement.hpp"
+#include "shadowproxy/stats/classification.hpp"
 #include "shadowproxy/stats/quantiles.hpp"
 #include "shadowproxy/words/words.hpp"
 
@@ -34,8 +35,11 @@ struct observation {
     outcome result = outcome::match;
     std::string_view production_prediction;
     std::string_view shadow_prediction;
-    bool production_error = false;  // "error" is not null
+    bool production_error = false;  // "error" is not null: a transport error
     bool shadow_error = false;
+    bool production_server_error = false;  // answered with an HTTP status >= 500
+    bool shadow_server_error = false;
+    bool status_match = true;                     // the record's status_match
     std::optional<double> production_latency_ms;  // ignored when that side has an error
     std::optional<double> shadow_latency_ms;
     std::optional<std::string_view> label;  // ground truth when labels are joined
@@ -53,8 +57,12 @@ struct class_share {
 
 struct accuracy_summary {
     std::optional<double> production, shadow;  // over joined records; null predictions are wrong
+    interval production_ci95, shadow_ci95;     // Wilson
     std::uint64_t joined = 0;
     std::uint64_t unlabeled = 0;
+    paired_correctness paired;        // production vs shadow correctness on joined records
+    std::optional<double> mcnemar_p;  // exact McNemar test of paired, when joined > 0
+    std::vector<class_score> production_classes, shadow_classes;  // natural order
 };
 
 struct shadow_summary {
@@ -67,15 +75,22 @@ struct shadow_summary {
     std::optional<double> agreement_rate;
     interval agreement_ci95;
     std::optional<double> kappa;  // over the same records, every class
-    // Top classes by production + shadow count, then other_label for the rest if any; rows are
-    // production's predictions, columns the shadow's.
+    // Top classes by production + shadow count, in natural order (numbers numerically, then
+    // strings), then other_label for the rest if any; rows are production's predictions,
+    // columns the shadow's.
     std::vector<std::string> confusion_labels;
     confusion_matrix confusion;
     bool classes_truncated = false;
     // Shares of each side's non-null predictions, over the same labels as the confusion table.
     std::vector<class_share> production_distribution, shadow_distribution;
     percentiles production_latency, shadow_latency, latency_delta;  // delta = shadow - production
+    // Error: a transport error or an HTTP status >= 500, over all records; transport: the
+    // former only. Status mismatches: records with status_match false, over all records.
     std::optional<double> production_error_rate, shadow_error_rate;
+    std::optional<double> production_transport_error_rate, shadow_transport_error_rate;
+    std::uint64_t production_server_errors = 0, shadow_server_errors = 0;  // status >= 500
+    std::uint64_t status_mismatches = 0;
+    std::optional<double> status_mismatch_rate;
     accuracy_summary accuracy;
 };
 
@@ -116,11 +131,17 @@ private:
     std::vector<std::uint64_t> pair_rows_, pair_cols_;        // marginals of pairs_
     std::vector<std::uint64_t> production_counts_, shadow_counts_;
     latency_store production_latency_, shadow_latency_, delta_latency_;
-    std::uint64_t production_errors_ = 0;
+    std::uint64_t production_errors_ = 0;  // transport or 5xx
     std::uint64_t shadow_errors_ = 0;
+    std::uint64_t production_transport_errors_ = 0;
+    std::uint64_t shadow_transport_errors_ = 0;
+    std::uint64_t production_server_errors_ = 0;
+    std::uint64_t shadow_server_errors_ = 0;
+    std::uint64_t status_mismatches_ = 0;
     accuracy_summary accuracy_;
     std::uint64_t production_correct_ = 0;
     std::uint64_t shadow_correct_ = 0;
+    class_scores production_scores_, shadow_scores_;
 };
 
 }  // namespace shadowproxy::stats

@@ -22,9 +22,28 @@ struct forwarded_request {
     bool is_head = false;
 };
 
-// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n". Header
-// lines whose name is in `owned_names` (any case) are left out: extra_headers sets them (a
-// shadow's set_headers: the client cannot spoof them).
+// Where and how one upstream gets a request: the Host it is sent, how its path is rewritten,
+// which client headers it never sees. Views into the upstream's settings (which outlive it).
+struct upstream_route {
+    std::string_view host{};          // the Host header
+    std::string_view base_path{};     // "" or "/a/b": prefixed to every origin-form target
+    std::string_view rewrite_from{};  // "" = no rewrite; else a leading path prefix replaced…
+    std::string_view rewrite_to{};    // …by this one (before the base path is added)
+    const std::vector<std::string>* remove_headers = nullptr;  // lower-case names
+};
+
+// The request target an upstream gets: origin-form targets ("/…") are rewritten and prefixed;
+// any other form ("*", absolute-form) is passed as it is.
+std::string upstream_target(std::string_view target, const upstream_route& route);
+
+// "METHOD target HTTP/1.1\r\nHost: host\r\n" + headers + extra_headers + "\r\n". Header
+// lines whose name is in route.remove_headers or in `owned_names` (any case) are left out:
+// extra_headers sets the owned ones (a shadow's set_headers: the client cannot spoof them).
+std::string upstream_head(const forwarded_request& request, const upstream_route& route,
+                          std::string_view extra_headers = {},
+                          const std::vector<std::string>& owned_names = {});
+
+// The same with no routing: Host is `authority`, the target is the client's.
 std::string upstream_head(const forwarded_request& request, std::string_view authority,
                           std::string_view extra_headers = {},
                           const std::vector<std::string>& owned_names = {});

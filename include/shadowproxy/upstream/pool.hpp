@@ -38,6 +38,7 @@ using upstream_stream = beast::basic_stream<tcp, asio::io_context::executor_type
 struct upstream_settings {
     std::string name;
     std::string authority;                         // sent as Host
+    std::string base_path;                         // prefixes every origin-form target ("" = none)
     std::shared_ptr<const resolved_name> address;  // the host, resolved off the data plane
     // The next three come from the upstream's config section, which holds their defaults.
     std::chrono::milliseconds connect_timeout{};

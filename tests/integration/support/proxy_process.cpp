@@ -167,6 +167,7 @@ std::string proxy_process::expand(const std::string& yaml) const {
     std::string text = yaml;
     replace_all(text, "${LOG}", log_path_);
     replace_all(text, "${DIR}", dir_);
+    replace_all(text, "${ADMIN_PORT}", std::to_string(admin_port_));
     std::string prefix;
     if (!has_top_level_key(text, "listen")) {
         prefix += "listen: {address: 127.0.0.1, port: " + std::to_string(port_) + "}\n";

@@ -1,7 +1,8 @@
 // The real shadowproxy binary as a child process for integration tests: writes its config,
 // picks free 127.0.0.1 ports, starts it, waits (bounded) until /readyz answers, and stops it by
-// PID. The config text may use ${LOG} for the comparison log path; listen, admin and a log
-// section are added when the text does not set them.
+// PID. The config text may use ${LOG} for the comparison log path, ${DIR} for its directory and
+// ${ADMIN_PORT} for the admin port it picked (for an admin section of its own); listen, admin
+// and a log section are added when the text does not set them.
 #pragma once
 
 #include <sys/types.h>

@@ -47,16 +47,22 @@ std::pair<json, json> both(const stats::shadow_summary& summary, json* stats_doc
     settings.shadows.push_back(shadow);
     metrics::registry registry;
     stats::live_snapshot live;
-    live.shadows.push_back({summary, {}});
+    stats::live_shadow live_shadow;
+    live_shadow.since_start = summary;
+    live.shadows.push_back(live_shadow);
     live.features = features();
     live.features_window = features();
     const json from_stats = json::parse(render_stats({settings, registry, live}));
 
     report::report_result result;
     result.features = features();
-    report::shadow_report shadow_report{summary, 0, {}};
-    shadow_report.promotion = stats::evaluate_promotion(
-        settings.promotion, stats::promotion_inputs_of(summary, false, &*result.features));
+    report::shadow_report shadow_report;
+    shadow_report.summary = summary;
+    stats::promotion_sources sources;
+    sources.labels_possible = false;  // as /stats: no labels
+    sources.features = &*result.features;
+    shadow_report.promotion =
+        stats::evaluate_promotion(settings.promotion, stats::promotion_inputs_of(summary, sources));
     result.shadows.push_back(shadow_report);
     std::ostringstream out;
     report::write_json(result, out);
@@ -71,8 +77,10 @@ std::pair<json, json> both(const stats::shadow_summary& summary, json* stats_doc
 }
 
 void expect_same_keys(const json& a, const json& b) {
-    for (const char* key : {"name", "requests", "outcomes", "agreement", "kappa",
-                            "classes_truncated", "latency_ms", "error_rate", "promotion"}) {
+    for (const char* key :
+         {"name", "requests", "outcomes", "agreement", "kappa", "classes_truncated", "latency_ms",
+          "error_rate", "transport_error_rate", "server_errors", "status_mismatch_rate",
+          "status_mismatches", "promotion"}) {
         EXPECT_EQ(a[key].dump(), b[key].dump()) << key;
     }
 }

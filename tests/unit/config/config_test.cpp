@@ -303,3 +303,46 @@ TEST(ConfigWorkerCount, ZeroMeansOnePerHardwareThread) {
 
 }  // namespace
 }  // namespace shadowproxy::config
+
+namespace shadowproxy::config {
+namespace {
+
+TEST(ConfigRouting, ReadsHostBasePathRewriteRemoveHeadersDiffValuesAndAdmin) {
+    const std::string token = testing_util::write_temp("routing-token", "  tok-en \n");
+    const config c = parse(
+        "production: {url: 'http://prod:8080/base/', host: prod.internal}\n"
+        "shadows:\n"
+        "  - url: http://s:9000/v2/models/b\n"
+        "    host: 'b.example:8443'\n"
+        "    path_rewrite: {from: /predict, to: /infer}\n"
+        "    remove_headers: [Authorization, Cookie]\n"
+        "log: {diff_values: false}\n"
+        "admin: {token_file: '" +
+            token + "', protect_reads: true}\n",
+        "ok.yaml");
+    EXPECT_EQ(c.production.url.authority, "prod:8080");
+    EXPECT_EQ(c.production.url.base_path, "/base");
+    EXPECT_EQ(c.production.host, "prod.internal");
+    const auto& s = c.shadows.at(0);
+    EXPECT_EQ(s.url.base_path, "/v2/models/b");
+    EXPECT_EQ(s.host, "b.example:8443");
+    ASSERT_TRUE(s.rewrite.has_value());
+    EXPECT_EQ(s.rewrite->from, "/predict");
+    EXPECT_EQ(s.rewrite->to, "/infer");
+    EXPECT_EQ(s.remove_headers, (std::vector<std::string>{"authorization", "cookie"}));
+    EXPECT_FALSE(c.log.diff_values);
+    EXPECT_EQ(c.admin.token, "tok-en");
+    EXPECT_TRUE(c.admin.protect_reads);
+    EXPECT_EQ(c.admin.address, "127.0.0.1");
+
+    const config defaults =
+        parse("production: {url: 'http://p'}\nshadows: [{url: 'http://s'}]\n", "ok.yaml");
+    EXPECT_TRUE(defaults.log.diff_values);
+    EXPECT_TRUE(defaults.admin.token.empty());
+    EXPECT_TRUE(defaults.shadows.at(0).remove_headers.empty());
+    EXPECT_FALSE(defaults.shadows.at(0).rewrite.has_value());
+    EXPECT_EQ(defaults.production.url.base_path, "");
+}
+
+}  // namespace
+}  // namespace shadowproxy::config

@@ -227,6 +227,21 @@ TEST(Record, WritesMissingMarkersInDiffs) {
         {"pointer":"/b","production":null,"shadow":2,"missing":"production"}])"));
 }
 
+TEST(Record, DiffValuesOffKeepsPointersTypesAndMissingOnly) {
+    fixture f;
+    f.settings.diff_values = false;
+    f.production.body = R"({"a":1,"c":"secret-p","prediction":1})";
+    f.shadow.body = R"({"b":[2],"c":"secret-s","prediction":1})";
+    f.result = compare::comparator(config::compare_config{}).compare(f.production, f.shadow);
+    const std::string line = format_record(f.fields(), f.settings);
+    const auto record = parse_line(line);
+    EXPECT_EQ(record["diffs"], json::parse(R"([
+        {"pointer":"/a","production_type":"number","shadow_type":null,"missing":"shadow"},
+        {"pointer":"/b","production_type":null,"shadow_type":"array","missing":"production"},
+        {"pointer":"/c","production_type":"string","shadow_type":"string"}])"));
+    EXPECT_EQ(line.find("secret"), std::string::npos);
+}
+
 TEST(Record, SurvivesMissingPointersAndDeepBodies) {
     fixture f;
     f.settings.include_bodies = true;

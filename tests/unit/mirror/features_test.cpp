@@ -1,4 +1,4 @@
-// The feature vector a record carries (SPEC §9): src/mirror/features.cpp.
+// The feature vector a record carries (docs/report.md): src/mirror/features.cpp.
 #include "shadowproxy/mirror/features.hpp"
 
 #include <gtest/gtest.h>

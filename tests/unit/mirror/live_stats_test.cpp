@@ -35,6 +35,7 @@ fixture_record make(int production_prediction, int shadow_prediction, double sha
         r.shadow.error = compare::exchange_error::timeout;
     }
     r.shadow.latency_ms = shadow_ms;
+    r.result.status_match = !shadow_failed;  // as the comparator sets it: 200 == 200
     r.result.production_prediction = production_prediction;
     if (!shadow_failed) {
         r.result.shadow_prediction = shadow_prediction;
@@ -146,6 +147,69 @@ TEST(LiveStats, PrometheusHasFeatureCounters) {
                         "shadowproxy_feature_missing_total{feature=\"age\"} 3\n"),
               std::string::npos);
     EXPECT_NE(text.find("shadowproxy_feature_null_total{feature=\"age\"} 1\n"), std::string::npos);
+}
+
+TEST(LiveStats, ServerErrorsStatusMismatchesAndHistory) {
+    live_stats live;
+    auto ok = make(1, 1, 2.0);
+    ok.result.status_match = true;
+    ok.result.prediction_match = true;
+    auto crashed = make(1, 0, 3.0);
+    crashed.shadow.status = 500;
+    crashed.result.status_match = false;
+    crashed.result.shadow_prediction = nullptr;
+    crashed.result.result = compare::outcome::status_mismatch;
+    for (int i = 0; i < 3; ++i) {
+        live.record(ok.view("ok" + std::to_string(i), "v2"));
+    }
+    live.record(crashed.view("x", "v2"));
+
+    const auto snapshot = live.snapshot();
+    const auto& s = snapshot.shadows[0].since_start;
+    EXPECT_DOUBLE_EQ(*s.shadow_error_rate, 0.25);
+    EXPECT_DOUBLE_EQ(*s.shadow_transport_error_rate, 0.0);
+    EXPECT_EQ(s.shadow_server_errors, 1U);
+    EXPECT_DOUBLE_EQ(*s.status_mismatch_rate, 0.25);
+    EXPECT_EQ(snapshot.shadows[0].last_window.status_mismatches, 1U);
+    EXPECT_EQ(snapshot.shadows[0].last_window.shadow_errors, 1U);
+
+    const auto& history = snapshot.shadows[0].history;
+    ASSERT_FALSE(history.empty());
+    std::uint64_t requests = 0, mismatches = 0, agreements = 0;
+    for (const auto& p : history) {
+        requests += p.requests;
+        mismatches += p.status_mismatches;
+        agreements += p.agreements;
+    }
+    EXPECT_EQ(requests, 4U);
+    EXPECT_EQ(mismatches, 1U);
+    EXPECT_EQ(agreements, 3U);
+}
+
+TEST(LiveHistory, FifteenMinutesInFiveSecondBuckets) {
+    live_history history;
+    history_sample sample;
+    sample.agreement_known = true;
+    sample.agreed = true;
+    sample.shadow_ms = 0.25;
+    for (std::int64_t t = 0; t < 2000; t += 5) {
+        history.record(sample, t);
+    }
+    history.record(sample, 1999);
+    const auto points = history.points(2000);
+    ASSERT_EQ(points.size(), history_buckets);
+    EXPECT_EQ(points.back().start, 2000);
+    EXPECT_EQ(points.back().requests, 0U);  // nothing recorded at 2000 yet
+    EXPECT_EQ(points[points.size() - 2].requests, 2U);
+    EXPECT_EQ(points.front().start, 2000 - 5 * static_cast<std::int64_t>(history_buckets - 1));
+    EXPECT_NEAR(*points[points.size() - 2].shadow_p50, 0.25, 0.25 * 0.004);
+    // Young history: from the first bucket seen, empty buckets included.
+    live_history young;
+    young.record(sample, 100);
+    const auto few = young.points(117);
+    ASSERT_EQ(few.size(), 4U);
+    EXPECT_EQ(few[0].requests, 1U);
+    EXPECT_EQ(few[3].requests, 0U);
 }
 
 }  // namespace

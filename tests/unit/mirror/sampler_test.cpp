@@ -1,4 +1,4 @@
-// Match filter, hash sampling and header lookup of src/mirror/sampler.cpp (SPEC §3 `match`,
+// Match filter, hash sampling and header lookup of src/mirror/sampler.cpp (docs/config.md `match`,
 // `sample_rate`, `sample_key`).
 #include "shadowproxy/mirror/sampler.hpp"
 

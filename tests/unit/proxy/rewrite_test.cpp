@@ -1,5 +1,5 @@
-// Proxying rules of SPEC §4 as pure functions: hop-by-hop names, framing checks, obs-fold,
-// request ids, and the heads sent upstream and back to the client.
+// Proxying rules of README (Configuration) as pure functions: hop-by-hop names, framing checks,
+// obs-fold, request ids, and the heads sent upstream and back to the client.
 #include "shadowproxy/proxy/rewrite.hpp"
 
 #include <gtest/gtest.h>
@@ -180,6 +180,7 @@ TEST(RewriteUpstreamHead, RewritesHeadersForProduction) {
                                      {"Proxy-Connection", "keep-alive"},
                                      {"X-Forwarded-For", "1.2.3.4"},
                                      {"X-Forwarded-Proto", "https"},
+                                     {"X-Forwarded-Host", "spoofed.example"},
                                      {"X-Request-Id", "spoofed"},
                                      {"Expect", "100-continue"},
                                      {"Transfer-Encoding", "chunked"},
@@ -262,6 +263,48 @@ TEST(RewriteClientHead, KeepsCustomReasonAndFillsMissingOne) {
     EXPECT_EQ(client_response_head(response_head(503, {}), 0, true, "i", true, 11)
                   .rfind("HTTP/1.1 503 Service Unavailable\r\n", 0),
               0U);
+}
+
+}  // namespace
+}  // namespace shadowproxy::proxy
+
+namespace shadowproxy::proxy {
+namespace {
+
+TEST(RewriteUpstreamHead, RouteSetsHostRewritesPathAndRemovesHeaders) {
+    const auto request = forward_of({{"Host", "client.example"},
+                                     {"Authorization", "Bearer x"},
+                                     {"cookie", "a=1"},
+                                     {"Accept", "*/*"}},
+                                    "");
+    const std::vector<std::string> remove{"authorization", "cookie"};
+    const upstream::upstream_route route{.host = "b.models.example",
+                                         .base_path = "/base",
+                                         .rewrite_from = "/predict",
+                                         .rewrite_to = "/v2/models/b/infer",
+                                         .remove_headers = &remove};
+    EXPECT_EQ(upstream::upstream_head(*request, route),
+              "POST /base/v2/models/b/infer?x=1 HTTP/1.1\r\n"
+              "Host: b.models.example\r\n"
+              "Accept: */*\r\n"
+              "X-Forwarded-For: 10.0.0.9\r\n"
+              "X-Forwarded-Proto: http\r\n"
+              "X-Request-Id: id-1\r\n"
+              "\r\n");
+}
+
+TEST(RewriteUpstreamTarget, PrefixesAndRewritesOriginFormOnly) {
+    using upstream::upstream_target;
+    EXPECT_EQ(upstream_target("/x?q=1", {.base_path = "/b"}), "/b/x?q=1");
+    EXPECT_EQ(upstream_target("/", {.base_path = "/b"}), "/b/");
+    EXPECT_EQ(upstream_target("/v1/x", {.rewrite_from = "/v1/", .rewrite_to = "/"}), "/x");
+    EXPECT_EQ(upstream_target("/v1/x", {.rewrite_from = "/v1", .rewrite_to = "/v2"}), "/v2/x");
+    EXPECT_EQ(upstream_target("/v1", {.rewrite_from = "/v1", .rewrite_to = "/v2/"}), "/v2/");
+    EXPECT_EQ(upstream_target("/other", {.rewrite_from = "/v1", .rewrite_to = "/v2"}), "/other");
+    EXPECT_EQ(
+        upstream_target("/v1/x", {.base_path = "/b", .rewrite_from = "/v1", .rewrite_to = "/v2"}),
+        "/b/v2/x");
+    EXPECT_EQ(upstream_target("*", {.base_path = "/b"}), "*");
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "shadowproxy/report/csv_inputs.hpp"
 #include "shadowproxy/report/line_reader.hpp"
 #include "test_files.hpp"
@@ -35,6 +39,43 @@ TEST(LineReader, LinesLongerThanTheBuffer) {
     EXPECT_EQ(lines[2], "end");
 }
 
+std::string message_of(const std::string& path) {
+    try {
+        read_all(path);
+    } catch (const read_error& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+std::string bytes_of(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(LineReader, TruncatedGzipNamesTheFileAndOffset) {
+    temp_dir dir;
+    std::string content;
+    for (int i = 0; i < 2000; ++i) {
+        content += "{\"request_id\": \"r" + std::to_string(i) +
+                   "\", \"x\": " + std::to_string(i * 7919 % 1000) + "}\n";
+    }
+    const auto whole = bytes_of(dir.write_gz("whole.gz", content));
+    const auto cut = dir.write("cut.jsonl.gz", whole.substr(0, whole.size() / 2));
+    const auto message = message_of(cut);
+    EXPECT_NE(message.find("cut.jsonl.gz"), std::string::npos) << message;
+    EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+    EXPECT_NE(message.find("offset"), std::string::npos) << message;
+
+    std::string corrupt = whole;
+    for (std::size_t i = 100; i < 140; ++i) {
+        corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+    }
+    const auto bad = message_of(dir.write("bad.gz", corrupt));
+    EXPECT_NE(bad.find("bad.gz"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("offset"), std::string::npos) << bad;
+}
+
 TEST(LineReader, MissingFileNamesIt) {
     try {
         line_reader reader("/nonexistent/x.jsonl");
@@ -68,6 +109,21 @@ TEST(LoadLabels, HeaderRequired) {
     EXPECT_THROW(load_labels(dir.write("bad.csv", "id,label\nr1,2\n")), read_error);
     EXPECT_THROW(load_labels(dir.write("empty.csv", "")), read_error);
     EXPECT_THROW(load_labels(dir.write("short.csv", "request_id,label\nr1\n")), read_error);
+}
+
+TEST(LoadLabels, CustomColumnsAndExtraColumns) {
+    temp_dir dir;
+    const auto path = dir.write("truth.csv", "id,score,target\nr1,0.3,2\nr2,0.9,cat\n");
+    const auto table = load_labels(path, "id", "target");
+    ASSERT_EQ(table.keys.size(), 2U);
+    EXPECT_EQ(table.keys[table.index.at("r1")], "2");
+    EXPECT_EQ(table.keys[table.index.at("r2")], "\"cat\"");
+    try {
+        load_labels(path);
+        FAIL() << "expected read_error";
+    } catch (const read_error& e) {
+        EXPECT_NE(std::string(e.what()).find("\"request_id\""), std::string::npos) << e.what();
+    }
 }
 
 TEST(BuildBaseline, BinsEachFeatureAndSkipsTheLabel) {

@@ -97,5 +97,59 @@ TEST(ShadowAccumulator, ParsesOutcomeNames) {
     EXPECT_FALSE(parse_outcome("nope").has_value());
 }
 
+TEST(ShadowAccumulator, ServerErrorsCountAsErrorsAndStatusMismatches) {
+    shadow_accumulator acc("v2", latency_mode::exact);
+    for (int i = 0; i < 4; ++i) {
+        auto o = make(outcome::status_mismatch, "", "", 1, 1);
+        o.shadow_server_error = i % 2 == 0;  // two 500s, two 404s
+        o.status_match = false;
+        acc.add(o);
+    }
+    acc.add(make(outcome::shadow_error, "1", "", 1, 1, true));
+    for (int i = 0; i < 5; ++i) {
+        acc.add(make(outcome::match, "1", "1", 1, 1));
+    }
+    const auto s = acc.summarize();
+    EXPECT_DOUBLE_EQ(*s.shadow_error_rate, 0.3);  // 2 x 500 + 1 transport error of 10
+    EXPECT_DOUBLE_EQ(*s.shadow_transport_error_rate, 0.1);
+    EXPECT_EQ(s.shadow_server_errors, 2U);
+    EXPECT_EQ(s.status_mismatches, 4U);
+    EXPECT_DOUBLE_EQ(*s.status_mismatch_rate, 0.4);
+    EXPECT_DOUBLE_EQ(*s.production_error_rate, 0.0);
+}
+
+TEST(ShadowAccumulator, ConfusionClassesInNaturalOrder) {
+    shadow_accumulator acc("v2", latency_mode::exact);
+    for (const char* key : {"10", "\"b\"", "2", "\"a\"", "-1"}) {
+        acc.add(make(outcome::match, key, key, 1, 1));
+    }
+    EXPECT_EQ(acc.summarize().confusion_labels,
+              (std::vector<std::string>{"-1", "2", "10", "a", "b"}));
+}
+
+TEST(ShadowAccumulator, AccuracyIntervalsMcNemarAndClasses) {
+    shadow_accumulator acc("v2", latency_mode::exact);
+    auto add = [&](const char* prod, const char* shadow, const char* label, int times) {
+        for (int i = 0; i < times; ++i) {
+            auto o = make(outcome::match, prod, shadow, 1, 1);
+            o.label = label;
+            acc.add(o);
+        }
+    };
+    add("1", "1", "1", 5);  // both right
+    add("0", "1", "1", 9);  // only the shadow right
+    add("1", "0", "1", 1);  // only production right
+    add("0", "0", "1", 1);  // both wrong
+    const auto s = acc.summarize();
+    EXPECT_EQ(s.accuracy.joined, 16U);
+    EXPECT_NEAR(*s.accuracy.mcnemar_p, 22.0 / 1024.0, 1e-12);
+    const auto ci = wilson_interval(14, 16);
+    EXPECT_DOUBLE_EQ(s.accuracy.shadow_ci95.low, ci.low);
+    ASSERT_EQ(s.accuracy.shadow_classes.size(), 2U);
+    EXPECT_EQ(s.accuracy.shadow_classes[1].key, "1");
+    EXPECT_NEAR(*s.accuracy.shadow_classes[1].recall, 14.0 / 16.0, 1e-12);
+    EXPECT_NEAR(*s.accuracy.shadow_classes[1].precision, 1.0, 1e-12);
+}
+
 }  // namespace
 }  // namespace shadowproxy::stats
