@@ -25,9 +25,9 @@ constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
 constexpr std::array<std::string_view, 3> mirror_keys{"queue_capacity", "max_body_bytes",
                                                       "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 5> compare_keys{"prediction_pointer", "ignore_pointers",
+constexpr std::array<std::string_view, 6> compare_keys{"prediction_pointer", "ignore_pointers",
                                                        "float_abs_tolerance", "float_rel_tolerance",
-                                                       "max_diffs"};
+                                                       "max_diffs",           "max_body_bytes"};
 constexpr std::array<std::string_view, 7> log_keys{
     "path",           "max_file_bytes", "max_files", "include_bodies", "body_limit_bytes",
     "redact_headers", "level"};
@@ -90,6 +90,7 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
     in.read_number(node, path, "float_abs_tolerance", out.float_abs_tolerance, 0, no_max_number);
     in.read_number(node, path, "float_rel_tolerance", out.float_rel_tolerance, 0, no_max_number);
     in.read_integer(node, path, "max_diffs", out.max_diffs, 0, 1'000'000);
+    in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
 }
 
 void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {

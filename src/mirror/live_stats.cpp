@@ -142,6 +142,8 @@ void live_stats::record(const live_record& record) {
     o.shadow_error = shadow.error != compare::exchange_error::none;
     o.production_latency_ms = log_millis(production.latency_ms);
     o.shadow_latency_ms = log_millis(shadow.latency_ms);
+    o.production_ttfb_ms = log_millis(production.ttfb_ms);
+    o.shadow_ttfb_ms = log_millis(shadow.ttfb_ms);
 
     std::lock_guard lock(mutex_);
     const std::int64_t now = now_seconds();

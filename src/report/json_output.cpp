@@ -54,6 +54,9 @@ ojson shadow_json(const shadow_report& shadow, bool has_labels) {
                   {{"production", latency_json(s.production_latency)},
                    {"shadow", latency_json(s.shadow_latency)},
                    {"delta", latency_json(s.latency_delta)}}},
+                 {"ttfb_ms",
+                  {{"production", latency_json(s.production_ttfb)},
+                   {"shadow", latency_json(s.shadow_ttfb)}}},
                  {"error_rate",
                   {{"production", optional_number(s.production_error_rate)},
                    {"shadow", optional_number(s.shadow_error_rate)}}}};

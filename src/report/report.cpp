@@ -76,6 +76,8 @@ stats::observation observation_of(const parsed_record& record) {
     o.shadow_error = record.shadow.has_error;
     o.production_latency_ms = record.production.latency_ms;
     o.shadow_latency_ms = record.shadow.latency_ms;
+    o.production_ttfb_ms = record.production.ttfb_ms;
+    o.shadow_ttfb_ms = record.shadow.ttfb_ms;
     return o;
 }
 

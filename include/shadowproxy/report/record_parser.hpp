@@ -23,6 +23,7 @@ struct parsed_side {
     std::string prediction_key;  // stats::prediction_key(); empty = null or missing
     bool has_error = false;      // "error" present and not null
     std::optional<double> latency_ms;
+    std::optional<double> ttfb_ms;  // absent in records written before it existed
 };
 
 struct parsed_feature {
