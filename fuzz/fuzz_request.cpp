@@ -13,17 +13,19 @@
 #include <string_view>
 
 #include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace http = boost::beast::http;
 namespace sp = shadowproxy::proxy;
+namespace su = shadowproxy::upstream;
 
 namespace {
 
 constexpr std::size_t max_header_bytes = 4096;
 constexpr std::size_t max_body_bytes = 65536;
 
-void check_forwarded(const sp::forwarded_request& request) {
-    const std::string head = sp::upstream_head(request, "127.0.0.1:9");
+void check_forwarded(const su::forwarded_request& request) {
+    const std::string head = su::upstream_head(request, "127.0.0.1:9");
     const std::string wire = head + request.body;
     http::request_parser<http::string_body> upstream;
     upstream.eager(true);

@@ -1,4 +1,4 @@
-// libFuzzer target: production's answer as src/proxy/upstream.cpp receives it (a Beast
+// libFuzzer target: production's answer as src/upstream/pool.cpp receives it (a Beast
 // response_parser) turned into the head the client gets by client_response_head. Oracle: when
 // the proxy would pass the answer on (non-empty head), the client's bytes (framed as the relay
 // frames them) parse as exactly one well-framed response carrying the same body: one

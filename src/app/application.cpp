@@ -19,6 +19,7 @@
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/stats/drift.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::app {
 
@@ -36,11 +37,11 @@ void configure_operational_log(const config::log_config& log) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
 }
 
-proxy::upstream_settings production_settings(const config::config& config) {
+upstream::upstream_settings production_settings(const config::config& config) {
     const auto& production = config.production;
     return {production.name,
             production.url.authority,
-            proxy::resolve(production.url.host, production.url.port),
+            upstream::resolve(production.url.host, production.url.port),
             production.connect_timeout,
             production.timeout,
             production.max_idle_connections};

@@ -61,10 +61,10 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     auto set = std::make_shared<shadow_set>();
     std::vector<std::string> names;
     for (const auto& settings : config->shadows) {
-        proxy::upstream_settings upstream{
+        upstream::upstream_settings upstream{
             settings.name,
             settings.url.authority,
-            proxy::resolve(settings.url.host, settings.url.port),
+            upstream::resolve(settings.url.host, settings.url.port),
             settings.connect_timeout,
             settings.timeout,
             settings.max_in_flight,
@@ -79,7 +79,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
 }
 
 production_slot mirror_service::offer(
-    const shadow_set& shadows, const std::shared_ptr<const proxy::forwarded_request>& request) {
+    const shadow_set& shadows, const std::shared_ptr<const upstream::forwarded_request>& request) {
     production_slot slot;
     for (const auto& target : shadows.shadows) {
         const auto& settings = target->settings();

@@ -44,7 +44,7 @@ double to_ms(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-comparison_pair::comparison_pair(std::shared_ptr<const proxy::forwarded_request> r,
+comparison_pair::comparison_pair(std::shared_ptr<const upstream::forwarded_request> r,
                                  std::shared_ptr<shadow> s,
                                  std::atomic<std::int64_t>& outstanding_pairs)
     : request(std::move(r)), target(std::move(s)), outstanding(outstanding_pairs) {
@@ -56,7 +56,7 @@ comparison_pair::~comparison_pair() {
 }
 
 shadow::shadow(shadow_context context, const config::shadow_config& settings,
-               std::shared_ptr<const config::config> config, proxy::upstream_settings upstream)
+               std::shared_ptr<const config::config> config, upstream::upstream_settings upstream)
     : context_(context),
       settings_(settings),
       config_(std::move(config)),
@@ -64,7 +64,7 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
-      pool_(std::make_shared<proxy::upstream_pool>(context.mirror, std::move(upstream))) {}
+      pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))) {}
 
 bool shadow::try_push(std::shared_ptr<comparison_pair> pair) {
     if (depth_.fetch_add(1, std::memory_order_relaxed) >= config_->mirror.queue_capacity) {
@@ -92,15 +92,15 @@ void shadow::pump() {
         ++in_flight_;
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
         pool_->exchange(
-            proxy::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
-            pair->request, [self = shared_from_this(), pair](proxy::upstream_result&& answer) {
+            upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
+            pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
                 self->on_answer(pair, std::move(answer));
             });
     }
 }
 
 void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
-                       proxy::upstream_result&& answer) {
+                       upstream::upstream_result&& answer) {
     --in_flight_;
     if (answer.error) {
         upstream_family_.count_error(*answer.error);

@@ -12,11 +12,11 @@
 #include <memory>
 #include <string>
 
-#include "proxy/upstream.hpp"
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -25,7 +25,7 @@ class shadow;
 // One (request, shadow) copy. Production and shadow each fill their half and arrive(); the
 // second to arrive triggers the comparison, on the mirror thread.
 struct comparison_pair {
-    comparison_pair(std::shared_ptr<const proxy::forwarded_request> r, std::shared_ptr<shadow> s,
+    comparison_pair(std::shared_ptr<const upstream::forwarded_request> r, std::shared_ptr<shadow> s,
                     std::atomic<std::int64_t>& outstanding);
     ~comparison_pair();
     comparison_pair(const comparison_pair&) = delete;
@@ -34,12 +34,12 @@ struct comparison_pair {
     // True for the second caller: both halves are now filled in.
     bool arrive() { return arrivals.fetch_add(1, std::memory_order_acq_rel) == 1; }
 
-    std::shared_ptr<const proxy::forwarded_request> request;
+    std::shared_ptr<const upstream::forwarded_request> request;
     std::shared_ptr<shadow> target;
     std::chrono::system_clock::time_point received = std::chrono::system_clock::now();
     std::chrono::steady_clock::time_point enqueued = std::chrono::steady_clock::now();
     std::shared_ptr<const production_outcome> production;  // written by the worker
-    proxy::upstream_result answer;                         // written on the mirror thread
+    upstream::upstream_result answer;                      // written on the mirror thread
     double queue_ms = 0;
     std::atomic<int> arrivals{0};
     std::atomic<std::int64_t>& outstanding;
@@ -56,7 +56,7 @@ struct shadow_context {
 class shadow : public std::enable_shared_from_this<shadow> {
 public:
     shadow(shadow_context context, const config::shadow_config& settings,
-           std::shared_ptr<const config::config> config, proxy::upstream_settings upstream);
+           std::shared_ptr<const config::config> config, upstream::upstream_settings upstream);
 
     const config::shadow_config& settings() const { return settings_; }
     metrics::shadow_family& family() { return family_; }
@@ -71,7 +71,8 @@ public:
 private:
     void enqueue(std::shared_ptr<comparison_pair> pair);
     void pump();
-    void on_answer(const std::shared_ptr<comparison_pair>& pair, proxy::upstream_result&& answer);
+    void on_answer(const std::shared_ptr<comparison_pair>& pair,
+                   upstream::upstream_result&& answer);
 
     shadow_context context_;
     config::shadow_config settings_;
@@ -80,7 +81,7 @@ private:
     compare::comparator comparator_;
     metrics::shadow_family& family_;
     metrics::upstream_family& upstream_family_;
-    std::shared_ptr<proxy::upstream_pool> pool_;
+    std::shared_ptr<upstream::upstream_pool> pool_;
     std::atomic<std::size_t> depth_{0};
     std::deque<std::shared_ptr<comparison_pair>> waiting_;
     std::size_t in_flight_ = 0;

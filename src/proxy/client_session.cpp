@@ -8,6 +8,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 
 #include "proxy/worker.hpp"
+#include "shadowproxy/proxy/rewrite.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -205,13 +206,13 @@ void client_session::on_request() {
     }
     stream_.expires_never();
     const auto& pool = snapshot.production;
-    pool->exchange(upstream_head(*request_, pool->settings().authority), request_,
-                   [self = shared_from_this()](upstream_result&& result) {
+    pool->exchange(upstream::upstream_head(*request_, pool->settings().authority), request_,
+                   [self = shared_from_this()](upstream::upstream_result&& result) {
                        self->on_production(std::move(result));
                    });
 }
 
-void client_session::on_production(upstream_result&& result) {
+void client_session::on_production(upstream::upstream_result&& result) {
     auto& production = *worker_.snapshot().production_metrics;
     auto outcome = std::make_shared<mirror::production_outcome>();
     outcome->latency_ms = std::chrono::duration<double, std::milli>(result.latency).count();

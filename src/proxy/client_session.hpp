@@ -13,10 +13,16 @@
 #include <optional>
 #include <string>
 
-#include "proxy/upstream.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using steady_clock = std::chrono::steady_clock;
 
 class worker;
 
@@ -42,7 +48,7 @@ private:
     void do_read_body();
     void on_body(beast::error_code ec);
     void on_request();
-    void on_production(upstream_result&& result);
+    void on_production(upstream::upstream_result&& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
     void respond_error(unsigned status, std::string_view message, bool close_after);
@@ -57,7 +63,7 @@ private:
     bool keep_alive_ = true;
     unsigned version_ = 11;
     std::string request_id_;
-    std::shared_ptr<const forwarded_request> request_;
+    std::shared_ptr<const upstream::forwarded_request> request_;
     mirror::production_slot copies_;
     std::string head_;
     std::shared_ptr<const std::string> body_;

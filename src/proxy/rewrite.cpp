@@ -146,10 +146,10 @@ std::string choose_request_id(const http::request_header<>& head) {
     return make_request_id();
 }
 
-std::shared_ptr<const forwarded_request> forward(http::request<http::string_body>&& request,
-                                                 std::string_view client_address,
-                                                 std::string request_id) {
-    auto out = std::make_shared<forwarded_request>();
+std::shared_ptr<const upstream::forwarded_request> forward(
+    http::request<http::string_body>&& request, std::string_view client_address,
+    std::string request_id) {
+    auto out = std::make_shared<upstream::forwarded_request>();
     out->method = std::string{request.method_string()};
     out->target = std::string{request.target()};
     out->path = out->target.substr(0, out->target.find('?'));
@@ -195,17 +195,6 @@ std::shared_ptr<const forwarded_request> forward(http::request<http::string_body
         append_header(out->headers, "Content-Length", std::to_string(out->body.size()));
     }
     return out;
-}
-
-std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers) {
-    std::string head;
-    head.reserve(request.method.size() + request.target.size() + authority.size() +
-                 request.headers.size() + extra_headers.size() + 32);
-    head.append(request.method).append(" ").append(request.target).append(" HTTP/1.1\r\n");
-    append_header(head, "Host", authority);
-    head.append(request.headers).append(extra_headers).append("\r\n");
-    return head;
 }
 
 body_framing client_framing(bool body_expected, std::optional<std::uint64_t> content_length,

@@ -36,7 +36,8 @@ tcp::endpoint claim_port(const tcp::endpoint& where) {
 }
 
 worker::worker(shared_state& shared, std::shared_ptr<const config::config> config,
-               std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production)
+               std::shared_ptr<const mirror::shadow_set> shadows,
+               upstream::upstream_settings production)
     : shared_(shared) {
     apply(std::move(config), std::move(shadows), std::move(production));
 }
@@ -87,7 +88,7 @@ void worker::join() {
 
 void worker::reload(std::shared_ptr<const config::config> config,
                     std::shared_ptr<const mirror::shadow_set> shadows,
-                    upstream_settings production) {
+                    upstream::upstream_settings production) {
     asio::post(context_, [this, config = std::move(config), shadows = std::move(shadows),
                           production = std::move(production)]() mutable {
         apply(std::move(config), std::move(shadows), std::move(production));
@@ -96,7 +97,7 @@ void worker::reload(std::shared_ptr<const config::config> config,
 
 void worker::apply(std::shared_ptr<const config::config> config,
                    std::shared_ptr<const mirror::shadow_set> shadows,
-                   upstream_settings production) {
+                   upstream::upstream_settings production) {
     const auto& old = snapshot_.production;
     const bool same_pool = old && old->settings().endpoints == production.endpoints &&
                            old->settings().authority == production.authority &&
@@ -108,7 +109,8 @@ void worker::apply(std::shared_ptr<const config::config> config,
             old->close_idle();
         }
         snapshot_.production_metrics = &shared_.metrics.upstream(production.name);
-        snapshot_.production = std::make_shared<upstream_pool>(context_, std::move(production));
+        snapshot_.production =
+            std::make_shared<upstream::upstream_pool>(context_, std::move(production));
     }
     snapshot_.config = std::move(config);
     snapshot_.shadows = std::move(shadows);

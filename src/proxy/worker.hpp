@@ -12,9 +12,9 @@
 #include <unordered_set>
 
 #include "proxy/client_session.hpp"
-#include "proxy/upstream.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -27,7 +27,7 @@ tcp::endpoint claim_port(const tcp::endpoint& where);
 // What a session reads on its worker: replaced whole on reload.
 struct worker_snapshot {
     std::shared_ptr<const config::config> config;
-    std::shared_ptr<upstream_pool> production;
+    std::shared_ptr<upstream::upstream_pool> production;
     std::shared_ptr<const mirror::shadow_set> shadows;
     metrics::upstream_family* production_metrics = nullptr;
 };
@@ -43,7 +43,8 @@ struct shared_state {
 class worker {
 public:
     worker(shared_state& shared, std::shared_ptr<const config::config> config,
-           std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+           std::shared_ptr<const mirror::shadow_set> shadows,
+           upstream::upstream_settings production);
     ~worker();
 
     // Binds the listener; throws std::runtime_error with the address when it cannot.
@@ -53,7 +54,8 @@ public:
 
     // Any thread: the new snapshot applies to requests that start after it lands.
     void reload(std::shared_ptr<const config::config> config,
-                std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+                std::shared_ptr<const mirror::shadow_set> shadows,
+                upstream::upstream_settings production);
     // Any thread: stop accepting, close idle connections, let in-flight requests finish.
     void drain();
     // Any thread: close every connection now (the drain deadline passed).
@@ -74,7 +76,8 @@ private:
     void do_accept();
     void on_accept(beast::error_code ec, client_stream::socket_type socket);
     void apply(std::shared_ptr<const config::config> config,
-               std::shared_ptr<const mirror::shadow_set> shadows, upstream_settings production);
+               std::shared_ptr<const mirror::shadow_set> shadows,
+               upstream::upstream_settings production);
 
     shared_state& shared_;
     asio::io_context context_{1};

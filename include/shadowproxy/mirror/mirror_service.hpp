@@ -19,7 +19,7 @@
 
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/metrics/registry.hpp"
-#include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace shadowproxy::logsink {
 class record_sink;
@@ -78,7 +78,7 @@ public:
 
     // Worker thread: applies each shadow's filter and sampling, queues the copies. Never blocks.
     production_slot offer(const shadow_set& shadows,
-                          const std::shared_ptr<const proxy::forwarded_request>& request);
+                          const std::shared_ptr<const upstream::forwarded_request>& request);
 
     void start();
     // Gives queued and in-flight shadow exchanges until `deadline`, then stops the thread.

@@ -1,6 +1,7 @@
 // The proxying rules of SPEC §4 as pure functions over Beast headers: framing checks that
 // close request-smuggling holes, hop-by-hop stripping, X-Forwarded-*, X-Request-Id, and the
-// serialisation of the heads sent upstream and back to the client.
+// serialisation of the head sent back to the client (the head sent upstream is
+// upstream::upstream_head).
 //
 // No I/O and no state: any thread may call them. Problems are returned, never thrown.
 #pragma once
@@ -12,21 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "shadowproxy/upstream/forwarded_request.hpp"
+
 namespace shadowproxy::proxy {
 
 namespace http = boost::beast::http;
-
-// A client request as it goes upstream, built once and shared read-only (shared_ptr<const>) by
-// the production exchange and every shadow copy, so the body is never copied per upstream.
-struct forwarded_request {
-    std::string method;
-    std::string target;      // as the client sent it
-    std::string path;        // target without the query string
-    std::string request_id;  // kept from the client or generated
-    std::string headers;     // end-to-end "Name: value\r\n" lines, no Host, no hop-by-hop
-    std::string body;
-    bool is_head = false;
-};
 
 // A reason to answer 400 for framing Beast accepts but a proxy must not: a Transfer-Encoding
 // other than exactly "chunked", or header values carrying CR/LF. Empty when the head is fine.
@@ -47,13 +38,9 @@ std::string choose_request_id(const http::request_header<>& head);
 
 // Strips hop-by-hop headers (and those Connection lists), appends X-Forwarded-For, sets
 // X-Forwarded-Proto and X-Request-Id, and fixes Content-Length to the de-chunked body.
-std::shared_ptr<const forwarded_request> forward(http::request<http::string_body>&& request,
-                                                 std::string_view client_address,
-                                                 std::string request_id);
-
-// "METHOD target HTTP/1.1\r\nHost: authority\r\n" + headers + extra_headers + "\r\n".
-std::string upstream_head(const forwarded_request& request, std::string_view authority,
-                          std::string_view extra_headers = {});
+std::shared_ptr<const upstream::forwarded_request> forward(
+    http::request<http::string_body>&& request, std::string_view client_address,
+    std::string request_id);
 
 // How the body relayed to the client is delimited.
 enum class body_framing {

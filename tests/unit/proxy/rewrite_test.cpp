@@ -160,8 +160,8 @@ TEST(RewriteChooseRequestId, TrimsSurroundingWhitespace) {
     EXPECT_EQ(choose_request_id(request_head({{"X-Request-Id", "  abc  "}})), "abc");
 }
 
-std::shared_ptr<const forwarded_request> forward_of(const header_list& headers,
-                                                    std::string body = {}) {
+std::shared_ptr<const upstream::forwarded_request> forward_of(const header_list& headers,
+                                                              std::string body = {}) {
     http::request<http::string_body> request{http::verb::post, "/predict?x=1", 11};
     for (const auto& [name, value] : headers) {
         request.insert(name, value);
@@ -190,7 +190,7 @@ TEST(RewriteUpstreamHead, RewritesHeadersForProduction) {
     EXPECT_EQ(request->path, "/predict");
     EXPECT_EQ(request->request_id, "id-1");
     EXPECT_FALSE(request->is_head);
-    EXPECT_EQ(upstream_head(*request, "up:8080", "X-Shadow-Request: true\r\n"),
+    EXPECT_EQ(upstream::upstream_head(*request, "up:8080", "X-Shadow-Request: true\r\n"),
               "POST /predict?x=1 HTTP/1.1\r\n"
               "Host: up:8080\r\n"
               "Accept: application/json\r\n"
@@ -205,14 +205,15 @@ TEST(RewriteUpstreamHead, RewritesHeadersForProduction) {
 TEST(RewriteUpstreamHead, BodylessRequestHasNoContentLength) {
     http::request<http::string_body> request{http::verb::get, "/", 11};
     const auto forwarded = forward(std::move(request), "127.0.0.1", "id-2");
-    EXPECT_EQ(upstream_head(*forwarded, "127.0.0.1:9"),
+    EXPECT_EQ(upstream::upstream_head(*forwarded, "127.0.0.1:9"),
               "GET / HTTP/1.1\r\nHost: 127.0.0.1:9\r\nX-Forwarded-For: 127.0.0.1\r\n"
               "X-Forwarded-Proto: http\r\nX-Request-Id: id-2\r\n\r\n");
 }
 
 TEST(RewriteUpstreamHead, EmptyBodyWithContentLengthKeepsZero) {
     const auto request = forward_of({{"Content-Length", "0"}});
-    EXPECT_NE(upstream_head(*request, "a").find("Content-Length: 0\r\n"), std::string::npos);
+    EXPECT_NE(upstream::upstream_head(*request, "a").find("Content-Length: 0\r\n"),
+              std::string::npos);
 }
 
 TEST(RewriteClientHead, StripsHopByHopAndSetsLength) {

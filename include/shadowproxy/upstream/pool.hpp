@@ -4,7 +4,8 @@
 // A pool and its exchanges live on one io_context and are used only from its thread. Each
 // exchange owns itself (shared_from_this) and holds the pool by shared_ptr, so a pool replaced on
 // reload lives until its last exchange ends. Failures never throw: they come back as
-// upstream_result::error, classified as SPEC §5's error words.
+// upstream_result::error, classified as the error words of
+// metrics::upstream_error.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -19,12 +20,13 @@
 #include <vector>
 
 #include "shadowproxy/metrics/registry.hpp"
-#include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/upstream/forwarded_request.hpp"
 
-namespace shadowproxy::proxy {
+namespace shadowproxy::upstream {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using steady_clock = std::chrono::steady_clock;
 
@@ -78,4 +80,4 @@ private:
     std::vector<std::unique_ptr<upstream_stream>> idle_;
 };
 
-}  // namespace shadowproxy::proxy
+}  // namespace shadowproxy::upstream

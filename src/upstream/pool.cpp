@@ -1,4 +1,4 @@
-#include "proxy/upstream.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 #include <array>
 #include <boost/asio/connect.hpp>
@@ -7,7 +7,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <stdexcept>
 
-namespace shadowproxy::proxy {
+namespace shadowproxy::upstream {
 
 namespace {
 
@@ -228,4 +228,4 @@ void upstream_pool::close_idle() {
     idle_.clear();
 }
 
-}  // namespace shadowproxy::proxy
+}  // namespace shadowproxy::upstream
