@@ -93,7 +93,8 @@ void shadow::pump() {
         pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
         pool_->exchange(
             upstream::upstream_head(*pair->request, pool_->settings().authority, extra_headers_),
-            pair->request, [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+            pair->request, config_->compare.max_body_bytes,
+            [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
                 self->on_answer(pair, std::move(answer));
             });
     }
@@ -105,7 +106,7 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
     if (answer.error) {
         upstream_family_.count_error(*answer.error);
     } else {
-        upstream_family_.count_response(answer.response.result_int());
+        upstream_family_.count_response(answer.status);
         upstream_family_.latency.observe(std::chrono::duration<double>(answer.latency).count());
     }
     pair->answer = std::move(answer);
@@ -118,14 +119,21 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
 void shadow::record(comparison_pair& pair) {
     const production_outcome& production = *pair.production;
     const compare::side_response production_side{
-        to_exchange_error(production.error), production.status,
+        to_exchange_error(production.error),
+        production.status,
         production.body ? std::string_view{*production.body} : std::string_view{},
-        production.latency_ms};
+        production.latency_ms,
+        production.ttfb_ms,
+        production.bytes,
+        production.truncated};
     const auto& answer = pair.answer;
-    const compare::side_response shadow_side{
-        to_exchange_error(answer.error), answer.error ? 0U : answer.response.result_int(),
-        answer.error ? std::string_view{} : std::string_view{answer.response.body()},
-        to_ms(answer.latency)};
+    const compare::side_response shadow_side{to_exchange_error(answer.error),
+                                             answer.error ? 0U : answer.status,
+                                             std::string_view{answer.body},
+                                             to_ms(answer.latency),
+                                             to_ms(answer.ttfb),
+                                             answer.bytes,
+                                             answer.truncated};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);
     family_.comparisons[static_cast<std::size_t>(result.result)].inc();
 

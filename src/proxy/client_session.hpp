@@ -1,6 +1,6 @@
 // One accepted client connection: reads requests (limits, timeouts, framing checks), sends
-// each to production, offers a copy to the mirror, writes production's answer back unchanged,
-// and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
+// each to production, offers a copy to the mirror, relays production's answer back as it
+// arrives (response_relay), and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
 //
 // Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
 // they end in the proxy's own JSON error response (SPEC §4) or a closed connection.
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "proxy/response_relay.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
@@ -25,10 +26,6 @@ using tcp = asio::ip::tcp;
 using steady_clock = std::chrono::steady_clock;
 
 class worker;
-
-// On the worker's io_context executor (it accepts onto it), not any_io_executor: every read,
-// write, timeout and completion would otherwise go through the polymorphic executor.
-using client_stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
 
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
@@ -48,7 +45,10 @@ private:
     void do_read_body();
     void on_body(beast::error_code ec);
     void on_request();
-    void on_production(upstream::upstream_result&& result);
+    void on_production_head(std::optional<upstream::upstream_error> error);
+    void on_production_failed(upstream::upstream_error error);
+    void complete_copies(std::optional<upstream::upstream_error> error);
+    void on_relayed(const relay_result& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
     void respond_error(unsigned status, std::string_view message, bool close_after);
@@ -65,7 +65,9 @@ private:
     std::string request_id_;
     std::shared_ptr<const upstream::forwarded_request> request_;
     mirror::production_slot copies_;
-    std::string head_;
+    std::shared_ptr<upstream::http1_exchange> exchange_;
+    std::shared_ptr<response_relay> relay_;
+    std::string head_;  // the proxy's own answers (errors)
     std::shared_ptr<const std::string> body_;
 };
 
