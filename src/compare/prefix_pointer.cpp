@@ -14,7 +14,9 @@ using json = nlohmann::json;
 // soon as the target is complete.
 class target_finder {
 public:
-    explicit target_finder(const std::vector<std::string>& tokens) : tokens_(tokens) {}
+    // ends_in_number: the prefix's last byte could belong to a number.
+    target_finder(const std::vector<std::string>& tokens, bool ends_in_number)
+        : tokens_(tokens), ends_in_number_(ends_in_number) {}
 
     // After a parse that read the whole document: a number at its very end is complete.
     void document_complete() { commit_pending(); }
@@ -40,7 +42,11 @@ public:
         (building_.empty() ? frames_.back().key : key_) = std::move(name);
         return true;
     }
+    // The cut: a pending number is whole unless the prefix may end inside it.
     bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+        if (!ends_in_number_) {
+            commit_pending();
+        }
         return false;
     }
 
@@ -157,6 +163,7 @@ private:
     }
 
     const std::vector<std::string>& tokens_;
+    bool ends_in_number_;
     std::vector<frame> frames_;
     std::optional<json> pending_;
     std::optional<json> found_;
@@ -168,7 +175,10 @@ private:
 }  // namespace
 
 std::optional<nlohmann::json> find_in_prefix(std::string_view prefix, const json_pointer& pointer) {
-    target_finder finder(pointer.tokens());
+    const bool ends_in_number =
+        !prefix.empty() &&
+        std::string_view{"0123456789.eE+-"}.find(prefix.back()) != std::string_view::npos;
+    target_finder finder(pointer.tokens(), ends_in_number);
     if (json::sax_parse(prefix.begin(), prefix.end(), &finder)) {
         finder.document_complete();
     }

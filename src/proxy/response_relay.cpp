@@ -129,6 +129,9 @@ void response_relay::do_read() {
 }
 
 void response_relay::finish() {
+    // The handler may drop the session's reference to this relay (the last one when the answer
+    // was written synchronously inside start()).
+    const auto self = shared_from_this();
     auto done = std::move(done_);
     done(result_);
 }

@@ -11,6 +11,9 @@ namespace shadowproxy::upstream {
 namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
+// A head usually fits a small read; the buffer grows only for a big head or the body, so an
+// exchange waiting on a stalled upstream holds a few KiB.
+constexpr std::size_t head_read = 4096;
 constexpr std::size_t max_piece = 64 * 1024;
 // The read buffer holds at most a head (the parser's limit) and one read.
 constexpr std::size_t header_limit = 64 * 1024;
@@ -132,11 +135,11 @@ void http1_exchange::do_read_head() {
         new_parser();
         buffer_.clear();
     }
-    if (buffer_.size() + read_chunk > buffer_.max_size()) {
+    if (buffer_.size() + head_read > buffer_.max_size()) {
         return finish_head(upstream_error::bad_response);
     }
     stream_->expires_at(deadline_);
-    stream_->async_read_some(buffer_.prepare(read_chunk),
+    stream_->async_read_some(buffer_.prepare(head_read),
                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                  self->on_read_head(ec, n);
                              });

@@ -3,8 +3,9 @@
 //
 // A pure function (any thread). It streams the prefix through nlohmann's SAX parser, builds
 // only the named value, and stops as soon as that value is complete. A value the prefix cuts
-// (an unterminated string, object or array, or a number that may continue past the cut) is
-// not there: nullopt, never a wrong value. Never throws except std::bad_alloc.
+// (an unterminated string, object or array, or a number that may continue past the cut: one
+// followed by nothing but what could be more of a number) is not there: nullopt, never a wrong
+// value. Never throws except std::bad_alloc.
 #pragma once
 
 #include <nlohmann/json.hpp>
