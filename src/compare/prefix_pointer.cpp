@@ -116,8 +116,7 @@ private:
             building_.push_back(&root_);
             return true;
         }
-        const bool on_path =
-            frames_.size() < tokens_.size() && (frames_.empty() || slot_on_path());
+        const bool on_path = frames_.size() < tokens_.size() && (frames_.empty() || slot_on_path());
         frames_.push_back({container.is_array(), 0, {}, on_path});
         return true;
     }
@@ -175,9 +174,8 @@ private:
 }  // namespace
 
 std::optional<nlohmann::json> find_in_prefix(std::string_view prefix, const json_pointer& pointer) {
-    const bool ends_in_number =
-        !prefix.empty() &&
-        std::string_view{"0123456789.eE+-"}.find(prefix.back()) != std::string_view::npos;
+    const bool ends_in_number = !prefix.empty() && std::string_view{"0123456789.eE+-"}.find(
+                                                       prefix.back()) != std::string_view::npos;
     target_finder finder(pointer.tokens(), ends_in_number);
     if (json::sax_parse(prefix.begin(), prefix.end(), &finder)) {
         finder.document_complete();

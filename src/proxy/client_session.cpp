@@ -206,7 +206,8 @@ void client_session::on_request() {
     }
     stream_.expires_never();
     const auto& pool = snapshot.production;
-    exchange_ = pool->open(upstream::upstream_head(*request_, pool->settings().authority), request_);
+    exchange_ =
+        pool->open(upstream::upstream_head(*request_, pool->settings().authority), request_);
     exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
         self->on_production_head(error);
     });
@@ -225,7 +226,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
             keep_alive_ = false;
         }
         head = client_response_head(exchange_->head(), framing, length.value_or(0), request_id_,
-                                     keep_alive_, version_);
+                                    keep_alive_, version_);
         if (head.empty()) {
             exchange_->cancel();
             error = metrics::upstream_error::bad_response;

@@ -1,6 +1,7 @@
 // One accepted client connection: reads requests (limits, timeouts, framing checks), sends
 // each to production, offers a copy to the mirror, relays production's answer back as it
-// arrives (response_relay), and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
+// arrives (response_relay), and loops while keep-alive holds. Pipelined requests are answered in
+// order, one at a time.
 //
 // Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
 // they end in the proxy's own JSON error response (SPEC §4) or a closed connection.
@@ -13,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "shadowproxy/mirror/mirror_service.hpp"
 #include "proxy/response_relay.hpp"
+#include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {

@@ -64,8 +64,8 @@ void response_relay::do_write(std::string_view piece, bool last) {
     }
     if (!piece.empty()) {
         if (chunked) {
-            const int n = std::snprintf(chunk_line_.data(), chunk_line_.size(), "%zx\r\n",
-                                        piece.size());
+            const int n =
+                std::snprintf(chunk_line_.data(), chunk_line_.size(), "%zx\r\n", piece.size());
             parts[count++] = asio::buffer(chunk_line_.data(), static_cast<std::size_t>(n));
         }
         parts[count++] = asio::buffer(piece.data(), piece.size());

@@ -28,8 +28,8 @@ namespace shadowproxy::proxy {
 
 // The client side's transport, on the worker's io_context executor (it accepts onto it) rather
 // than any_io_executor. TLS will replace it here, for the session and the relay alike.
-using client_stream = boost::beast::basic_stream<boost::asio::ip::tcp,
-                                                 boost::asio::io_context::executor_type>;
+using client_stream =
+    boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 struct relay_result {
     std::optional<upstream::upstream_error> production_error;

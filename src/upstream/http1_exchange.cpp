@@ -76,10 +76,9 @@ void http1_exchange::do_connect() {
     stream_ = std::make_unique<upstream_stream>(pool_->context_);
     const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
     stream_->expires_at(std::min(connect_deadline, deadline_));
-    stream_->async_connect(pool_->settings().endpoints,
-                           [self = shared_from_this()](beast::error_code ec, const auto&) {
-                               self->on_connect(ec);
-                           });
+    stream_->async_connect(
+        pool_->settings().endpoints,
+        [self = shared_from_this()](beast::error_code ec, const auto&) { self->on_connect(ec); });
 }
 
 void http1_exchange::on_connect(beast::error_code ec) {
@@ -230,8 +229,9 @@ body_piece http1_exchange::next_piece() {
     while (!parser_->is_done()) {
         if (piece_.empty()) {
             const auto length = parser_->content_length();
-            piece_.resize(length ? std::max<std::size_t>(1, std::min<std::uint64_t>(*length, max_piece))
-                                 : max_piece);
+            piece_.resize(
+                length ? std::max<std::size_t>(1, std::min<std::uint64_t>(*length, max_piece))
+                       : max_piece);
         }
         auto& body = parser_->get().body();
         body.data = piece_.data();

@@ -97,9 +97,9 @@ TEST(FaultProduction, ResetMidResponseClosesTheClientConnection) {
     EXPECT_EQ(answer.substr(body + 4), "{\"prediction\":") << answer;
     EXPECT_EQ(answer.find("502"), std::string::npos) << answer;
     // The proxy keeps serving.
-    EXPECT_EQ(first_status(raw_exchange(
-                  proxy.port(), "GET /again HTTP/1.1\r\nHost: x\r\n\r\n", 5s)),
-              200U);
+    EXPECT_EQ(
+        first_status(raw_exchange(proxy.port(), "GET /again HTTP/1.1\r\nHost: x\r\n\r\n", 5s)),
+        200U);
 }
 
 struct bad_answer {

@@ -150,8 +150,8 @@ TEST(ProxyStreaming, SseEventsReachTheClientAsProductionSendsThem) {
     for (int i = 0; i < events; ++i) {
         ASSERT_NE(arrival[0][i], steady::time_point{}) << "direct event " << i << "\n" << raw[0];
         ASSERT_NE(arrival[1][i], steady::time_point{}) << "proxied event " << i << "\n" << raw[1];
-        const auto late = std::chrono::duration_cast<std::chrono::milliseconds>(arrival[1][i] -
-                                                                                 arrival[0][i]);
+        const auto late =
+            std::chrono::duration_cast<std::chrono::milliseconds>(arrival[1][i] - arrival[0][i]);
         EXPECT_LT(late, 50ms) << "event " << i << " reached the client late through the proxy";
     }
     const auto head_end = raw[1].find("\r\n\r\n");
@@ -179,7 +179,8 @@ TEST(ProxyStreaming, HugeAnswerArrivesWholeWithBoundedMemory) {
     ASSERT_TRUE(proxy.ready());
     {
         // Warm up: the worker's buffers and the pool exist before the peak is taken.
-        stream_client warm{proxy.port(), "GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"};
+        stream_client warm{proxy.port(),
+                           "GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"};
         while (warm.read_some(10s) > 0) {
             warm.discard();
         }
@@ -285,8 +286,8 @@ TEST(ProxyStreaming, ProductionFailingMidBodyClosesTheClientConnection) {
         return false;  // closed 900000 bytes short
     }};
     stream_upstream shadow{big_answer(10)};
-    proxy_process proxy{production_only(production) + "shadows: [{name: s, url: \"" +
-                        shadow.url() + "\"}]\nlog: {path: \"${LOG}\"}\n"};
+    proxy_process proxy{production_only(production) + "shadows: [{name: s, url: \"" + shadow.url() +
+                        "\"}]\nlog: {path: \"${LOG}\"}\n"};
     ASSERT_TRUE(proxy.ready());
     stream_client client{proxy.port(), "GET /p HTTP/1.1\r\nHost: x\r\n\r\n"};
     const std::string head = read_head(client);
@@ -315,8 +316,8 @@ TEST(ProxyStreaming, RecordOfLongAnswerIsTruncatedWithFullLength) {
     };
     stream_upstream production{answer};
     stream_upstream shadow{answer};
-    proxy_process proxy{production_only(production) + "shadows: [{name: s, url: \"" +
-                        shadow.url() + "\"}]\nlog: {path: \"${LOG}\"}\n"};
+    proxy_process proxy{production_only(production) + "shadows: [{name: s, url: \"" + shadow.url() +
+                        "\"}]\nlog: {path: \"${LOG}\"}\n"};
     ASSERT_TRUE(proxy.ready());
     stream_client client{proxy.port(), "GET /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"};
     ASSERT_EQ(read_head(client).rfind("HTTP/1.1 200 ", 0), 0U);

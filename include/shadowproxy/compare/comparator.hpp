@@ -40,10 +40,10 @@ inline constexpr std::array<outcome, 6> all_outcomes{
 // One upstream's answer as the proxy saw it.
 struct side_response {
     exchange_error error = exchange_error::none;
-    unsigned status = 0;    // 0 when error != none
-    std::string_view body;  // the body, or its first compare.max_body_bytes when truncated
-    double latency_ms = 0;  // to the last byte
-    double ttfb_ms = 0;     // to the first byte
+    unsigned status = 0;      // 0 when error != none
+    std::string_view body;    // the body, or its first compare.max_body_bytes when truncated
+    double latency_ms = 0;    // to the last byte
+    double ttfb_ms = 0;       // to the first byte
     std::uint64_t bytes = 0;  // the whole body's length (at least body.size())
     bool truncated = false;   // body is only a prefix of the answer
 };

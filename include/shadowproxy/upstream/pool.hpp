@@ -54,9 +54,9 @@ std::vector<tcp::endpoint> resolve(const std::string& host, std::uint16_t port);
 struct upstream_result {
     std::optional<metrics::upstream_error> error;
     unsigned status = 0;
-    std::string body;          // at most the capture limit's first bytes of the body
-    std::uint64_t bytes = 0;   // the whole body's length
-    bool truncated = false;    // bytes > body.size()
+    std::string body;                  // at most the capture limit's first bytes of the body
+    std::uint64_t bytes = 0;           // the whole body's length
+    bool truncated = false;            // bytes > body.size()
     steady_clock::duration ttfb{};     // start → first response byte
     steady_clock::duration latency{};  // start → last byte (or the failure)
 };

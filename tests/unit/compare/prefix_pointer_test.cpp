@@ -24,7 +24,7 @@ TEST(PrefixPointer, FindsCompleteValuesBeforeTheCut) {
 }
 
 TEST(PrefixPointer, CutOrAbsentValuesAreNotThere) {
-    EXPECT_FALSE(find(R"({"prediction":0.12)", "/prediction"));  // may continue: 0.125
+    EXPECT_FALSE(find(R"({"prediction":0.12)", "/prediction"));     // may continue: 0.125
     EXPECT_FALSE(find(R"({"prediction":12, "x1)", "/prediction"));  // conservative
     EXPECT_FALSE(find(R"({"prediction":"ca)", "/prediction"));
     EXPECT_FALSE(find(R"({"prediction":[1,2)", "/prediction"));

@@ -70,10 +70,9 @@ TEST(Record, WritesTheSpecExampleInOrder) {
               (std::vector<std::string>{"ts", "request_id", "method", "path", "production",
                                         "shadow", "outcome", "prediction_match", "status_match",
                                         "body_match", "diffs"}));
-    EXPECT_EQ(
-        keys(record["production"]),
-        (std::vector<std::string>{"name", "status", "latency_ms", "ttfb_ms", "bytes", "error",
-                                  "prediction"}));
+    EXPECT_EQ(keys(record["production"]),
+              (std::vector<std::string>{"name", "status", "latency_ms", "ttfb_ms", "bytes", "error",
+                                        "prediction"}));
     EXPECT_EQ(keys(record["shadow"]),
               (std::vector<std::string>{"name", "status", "latency_ms", "ttfb_ms", "queue_ms",
                                         "bytes", "error", "prediction"}));
