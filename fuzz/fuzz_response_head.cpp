@@ -1,10 +1,13 @@
 // libFuzzer target: production's answer as src/upstream/pool.cpp receives it (a Beast
 // response_parser) turned into the head the client gets by client_response_head. Oracle: when
-// the proxy would pass the answer on (non-empty head), the client's bytes parse as exactly one
-// well-framed response: one Content-Length equal to the body, no Transfer-Encoding.
+// the proxy would pass the answer on (non-empty head), the client's bytes (framed as the relay
+// frames them) parse as exactly one well-framed response carrying the same body: one
+// Content-Length for a length answer, Transfer-Encoding: chunked only for a chunked one.
 #include <boost/beast/http.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -36,12 +39,27 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& response = parser.get();
     const unsigned status = response.result_int();
     const bool body_expected = status >= 200 && status != 204 && status != 304;
-    const std::string head = sp::client_response_head(
-        response, response.body().size(), body_expected, "id-1", keep_alive, client_version);
+    std::optional<std::uint64_t> length;
+    if (parser.content_length()) {
+        length = *parser.content_length();
+    }
+    const sp::body_framing framing = sp::client_framing(body_expected, length, client_version);
+    const std::string head = sp::client_response_head(response, framing, response.body().size(),
+                                                      "id-1", keep_alive, client_version);
     if (head.empty()) {
         return 0;  // 502
     }
-    const std::string wire = head + (body_expected ? response.body() : std::string{});
+    std::string wire = head;
+    if (framing == sp::body_framing::chunked) {
+        if (!response.body().empty()) {
+            char size_line[32];
+            std::snprintf(size_line, sizeof size_line, "%zx\r\n", response.body().size());
+            wire.append(size_line).append(response.body()).append("\r\n");
+        }
+        wire.append("0\r\n\r\n");
+    } else if (body_expected) {
+        wire.append(response.body());
+    }
     http::response_parser<http::string_body> client;
     client.eager(true);
     client.header_limit(1U << 20);
@@ -50,13 +68,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         client.skip(true);
     }
     const std::size_t used = client.put(boost::asio::buffer(wire), ec);
+    if (!ec && !client.is_done() && framing == sp::body_framing::close) {
+        client.put_eof(ec);
+    }
     if (ec || !client.is_done() || used != wire.size()) {
         __builtin_trap();
     }
     const auto& seen = client.get();
-    if (seen.count(http::field::transfer_encoding) != 0 ||
-        (body_expected &&
-         (seen.count(http::field::content_length) != 1 || seen.body() != response.body()))) {
+    const bool chunked = framing == sp::body_framing::chunked;
+    if (seen.count(http::field::transfer_encoding) != (chunked ? 1U : 0U) ||
+        (framing == sp::body_framing::length && seen.count(http::field::content_length) != 1) ||
+        (body_expected && seen.body() != response.body())) {
         __builtin_trap();
     }
     return 0;

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # the variables here are used by the scripts sourcing this
-# Shared by run.sh, memory.sh and callgrind.sh (sourced, not run): a private temp dir, processes
+# Shared by run.sh, memory.sh, stream.sh and callgrind.sh (sourced, not run): a private temp dir, processes
 # started in the background and tracked by PID, nginx configs, bounded waits.
 #
 # Every process started through start_bg is stopped by PID when the script exits (trap), and
@@ -182,6 +182,7 @@ upstream_server_block() {
     cat <<BLOCK
     server {
         listen 127.0.0.1:$1 backlog=4096;
+        client_max_body_size 16m;  # stream.sh's 1 MiB POSTs
         location / {
             default_type application/json;
             return 200 '{"prediction":1,"probability":0.9}';

@@ -124,7 +124,8 @@ json shadow_json(const stats_inputs& in, const std::string& name,
                 {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
                 {"kappa", optional_number(s.kappa)},
                 {"classes_truncated", s.classes_truncated},
-                {"latency_ms", stats::latency_to_json(s)}};
+                {"latency_ms", stats::latency_to_json(s)},
+                {"ttfb_ms", stats::ttfb_to_json(s)}};
     stats::add_errors(out, s);
     out["last_60s"] = window_json(live ? live->last_window : stats::live_window{});
     out["history"] =

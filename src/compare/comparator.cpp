@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "shadowproxy/compare/prefix_pointer.hpp"
+
 namespace shadowproxy::compare {
 
 namespace {
@@ -142,6 +144,9 @@ comparator::comparator(const config::compare_config& settings)
 }
 
 comparison comparator::compare(const side_response& production, const side_response& shadow) const {
+    if (production.truncated || shadow.truncated) {
+        return compare_truncated(production, shadow);
+    }
     comparison result;
     // Byte-identical answers (the common case when the models agree) are parsed once: parsing
     // is most of the cost of a comparison.
@@ -209,6 +214,55 @@ comparison comparator::compare(const side_response& production, const side_respo
         result.result = outcome::prediction_match;
     } else {
         result.result = outcome::prediction_mismatch;
+    }
+    return result;
+}
+
+std::optional<json> comparator::prediction_of(const side_response& side) const {
+    if (!prediction_pointer_ || side.error) {
+        return std::nullopt;
+    }
+    if (side.truncated) {
+        return find_in_prefix(side.body, *prediction_pointer_);
+    }
+    const std::optional<json> doc = parse_body(side);
+    const json* found = doc ? prediction_pointer_->find(*doc) : nullptr;
+    return found != nullptr ? std::optional<json>{*found} : std::nullopt;
+}
+
+comparison comparator::compare_truncated(const side_response& production,
+                                         const side_response& shadow) const {
+    comparison result;
+    result.body_compared = false;
+    const std::optional<json> production_prediction = prediction_of(production);
+    const std::optional<json> shadow_prediction = prediction_of(shadow);
+    if (production_prediction) {
+        result.production_prediction = bounded_copy(*production_prediction);
+    }
+    if (shadow_prediction) {
+        result.shadow_prediction = bounded_copy(*shadow_prediction);
+    }
+    if (production.error) {
+        result.result = outcome::production_error;
+        return result;
+    }
+    if (shadow.error) {
+        result.result = outcome::shadow_error;
+        return result;
+    }
+    const bool both_predictions = production_prediction && shadow_prediction &&
+                                  !production_prediction->is_null() &&
+                                  !shadow_prediction->is_null();
+    result.prediction_match =
+        both_predictions && values_equal(*production_prediction, *shadow_prediction, tolerance_);
+    result.status_match = production.status == shadow.status;
+    if (!result.status_match) {
+        result.result = outcome::status_mismatch;
+    } else if (both_predictions) {
+        result.result =
+            result.prediction_match ? outcome::prediction_match : outcome::prediction_mismatch;
+    } else {
+        result.result = outcome::match;
     }
     return result;
 }

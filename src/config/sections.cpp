@@ -28,9 +28,9 @@ constexpr std::array<std::string_view, 4> admin_keys{"address", "port", "token_f
 constexpr std::array<std::string_view, 5> mirror_keys{
     "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 6> compare_keys{"prediction_pointer",  "ignore_pointers",
-                                                       "float_abs_tolerance", "float_rel_tolerance",
-                                                       "max_diffs",           "prediction_type"};
+constexpr std::array<std::string_view, 7> compare_keys{
+    "prediction_pointer", "ignore_pointers", "float_abs_tolerance", "float_rel_tolerance",
+    "max_diffs",          "prediction_type", "max_body_bytes"};
 constexpr std::array<std::string_view, 8> log_keys{
     "path",           "max_file_bytes", "max_files",  "include_bodies", "body_limit_bytes",
     "redact_headers", "level",          "diff_values"};
@@ -146,6 +146,7 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
         out.predictions =
             type == "regression" ? prediction_type::regression : prediction_type::class_label;
     }
+    in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
 }
 
 void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {

@@ -54,12 +54,14 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     }
     out += ",\"latency_ms\":";
     append_millis(out, side.latency_ms);
+    out += ",\"ttfb_ms\":";
+    append_millis(out, side.ttfb_ms);
     if (queue_ms != nullptr) {
         out += ",\"queue_ms\":";
         append_millis(out, *queue_ms);
     }
     out += ",\"bytes\":";
-    out += std::to_string(side.body.size());
+    out += std::to_string(std::max<std::uint64_t>(side.bytes, side.body.size()));
     out += ",\"error\":";
     if (failed) {
         append_string(out, compare::to_string(*side.error));
@@ -70,9 +72,11 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     append_json(out, prediction);
     if (settings.include_bodies) {
         out += ",\"body\":";
-        truncated = append_body(out, side.body, settings.body_limit_bytes);
+        truncated = append_body(out, side.body, settings.body_limit_bytes) || side.truncated;
+    }
+    if (settings.include_bodies || side.truncated) {
         out += ",\"truncated\":";
-        append_bool(out, truncated);
+        append_bool(out, truncated || side.truncated);
     }
     out.push_back('}');
     return truncated;
@@ -158,7 +162,11 @@ std::string format_record(const record_fields& fields, const config::log_config&
     append_bool(out, result.status_match);
     out += ",";
     append_key(out, "body_match");
-    append_bool(out, result.body_match);
+    if (result.body_compared) {
+        append_bool(out, result.body_match);
+    } else {
+        out += "null";
+    }
     out += ",\"diffs\":";
     append_diffs(out, result.diffs, settings.diff_values);
     if (fields.features != nullptr) {

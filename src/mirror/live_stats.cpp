@@ -139,6 +139,8 @@ void live_stats::record(const live_record& record) {
     o.status_match = result.status_match;
     o.production_latency_ms = log_millis(production.latency_ms);
     o.shadow_latency_ms = log_millis(shadow.latency_ms);
+    o.production_ttfb_ms = log_millis(production.ttfb_ms);
+    o.shadow_ttfb_ms = log_millis(shadow.ttfb_ms);
 
     std::lock_guard lock(mutex_);
     const std::int64_t now = now_seconds();

@@ -149,7 +149,7 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
     if (answer.error) {
         upstream_family_.count_error(*answer.error);
     } else {
-        upstream_family_.count_response(answer.response.result_int());
+        upstream_family_.count_response(answer.status);
         upstream_family_.latency.observe(std::chrono::duration<double>(answer.latency).count());
     }
     update_ejection(*pair, answer);
@@ -204,14 +204,21 @@ void shadow::record(comparison_pair& pair) {
     }
     const production_outcome& production = *pair.production;
     const compare::side_response production_side{
-        production.error, production.status,
+        production.error,
+        production.status,
         production.body ? std::string_view{*production.body} : std::string_view{},
-        production.latency_ms};
+        production.latency_ms,
+        production.ttfb_ms,
+        production.bytes,
+        production.truncated};
     const auto& answer = pair.answer;
-    const compare::side_response shadow_side{
-        answer.error, answer.error ? 0U : answer.response.result_int(),
-        answer.error ? std::string_view{} : std::string_view{answer.response.body()},
-        to_ms(answer.latency)};
+    const compare::side_response shadow_side{answer.error,
+                                             answer.error ? 0U : answer.status,
+                                             std::string_view{answer.body},
+                                             to_ms(answer.latency),
+                                             to_ms(answer.ttfb),
+                                             answer.bytes,
+                                             answer.truncated};
     const compare::comparison result = comparator_.compare(production_side, shadow_side);
     family_.comparisons[static_cast<std::size_t>(result.result)].inc();
     if (!result.status_match) {

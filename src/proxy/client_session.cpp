@@ -332,48 +332,110 @@ void client_session::on_request() {
     stream_.expires_never();
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
-    pool->exchange(upstream::upstream_head(
-                       *request_, {.host = settings.authority, .base_path = settings.base_path}),
-                   request_, [self = shared_from_this()](upstream::upstream_result&& result) {
-                       self->on_production(std::move(result));
-                   });
+    exchange_ = pool->open(
+        upstream::upstream_head(*request_,
+                                {.host = settings.authority, .base_path = settings.base_path}),
+        request_);
+    exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
+        self->on_production_head(error);
+    });
 }
 
-void client_session::on_production(upstream::upstream_result&& result) {
-    auto& production = *worker_.snapshot().production_metrics;
-    auto outcome = std::make_shared<mirror::production_outcome>();
-    outcome->latency_ms = std::chrono::duration<double, std::milli>(result.latency).count();
+void client_session::on_production_head(std::optional<upstream::upstream_error> error) {
     std::string head;
-    bool body_expected = false;
-    if (!result.error) {
-        const unsigned status = result.response.result_int();
-        body_expected = !request_->is_head && status >= 200 && status != 204 && status != 304;
-        body_ = std::make_shared<const std::string>(std::move(result.response.body()));
-        head = client_response_head(result.response, body_->size(), body_expected, request_id_,
+    body_framing framing = body_framing::none;
+    if (!error) {
+        const unsigned status = exchange_->head().result_int();
+        const bool body_expected =
+            !request_->is_head && status >= 200 && status != 204 && status != 304;
+        const auto length = exchange_->content_length();
+        framing = client_framing(body_expected, length, version_);
+        if (framing == body_framing::close) {
+            keep_alive_ = false;
+        }
+        head = client_response_head(exchange_->head(), framing, length.value_or(0), request_id_,
                                     keep_alive_, version_);
         if (head.empty()) {
-            result.error = metrics::upstream_error::bad_response;
-        } else {
-            outcome->status = status;
-            outcome->body = body_;
+            exchange_->cancel();
+            error = metrics::upstream_error::bad_response;
         }
     }
-    if (result.error) {
-        outcome->error = result.error;
-        production.count_error(*result.error);
+    if (error) {
+        return on_production_failed(*error);
+    }
+    worker_.snapshot().production_metrics->count_response(exchange_->head().result_int());
+    const auto& config = *worker_.snapshot().config;
+    const std::size_t capture = copies_.empty() ? 0 : config.compare.max_body_bytes;
+    relay_ = std::make_shared<response_relay>(stream_, exchange_, framing,
+                                              config.limits.idle_timeout, capture);
+    relay_->start(std::move(head), [self = shared_from_this()](const relay_result& result) {
+        self->on_relayed(result);
+    });
+}
+
+void client_session::on_production_failed(upstream::upstream_error error) {
+    auto& production = *worker_.snapshot().production_metrics;
+    complete_copies(error);
+    const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
+    spdlog::warn("request {}: {} ({} {})", request_id_, error_message(error), request_->method,
+                 request_->path);
+    production.count_response(status);
+    exchange_.reset();
+    respond_error(status, error_message(error), !keep_alive_);
+}
+
+void client_session::complete_copies(std::optional<upstream::upstream_error> error) {
+    auto& production = *worker_.snapshot().production_metrics;
+    const auto latency = exchange_->latency();
+    if (error) {
+        production.count_error(*error);
     } else {
-        production.latency.observe(outcome->latency_ms / 1000.0);
+        production.latency.observe(std::chrono::duration<double>(latency).count());
+    }
+    if (copies_.empty()) {
+        return;
+    }
+    auto outcome = std::make_shared<mirror::production_outcome>();
+    outcome->latency_ms = std::chrono::duration<double, std::milli>(latency).count();
+    outcome->ttfb_ms = std::chrono::duration<double, std::milli>(exchange_->ttfb()).count();
+    outcome->error = error;
+    if (!error) {
+        outcome->status = exchange_->head().result_int();
+        if (relay_) {
+            auto& capture = relay_->capture();
+            outcome->bytes = capture.bytes();
+            outcome->truncated = capture.truncated();
+            outcome->body = std::make_shared<const std::string>(capture.take());
+        }
     }
     copies_.complete(std::move(outcome));
-    if (result.error) {
-        const unsigned status = *result.error == metrics::upstream_error::timeout ? 504 : 502;
-        spdlog::warn("request {}: {} ({} {})", request_id_, error_message(*result.error),
-                     request_->method, request_->path);
-        production.count_response(status);
-        return respond_error(status, error_message(*result.error), !keep_alive_);
+}
+
+void client_session::on_relayed(const relay_result& result) {
+    if (!result.head_sent && result.production_error) {
+        relay_.reset();
+        return on_production_failed(*result.production_error);
     }
-    production.count_response(result.response.result_int());
-    write(std::move(head), body_expected ? body_ : nullptr, keep_alive_);
+    if (result.client_failed) {
+        // The client went away mid-answer: the copies learn it from the slot (reset).
+        copies_ = {};
+    } else {
+        complete_copies(result.production_error);
+    }
+    if (result.production_error) {
+        spdlog::warn("request {}: {} after the answer's head; connection closed ({} {})",
+                     request_id_, error_message(*result.production_error), request_->method,
+                     request_->path);
+    }
+    relay_.reset();
+    exchange_.reset();
+    request_.reset();
+    if (result.production_error || result.client_failed || !keep_alive_ || worker_.draining()) {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return close();
+    }
+    do_read_header();
 }
 
 void client_session::write(std::string&& head, std::shared_ptr<const std::string> body,

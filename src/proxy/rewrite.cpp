@@ -248,9 +248,20 @@ std::shared_ptr<const upstream::forwarded_request> forward(
     return out;
 }
 
-std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
-                                 bool body_expected, std::string_view request_id, bool keep_alive,
-                                 unsigned client_version) {
+body_framing client_framing(bool body_expected, std::optional<std::uint64_t> content_length,
+                            unsigned client_version) {
+    if (!body_expected) {
+        return body_framing::none;
+    }
+    if (content_length) {
+        return body_framing::length;
+    }
+    return client_version >= 11 ? body_framing::chunked : body_framing::close;
+}
+
+std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
+                                 std::uint64_t content_length, std::string_view request_id,
+                                 bool keep_alive, unsigned client_version) {
     // Beast accepts any three digits: below 100 there is no valid status line to write, and a
     // 1xx is never a final answer (interim ones are skipped by the upstream client).
     if (upstream.result_int() < 200) {
@@ -269,7 +280,7 @@ std::string client_response_head(const http::response_header<>& upstream, std::s
         }
         if (field.name() == http::field::content_length) {
             // Passed through only where no body follows (HEAD, 304): it describes the resource.
-            if (!body_expected) {
+            if (framing == body_framing::none) {
                 append_header(head, name, field.value());
             }
             continue;
@@ -280,10 +291,12 @@ std::string client_response_head(const http::response_header<>& upstream, std::s
         append_header(head, name, field.value());
     }
     append_header(head, "X-Request-Id", request_id);
-    if (body_expected) {
-        append_header(head, "Content-Length", std::to_string(body_size));
+    if (framing == body_framing::length) {
+        append_header(head, "Content-Length", std::to_string(content_length));
+    } else if (framing == body_framing::chunked) {
+        append_header(head, "Transfer-Encoding", "chunked");
     }
-    if (!keep_alive) {
+    if (!keep_alive || framing == body_framing::close) {
         append_header(head, "Connection", "close");
     } else if (client_version < 11) {
         append_header(head, "Connection", "keep-alive");

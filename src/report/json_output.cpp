@@ -55,6 +55,7 @@ ojson shadow_json(const shadow_report& shadow, bool has_labels, bool regression)
                                {"shadow", distribution_json(s.shadow_distribution)}};
     }
     out["latency_ms"] = stats::latency_to_json(s);
+    out["ttfb_ms"] = stats::ttfb_to_json(s);
     stats::add_errors(out, s);
     if (has_labels && !regression) {
         out["accuracy"] = stats::to_json(s.accuracy, shadow.unmatched_labels);

@@ -88,6 +88,14 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
                 }
                 side.latency_ms = ms;
             }
+        } else if (key == "ttfb_ms") {
+            double ms = 0;
+            if (type != od::json_type::null) {
+                if (item.get_double().get(ms) != simdjson::SUCCESS) {
+                    return failure{std::string(where) + ".ttfb_ms: not a number"};
+                }
+                side.ttfb_ms = ms;
+            }
         } else if (key == "error") {
             side.has_error = type != od::json_type::null;
         } else if (key == "status") {

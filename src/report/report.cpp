@@ -151,6 +151,8 @@ stats::observation observation_of(const parsed_record& record) {
     o.status_match =
         record.status_match.value_or(record.production.status == 0 || record.shadow.status == 0 ||
                                      record.production.status == record.shadow.status);
+    o.production_ttfb_ms = record.production.ttfb_ms;
+    o.shadow_ttfb_ms = record.shadow.ttfb_ms;
     return o;
 }
 

@@ -131,6 +131,8 @@ void write_latency(const stats::shadow_summary& s, std::ostream& out) {
     row("production", s.production_latency);
     row("shadow", s.shadow_latency);
     row("delta (shadow - prod)", s.latency_delta);
+    row("production ttfb", s.production_ttfb);
+    row("shadow ttfb", s.shadow_ttfb);
 }
 
 void write_checklist(const stats::promotion_result& promotion, bool allow_unevaluated,

@@ -81,6 +81,11 @@ ordered_json latency_to_json(const shadow_summary& summary) {
             {"delta", to_json(summary.latency_delta)}};
 }
 
+ordered_json ttfb_to_json(const shadow_summary& summary) {
+    return {{"production", to_json(summary.production_ttfb)},
+            {"shadow", to_json(summary.shadow_ttfb)}};
+}
+
 ordered_json error_rate_to_json(const shadow_summary& summary) {
     return {{"production", optional_number(summary.production_error_rate)},
             {"shadow", optional_number(summary.shadow_error_rate)}};

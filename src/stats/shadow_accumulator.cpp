@@ -29,7 +29,9 @@ shadow_accumulator::shadow_accumulator(std::string name, latency_mode mode, std:
       max_classes_(std::max<std::size_t>(max_classes, 1)),
       production_latency_(mode),
       shadow_latency_(mode),
-      delta_latency_(mode) {}
+      delta_latency_(mode),
+      production_ttfb_(mode),
+      shadow_ttfb_(mode) {}
 
 std::uint32_t shadow_accumulator::class_id(std::string_view key) {
     if (key.empty()) {
@@ -103,6 +105,12 @@ void shadow_accumulator::add(const observation& record) {
     }
     if (prod_timed && shadow_timed) {
         delta_latency_.record(*record.shadow_latency_ms - *record.production_latency_ms);
+    }
+    if (!record.production_error && record.production_ttfb_ms) {
+        production_ttfb_.record(*record.production_ttfb_ms);
+    }
+    if (!record.shadow_error && record.shadow_ttfb_ms) {
+        shadow_ttfb_.record(*record.shadow_ttfb_ms);
     }
 
     if (record.label) {
@@ -187,6 +195,8 @@ shadow_summary shadow_accumulator::summarize() {
     s.production_latency = percentiles_of(production_latency_);
     s.shadow_latency = percentiles_of(shadow_latency_);
     s.latency_delta = percentiles_of(delta_latency_);
+    s.production_ttfb = percentiles_of(production_ttfb_);
+    s.shadow_ttfb = percentiles_of(shadow_ttfb_);
     s.production_error_rate = ratio(production_errors_, requests_);
     s.shadow_error_rate = ratio(shadow_errors_, requests_);
     s.production_transport_error_rate = ratio(production_transport_errors_, requests_);

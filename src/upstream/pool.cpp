@@ -1,197 +1,88 @@
 #include "shadowproxy/upstream/pool.hpp"
 
 #include <algorithm>
-#include <array>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/buffer_traits.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
-#include <stdexcept>
 
-#include "shadowproxy/upstream/write_now.hpp"
+#include "shadowproxy/upstream/http1_exchange.hpp"
 
 namespace shadowproxy::upstream {
 
 namespace {
 
-bool is_peer_closed(const beast::error_code& ec) {
-    return ec == http::error::end_of_stream || ec == http::error::partial_message ||
-           ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
-}
-
-metrics::upstream_error classify(const beast::error_code& ec) {
-    if (ec == beast::error::timeout || ec == asio::error::timed_out) {
-        return metrics::upstream_error::timeout;
-    }
-    if (is_peer_closed(ec) || ec == asio::error::operation_aborted) {
-        return metrics::upstream_error::reset;
-    }
-    return metrics::upstream_error::bad_response;
-}
-
-}  // namespace
-
-// One request/response on a pooled or fresh connection: connect → write → read, each step a
-// do_/on_ pair with the deadline re-armed before it.
-class upstream_exchange : public std::enable_shared_from_this<upstream_exchange> {
+// Reads a whole answer through an http1_exchange, keeping a bounded prefix of its body.
+class capture_reader : public std::enable_shared_from_this<capture_reader> {
 public:
-    upstream_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
-                      std::shared_ptr<const forwarded_request> request, exchange_handler done)
-        : pool_(std::move(pool)),
-          head_(std::move(head)),
-          request_(std::move(request)),
-          done_(std::move(done)),
-          started_(steady_clock::now()),
-          deadline_(started_ + pool_->settings().timeout) {}
+    capture_reader(std::shared_ptr<http1_exchange> exchange, std::size_t capture_limit,
+                   exchange_handler done)
+        : exchange_(std::move(exchange)), capture_(capture_limit), done_(std::move(done)) {}
 
     void start() {
-        pool_->follow_addresses();
-        if (!pool_->endpoints_ || pool_->endpoints_->empty()) {
-            // Never resolved (yet): fail without a connection attempt, asynchronously like
-            // every other completion.
-            return asio::post(pool_->context_, [self = shared_from_this()] {
-                self->finish(metrics::upstream_error::dns_failed);
-            });
-        }
-        if (auto idle = pool_->take_idle()) {
-            stream_ = std::move(idle->stream);
-            peer_ = idle->peer;
-            reused_ = true;
-            do_write();
-        } else {
-            do_connect();
-        }
-    }
-
-private:
-    void do_connect() {
-        reused_ = false;
-        stream_ = std::make_unique<upstream_stream>(pool_->context_);
-        endpoints_ = pool_->endpoints_;
-        const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
-        stream_->expires_at(std::min(connect_deadline, deadline_));
-        stream_->async_connect(*endpoints_, [self = shared_from_this()](beast::error_code ec,
-                                                                        const tcp::endpoint& peer) {
-            self->peer_ = peer;
-            self->on_connect(ec);
+        exchange_->start([self = shared_from_this()](std::optional<upstream_error> error) {
+            if (error) {
+                return self->finish(error);
+            }
+            self->pump();
         });
     }
 
-    void on_connect(beast::error_code ec) {
-        if (ec) {
-            return finish(ec == beast::error::timeout ? metrics::upstream_error::timeout
-                                                      : metrics::upstream_error::connect_failed);
-        }
-        stream_->socket().set_option(tcp::no_delay{true}, ec);
-        do_write();
-    }
-
-    void do_write() {
-        stream_->expires_at(deadline_);
-        beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
-            std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
-        // A rest or an error goes the async way, so completions never run inside exchange().
-        if (write_now(stream_->socket(), pending)) {
-            return do_read();
-        }
-        asio::async_write(
-            *stream_, pending,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
-    }
-
-    void on_write(beast::error_code ec) {
-        if (ec) {
-            if (retry_if_stale(ec, false)) {
-                return;
+private:
+    void pump() {
+        while (true) {
+            const body_piece piece = exchange_->next_piece();
+            switch (piece.what) {
+                case body_piece::kind::data:
+                    capture_.append(piece.data);
+                    continue;
+                case body_piece::kind::end:
+                    return finish(std::nullopt);
+                case body_piece::kind::need_read:
+                    return exchange_->read_more(
+                        [self = shared_from_this()](std::optional<upstream_error> error) {
+                            if (error) {
+                                return self->finish(error);
+                            }
+                            self->pump();
+                        });
+                case body_piece::kind::failed:
+                    return finish(exchange_->error());
             }
-            return finish(classify(ec));
         }
-        do_read();
     }
 
-    // keep_buffered: bytes after an interim answer belong to the next one.
-    void do_read(bool keep_buffered = false) {
-        parser_.emplace();
-        parser_->body_limit(pool_->settings().max_response_bytes);
-        parser_->skip(request_->is_head);
-        if (!keep_buffered) {
-            buffer_.clear();
+    void finish(std::optional<upstream_error> error) {
+        upstream_result result;
+        result.error = error;
+        result.ttfb = exchange_->ttfb();
+        result.latency = exchange_->latency();
+        if (!error) {
+            result.status = exchange_->head().result_int();
+            result.bytes = capture_.bytes();
+            result.truncated = capture_.truncated();
+            result.body = capture_.take();
         }
-        http::async_read(
-            *stream_, buffer_, *parser_,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
-    }
-
-    void on_read(beast::error_code ec) {
-        if (ec) {
-            if (retry_if_stale(ec, parser_->got_some())) {
-                return;
-            }
-            return finish(classify(ec));
-        }
-        // Interim answers (100 Continue, 103 Early Hints) come before the final one (RFC 9110
-        // §15.2); a 101 is not one, it ends as bad_response when the head is built.
-        if (const unsigned status = parser_->get().result_int();
-            status >= 100 && status < 200 && status != 101) {
-            return do_read(true);
-        }
-        const bool reusable = parser_->keep_alive() && buffer_.size() == 0;
-        result_.response = parser_->release();
-        if (reusable) {
-            pool_->give_back(std::move(stream_), peer_);
-        }
-        stream_.reset();
-        finish(std::nullopt);
-    }
-
-    // A pooled connection the upstream closed while it sat idle fails before any response
-    // byte: the request was not processed, so one fresh attempt is safe.
-    bool retry_if_stale(const beast::error_code& ec, bool got_response_bytes) {
-        if (!reused_ || retried_ || got_response_bytes || !is_peer_closed(ec) ||
-            steady_clock::now() >= deadline_) {
-            return false;
-        }
-        retried_ = true;
-        do_connect();
-        return true;
-    }
-
-    void finish(std::optional<metrics::upstream_error> error) {
-        if (error && stream_) {
-            beast::error_code ignored;
-            stream_->socket().close(ignored);
-        }
-        result_.error = error;
-        result_.latency = steady_clock::now() - started_;
         auto done = std::move(done_);
-        done(std::move(result_));
+        done(std::move(result));
     }
 
-    std::shared_ptr<upstream_pool> pool_;
-    std::string head_;
-    std::shared_ptr<const forwarded_request> request_;
+    std::shared_ptr<http1_exchange> exchange_;
+    body_capture capture_;
     exchange_handler done_;
-    steady_clock::time_point started_;
-    steady_clock::time_point deadline_;
-    std::shared_ptr<const endpoint_list> endpoints_;  // kept alive while connecting
-    tcp::endpoint peer_;
-    std::unique_ptr<upstream_stream> stream_;
-    beast::flat_buffer buffer_;
-    std::optional<http::response_parser<http::string_body>> parser_;
-    upstream_result result_;
-    bool reused_ = false;
-    bool retried_ = false;
 };
+
+}  // namespace
 
 upstream_pool::upstream_pool(asio::io_context& context, upstream_settings settings)
     : context_(context), settings_(std::move(settings)) {}
 
+std::shared_ptr<http1_exchange> upstream_pool::open(
+    std::string head, std::shared_ptr<const forwarded_request> request) {
+    return std::make_shared<http1_exchange>(shared_from_this(), std::move(head),
+                                            std::move(request));
+}
+
 void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_request> request,
-                             exchange_handler done) {
-    std::make_shared<upstream_exchange>(shared_from_this(), std::move(head), std::move(request),
-                                        std::move(done))
+                             std::size_t capture_limit, exchange_handler done) {
+    std::make_shared<capture_reader>(open(std::move(head), std::move(request)), capture_limit,
+                                     std::move(done))
         ->start();
 }
 

@@ -81,18 +81,25 @@ std::string production_at(const std::string& url) {
     return "production: {name: model-v1, url: \"" + url + "\", timeout_ms: 2000}\n";
 }
 
-TEST(FaultProduction, ResetMidResponseIs502) {
+// The answer is relayed as it arrives: its head has gone out when production resets, so the
+// client connection is closed short of the Content-Length (never a 502 after a 200 head).
+TEST(FaultProduction, ResetMidResponseClosesTheClientConnection) {
     resetting_upstream production{
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
         "{\"prediction\":"};
     proxy_process proxy{production_at(production.url())};
     ASSERT_TRUE(proxy.ready());
-    const auto response = http_request(proxy.port(), "POST", "/predict", "{}");
-    EXPECT_EQ(response.status, 502U) << response.error;
-    EXPECT_EQ(response.body.find("prediction\":"), std::string::npos) << response.body;
-    EXPECT_NE(response.body.find("\"request_id\""), std::string::npos);
+    const std::string answer = raw_exchange(
+        proxy.port(), "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}", 5s);
+    EXPECT_EQ(first_status(answer), 200U) << answer;
+    const auto body = answer.find("\r\n\r\n");
+    ASSERT_NE(body, std::string::npos) << answer;
+    EXPECT_EQ(answer.substr(body + 4), "{\"prediction\":") << answer;
+    EXPECT_EQ(answer.find("502"), std::string::npos) << answer;
     // The proxy keeps serving.
-    EXPECT_EQ(http_request(proxy.port(), "POST", "/predict", "{}").status, 502U);
+    EXPECT_EQ(
+        first_status(raw_exchange(proxy.port(), "GET /again HTTP/1.1\r\nHost: x\r\n\r\n", 5s)),
+        200U);
 }
 
 struct bad_answer {
@@ -130,8 +137,6 @@ TEST_P(FaultProductionBadAnswer, Is502AndNothingMalformedReachesTheClient) {
 INSTANTIATE_TEST_SUITE_P(
     Answers, FaultProductionBadAnswer,
     ::testing::Values(
-        bad_answer{"CloseMidBody",
-                   "HTTP/1.1 200 OK\r\nContent-Length: 50\r\nX-Leak: yes\r\n\r\n{\"half", "X-Leak"},
         bad_answer{"NonNumericContentLength",
                    "HTTP/1.1 200 OK\r\nX-Leak: yes\r\nContent-Length: abc\r\n\r\n{}", "X-Leak"},
         bad_answer{"NegativeContentLength",

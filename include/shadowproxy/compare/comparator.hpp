@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,8 +31,11 @@ using words::to_string;
 struct side_response {
     std::optional<exchange_error> error;  // none when a valid HTTP response came
     unsigned status = 0;                  // 0 with an error
-    std::string_view body;                // complete body, not owned; empty on error
-    double latency_ms = 0;
+    std::string_view body;    // the body, or its first compare.max_body_bytes when truncated
+    double latency_ms = 0;    // to the last byte
+    double ttfb_ms = 0;       // to the first byte
+    std::uint64_t bytes = 0;  // the whole body's length (at least body.size())
+    bool truncated = false;   // body is only a prefix of the answer
 };
 
 struct diff_entry {
@@ -46,6 +50,7 @@ struct comparison {
     bool prediction_match = false;
     bool status_match = false;
     bool body_match = false;
+    bool body_compared = true;  // false when a side was truncated: body_match means nothing
     nlohmann::json production_prediction;  // value at prediction_pointer or null
     nlohmann::json shadow_prediction;
     std::vector<diff_entry> diffs;  // at most max_diffs
@@ -62,6 +67,11 @@ struct comparison {
 // * If either body is not JSON, the bodies are compared byte for byte; a difference is one entry
 //   at pointer "" holding both bodies as strings cut to 256 bytes.
 // * diffs stop at max_diffs; body_match still reflects every difference.
+// * A truncated side (an answer longer than compare.max_body_bytes) leaves the bodies
+//   uncompared (body_compared false, no diffs); predictions are read from the kept prefix when
+//   it holds them whole (find_in_prefix). The outcome is then status_mismatch when the statuses
+//   differ, else prediction_match/prediction_mismatch when both predictions were found, else
+//   match: the statuses agree and nothing more could be compared.
 class comparator {
 public:
     explicit comparator(const config::compare_config& settings);  // pointers already validated
@@ -69,6 +79,10 @@ public:
     comparison compare(const side_response& production, const side_response& shadow) const;
 
 private:
+    comparison compare_truncated(const side_response& production,
+                                 const side_response& shadow) const;
+    std::optional<nlohmann::json> prediction_of(const side_response& side) const;
+
     std::optional<json_pointer> prediction_pointer_;
     std::vector<json_pointer> ignore_pointers_;
     tolerance tolerance_;

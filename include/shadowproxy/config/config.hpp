@@ -95,6 +95,9 @@ struct compare_config {
     double float_abs_tolerance = 0.0;
     double float_rel_tolerance = 0.0;
     std::size_t max_diffs = 20;
+    // Of each side's answer body, the prefix kept for the comparison (the rest is relayed or
+    // read and discarded); a longer body's record side says "truncated": true.
+    std::size_t max_body_bytes = 1048576;
 };
 
 struct log_config {

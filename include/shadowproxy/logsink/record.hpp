@@ -5,15 +5,19 @@
 // replaced by U+FFFD and the result never contains a raw newline before its final '\n'.
 //
 // Field order: ts, request_id, method, path,
-//   production {name, status, latency_ms, bytes, error, prediction[, body, truncated]},
-//   shadow {name, status, latency_ms, queue_ms, bytes, error, prediction[, body, truncated]},
-//   outcome, prediction_match, status_match, body_match,
+//   production {name, status, latency_ms, ttfb_ms, bytes, error, prediction[, body][, truncated]},
+//   shadow {name, status, latency_ms, ttfb_ms, queue_ms, bytes, error, prediction[, body]
+//           [, truncated]},
+//   outcome, prediction_match, status_match, body_match (null when a side is truncated),
 //   diffs [{pointer, production, shadow[, missing]}],
 //   [features, features_truncated]            when record_fields::features is set,
 //   [request_body, request_body_truncated, truncated]  when log.include_bodies is true; the
 //   top-level truncated is true when any of the three bodies was cut.
 // * status is null and error is the error word when the exchange failed, else error is null.
-// * latency_ms and queue_ms are rounded to 3 decimals (whole microseconds).
+// * latency_ms (to the last byte), ttfb_ms (to the first) and queue_ms are rounded to 3
+//   decimals (whole microseconds). bytes is the whole body's length, also when only a prefix
+//   was kept; a side's truncated is true when that side's answer was longer than
+//   compare.max_body_bytes (the comparator saw a prefix) and is then always present.
 // * Bodies (include_bodies): a body of at most body_limit_bytes that parses as JSON is written
 //   as that JSON value (compact); otherwise as a string. A longer body is cut to
 //   body_limit_bytes (never inside a UTF-8 sequence), written as a string, and its flag

@@ -12,6 +12,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,13 +35,16 @@ class live_stats;
 class shadow;
 struct comparison_pair;
 
-// Production's answer as the comparison needs it; the body buffer is the one written to the
-// client, shared, not copied.
+// Production's answer as the comparison needs it: the prefix of its body the relay captured
+// (at most compare.max_body_bytes), shared by every copy, and the whole body's length.
 struct production_outcome {
     std::optional<metrics::upstream_error> error;
     unsigned status = 0;
     std::shared_ptr<const std::string> body;
+    std::uint64_t bytes = 0;
+    bool truncated = false;
     double latency_ms = 0;
+    double ttfb_ms = 0;
 };
 
 // The shadows of one config snapshot. Workers hold it by shared_ptr next to their config.

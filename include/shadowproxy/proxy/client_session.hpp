@@ -1,7 +1,8 @@
 // One accepted client connection: reads requests (limits, timeouts, framing checks, the RFC 9112
 // rules of request_rules.hpp; chunk lines and trailers bounded, trailers never forwarded), sends
-// each to production, offers a copy to the mirror, writes production's answer back unchanged,
-// and loops while keep-alive holds. Pipelined requests are answered in order, one at a time.
+// each to production, offers a copy to the mirror, relays production's answer back as it
+// arrives (response_relay), and loops while keep-alive holds. Pipelined requests are answered in
+// order, one at a time.
 //
 // Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
 // they end in the proxy's own JSON error response (README (Configuration)) or a closed connection.
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/response_relay.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -29,10 +31,6 @@ using tcp = asio::ip::tcp;
 using steady_clock = std::chrono::steady_clock;
 
 class worker;
-
-// On the worker's io_context executor (it accepts onto it), not any_io_executor: every read,
-// write, timeout and completion would otherwise go through the polymorphic executor.
-using client_stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
 
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
@@ -55,7 +53,10 @@ private:
     void on_body_error(beast::error_code ec);
     void on_chunk_header(std::uint64_t size, beast::string_view extensions, beast::error_code& ec);
     void on_request();
-    void on_production(upstream::upstream_result&& result);
+    void on_production_head(std::optional<upstream::upstream_error> error);
+    void on_production_failed(upstream::upstream_error error);
+    void complete_copies(std::optional<upstream::upstream_error> error);
+    void on_relayed(const relay_result& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
     void respond_error(unsigned status, std::string_view message, bool close_after,
@@ -79,7 +80,9 @@ private:
     std::string request_id_;
     std::shared_ptr<const upstream::forwarded_request> request_;
     mirror::production_slot copies_;
-    std::string head_;
+    std::shared_ptr<upstream::http1_exchange> exchange_;
+    std::shared_ptr<response_relay> relay_;
+    std::string head_;  // the proxy's own answers (errors)
     std::shared_ptr<const std::string> body_;
 };
 

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -54,13 +56,27 @@ std::shared_ptr<const upstream::forwarded_request> forward(
 // The names every Connection field of `fields` lists, lower-cased.
 std::unordered_set<std::string> connection_tokens(const http::fields& fields);
 
+// How the body relayed to the client is delimited.
+enum class body_framing {
+    none,     // no body follows (HEAD, 204, 304): the upstream's Content-Length passes through
+    length,   // Content-Length: the upstream's own length, the body streamed as it comes
+    chunked,  // Transfer-Encoding: chunked, each piece read from the upstream sent as one chunk
+    close,    // until the proxy closes the connection (HTTP/1.0 client, no upstream length)
+};
+
+// none without a body; length when the upstream sent a Content-Length; otherwise (upstream
+// chunked or delimited by close) chunked for an HTTP/1.1 client and close for HTTP/1.0.
+body_framing client_framing(bool body_expected, std::optional<std::uint64_t> content_length,
+                            unsigned client_version);
+
 // The head of the response to the client: status line, end-to-end headers of the upstream
-// response, X-Request-Id, Content-Length of the buffered body and the connection decision.
-// Returns an empty string when a header value would break the framing or the status is not a
-// final one (below 200), then the proxy answers 502.
-std::string client_response_head(const http::response_header<>& upstream, std::size_t body_size,
-                                 bool body_expected, std::string_view request_id, bool keep_alive,
-                                 unsigned client_version);
+// response, X-Request-Id, the framing's header (Content-Length: content_length, or
+// Transfer-Encoding: chunked) and the connection decision (close framing implies
+// Connection: close). Returns an empty string when a header value would break the framing or
+// the status is not a final one (below 200), then the proxy answers 502.
+std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
+                                 std::uint64_t content_length, std::string_view request_id,
+                                 bool keep_alive, unsigned client_version);
 
 // Whether a header is hop-by-hop in a message whose Connection header is `connection`.
 bool is_hop_by_hop(std::string_view name, std::string_view connection);

@@ -40,6 +40,8 @@ ordered_json agreement_to_json(std::uint64_t agreements, std::uint64_t n);
 // {"production", "shadow"} error rates (transport error or HTTP status >= 500).
 ordered_json latency_to_json(const shadow_summary& summary);
 ordered_json error_rate_to_json(const shadow_summary& summary);
+// {"production", "shadow"}: each side's time-to-first-byte percentiles.
+ordered_json ttfb_to_json(const shadow_summary& summary);
 
 // Adds a shadow's "error_rate", "transport_error_rate", "server_errors",
 // "status_mismatch_rate" and "status_mismatches" to `out`.

@@ -42,6 +42,8 @@ struct observation {
     bool status_match = true;                     // the record's status_match
     std::optional<double> production_latency_ms;  // ignored when that side has an error
     std::optional<double> shadow_latency_ms;
+    std::optional<double> production_ttfb_ms;  // time to first byte; ignored like latency
+    std::optional<double> shadow_ttfb_ms;
     std::optional<std::string_view> label;  // ground truth when labels are joined
 };
 
@@ -84,6 +86,7 @@ struct shadow_summary {
     // Shares of each side's non-null predictions, over the same labels as the confusion table.
     std::vector<class_share> production_distribution, shadow_distribution;
     percentiles production_latency, shadow_latency, latency_delta;  // delta = shadow - production
+    percentiles production_ttfb, shadow_ttfb;  // time to first byte, over the same exchanges
     // Error: a transport error or an HTTP status >= 500, over all records; transport: the
     // former only. Status mismatches: records with status_match false, over all records.
     std::optional<double> production_error_rate, shadow_error_rate;
@@ -131,6 +134,7 @@ private:
     std::vector<std::uint64_t> pair_rows_, pair_cols_;        // marginals of pairs_
     std::vector<std::uint64_t> production_counts_, shadow_counts_;
     latency_store production_latency_, shadow_latency_, delta_latency_;
+    latency_store production_ttfb_, shadow_ttfb_;
     std::uint64_t production_errors_ = 0;  // transport or 5xx
     std::uint64_t shadow_errors_ = 0;
     std::uint64_t production_transport_errors_ = 0;

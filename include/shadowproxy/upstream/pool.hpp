@@ -1,5 +1,7 @@
 // A pooled HTTP/1.1 client to one upstream, used for production (one pool per worker) and for
-// each shadow (one pool on the mirror thread).
+// each shadow (one pool on the mirror thread). open() gives a streamed exchange (the production
+// relay reads the answer piece by piece); exchange() reads a whole answer keeping a bounded
+// prefix of its body (the shadow path).
 //
 // A pool and its exchanges live on one io_context and are used only from its thread. Each
 // exchange owns itself (shared_from_this) and holds the pool by shared_ptr, so a pool replaced on
@@ -13,6 +15,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,16 +45,23 @@ struct upstream_settings {
     std::shared_ptr<const resolved_name> address;  // the host, resolved off the data plane
     // The next three come from the upstream's config section, which holds their defaults.
     std::chrono::milliseconds connect_timeout{};
-    std::chrono::milliseconds timeout{};  // the whole exchange
+    // To the answer's head from the start of the exchange, then each wait for more body.
+    std::chrono::milliseconds timeout{};
     std::size_t max_idle = 0;
-    std::size_t max_response_bytes = 64 * 1024 * 1024;  // not configurable
 };
 
+// A whole answer as the shadow path keeps it.
 struct upstream_result {
     std::optional<metrics::upstream_error> error;
-    http::response<http::string_body> response;
-    steady_clock::duration latency{};
+    unsigned status = 0;
+    std::string body;                  // at most the capture limit's first bytes of the body
+    std::uint64_t bytes = 0;           // the whole body's length
+    bool truncated = false;            // bytes > body.size()
+    steady_clock::duration ttfb{};     // start → first response byte
+    steady_clock::duration latency{};  // start → last byte (or the failure)
 };
+
+class http1_exchange;
 
 using exchange_handler = std::function<void(upstream_result&&)>;
 
@@ -59,18 +69,23 @@ class upstream_pool : public std::enable_shared_from_this<upstream_pool> {
 public:
     upstream_pool(asio::io_context& context, upstream_settings settings);
 
-    // Sends `head` then the request's body, reads one response, calls `done` on this pool's
-    // io_context. A pooled connection found stale before any response byte is retried once on
-    // a fresh connection. New connections go to the addresses the name resolves to now; while
-    // it has never resolved, the exchange fails with dns_failed without touching the network.
+    // An exchange of `head` and the request's body, not started (see http1_exchange).
+    std::shared_ptr<http1_exchange> open(std::string head,
+                                         std::shared_ptr<const forwarded_request> request);
+
+    // Sends `head` then the request's body and reads the whole answer, keeping at most
+    // `capture_limit` bytes of its body; calls `done` on this pool's io_context. A pooled
+    // connection found stale before any response byte is retried once on a fresh connection.
+    // New connections go to the addresses the name resolves to now; while it has never
+    // resolved, the exchange fails with dns_failed without touching the network.
     void exchange(std::string head, std::shared_ptr<const forwarded_request> request,
-                  exchange_handler done);
+                  std::size_t capture_limit, exchange_handler done);
 
     const upstream_settings& settings() const { return settings_; }
     void close_idle();
 
 private:
-    friend class upstream_exchange;
+    friend class http1_exchange;
     // Streams are kept behind a pointer: moving a beast stream allocates a new impl with
     // fresh timers, which costs more than the rest of a pooled exchange's bookkeeping.
     struct idle_connection {

@@ -24,6 +24,13 @@ config::compare_config settings(double abs = 0, double rel = 0, std::size_t max_
     return c;
 }
 
+side_response prefix_of(unsigned status, std::string_view body, std::uint64_t bytes) {
+    side_response side{std::nullopt, status, body, 1.0};
+    side.bytes = bytes;
+    side.truncated = true;
+    return side;
+}
+
 comparison run(std::string_view production, std::string_view shadow,
                const config::compare_config& c = settings()) {
     return comparator(c).compare(answer(200, production), answer(200, shadow));
@@ -382,6 +389,35 @@ TEST(Comparator, SurvivesDeepNesting) {
     const comparison whole = comparator(predicting).compare(answer(200, deep), answer(200, deep));
     EXPECT_TRUE(whole.prediction_match);
     EXPECT_TRUE(whole.production_prediction.is_string());
+}
+
+TEST(ComparatorTruncated, PredictionsFromThePrefixDecide) {
+    const comparator c{settings()};
+    const auto same = c.compare(prefix_of(200, R"({"prediction":3,"blob":"aaa)", 9000),
+                                answer(200, R"({"prediction":3,"blob":"b"})"));
+    EXPECT_EQ(same.result, outcome::prediction_match);
+    EXPECT_FALSE(same.body_compared);
+    EXPECT_TRUE(same.diffs.empty());
+    EXPECT_EQ(same.production_prediction, 3);
+    EXPECT_EQ(same.shadow_prediction, 3);
+    const auto differ = c.compare(prefix_of(200, R"({"prediction":3,"blob":"aaa)", 9000),
+                                  prefix_of(200, R"({"prediction":[1,2],"b)", 9000));
+    EXPECT_EQ(differ.result, outcome::prediction_mismatch);
+    EXPECT_EQ(differ.shadow_prediction, json::parse("[1,2]"));
+}
+
+TEST(ComparatorTruncated, WithoutPredictionsStatusDecides) {
+    const comparator c{settings()};
+    // The number may go on past the cut: not a prediction.
+    const auto cut = c.compare(prefix_of(200, R"({"prediction":0.12)", 9000),
+                               prefix_of(200, R"({"blob":"x)", 9000));
+    EXPECT_EQ(cut.result, outcome::match);
+    EXPECT_TRUE(cut.production_prediction.is_null());
+    EXPECT_FALSE(cut.prediction_match);
+    const auto status = c.compare(prefix_of(200, "xx", 9000), answer(500, "{}"));
+    EXPECT_EQ(status.result, outcome::status_mismatch);
+    const auto failed = c.compare(prefix_of(200, "xx", 9000), failure(exchange_error::timeout));
+    EXPECT_EQ(failed.result, outcome::shadow_error);
 }
 
 }  // namespace

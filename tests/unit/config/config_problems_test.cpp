@@ -131,6 +131,8 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
         {minimal + "compare: {float_rel_tolerance: .nan}\n",
          "compare.float_rel_tolerance: must be a number"},
         {minimal + "compare: {max_diffs: -1}\n", "compare.max_diffs: must be between 0"},
+        {minimal + "compare: {max_body_bytes: 1.5}\n", "compare.max_body_bytes: must be"},
+        {minimal + "compare: {max_body_bytes: -1}\n", "compare.max_body_bytes: must be"},
         {minimal + "log: {level: verbose}\n", "log.level: must be one of trace, debug"},
         {minimal + "log: {path: ''}\n", "log.path: must not be empty"},
         {minimal + "log: {max_files: 0}\n", "log.max_files: must be between 1"},

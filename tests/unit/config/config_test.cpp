@@ -57,6 +57,7 @@ TEST(ConfigParse, DefaultsWhenOnlyProductionUrlIsGiven) {
     EXPECT_EQ(c.compare.ignore_pointers,
               (std::vector<std::string>{"/model_version", "/latency_ms"}));
     EXPECT_EQ(c.compare.max_diffs, 20U);
+    EXPECT_EQ(c.compare.max_body_bytes, 1048576U);
     EXPECT_EQ(c.log.path, "/var/log/shadowproxy/comparisons.jsonl");
     EXPECT_EQ(c.log.max_file_bytes, 104857600U);
     EXPECT_EQ(c.log.max_files, 10U);
@@ -120,6 +121,7 @@ compare:
   float_abs_tolerance: 1e-6
   float_rel_tolerance: 0.01
   max_diffs: 0
+  max_body_bytes: 4096
 log:
   path: "-"
   max_file_bytes: 1024
@@ -201,6 +203,7 @@ promotion:
     EXPECT_DOUBLE_EQ(c.compare.float_abs_tolerance, 1e-6);
     EXPECT_DOUBLE_EQ(c.compare.float_rel_tolerance, 0.01);
     EXPECT_EQ(c.compare.max_diffs, 0U);
+    EXPECT_EQ(c.compare.max_body_bytes, 4096U);
     EXPECT_EQ(c.log.path, "-");
     EXPECT_EQ(c.log.max_file_bytes, 1024U);
     EXPECT_EQ(c.log.max_files, 1U);

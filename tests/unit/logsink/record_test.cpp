@@ -70,12 +70,12 @@ TEST(Record, WritesTheSpecExampleInOrder) {
               (std::vector<std::string>{"ts", "request_id", "method", "path", "production",
                                         "shadow", "outcome", "prediction_match", "status_match",
                                         "body_match", "diffs"}));
-    EXPECT_EQ(
-        keys(record["production"]),
-        (std::vector<std::string>{"name", "status", "latency_ms", "bytes", "error", "prediction"}));
+    EXPECT_EQ(keys(record["production"]),
+              (std::vector<std::string>{"name", "status", "latency_ms", "ttfb_ms", "bytes", "error",
+                                        "prediction"}));
     EXPECT_EQ(keys(record["shadow"]),
-              (std::vector<std::string>{"name", "status", "latency_ms", "queue_ms", "bytes",
-                                        "error", "prediction"}));
+              (std::vector<std::string>{"name", "status", "latency_ms", "ttfb_ms", "queue_ms",
+                                        "bytes", "error", "prediction"}));
     EXPECT_EQ(record["ts"], "2026-11-21T23:59:59.123456Z");
     EXPECT_EQ(record["request_id"], "7f1c");
     EXPECT_EQ(record["method"], "POST");
@@ -95,6 +95,21 @@ TEST(Record, WritesTheSpecExampleInOrder) {
     EXPECT_EQ(record["body_match"], false);
     EXPECT_EQ(record["diffs"],
               json::parse(R"([{"pointer":"/prediction","production":1,"shadow":0}])"));
+}
+
+TEST(Record, TruncatedSideKeepsFullLengthAndNullBodyMatch) {
+    fixture f;
+    f.production.truncated = true;
+    f.production.bytes = 5000000;
+    f.production.ttfb_ms = 1.25;
+    f.result = compare::comparator(config::compare_config{}).compare(f.production, f.shadow);
+    const auto record = parse_line(format_record(f.fields(), f.settings));
+    EXPECT_EQ(record["production"]["bytes"], 5000000);
+    EXPECT_EQ(record["production"]["truncated"], true);
+    EXPECT_EQ(record["production"]["ttfb_ms"], 1.25);
+    EXPECT_FALSE(record["shadow"].contains("truncated"));
+    EXPECT_TRUE(record["body_match"].is_null());
+    EXPECT_EQ(record["diffs"], json::array());
 }
 
 TEST(Record, FormatsTimestampsAsRfc3339Microseconds) {

@@ -13,7 +13,8 @@ std::string head_for(unsigned status) {
     upstream.version(11);
     upstream.result(status);
     upstream.set(http::field::content_type, "application/json");
-    return client_response_head(upstream, 2, status >= 200, "id-1", true, 11);
+    return client_response_head(upstream, status >= 200 ? body_framing::length : body_framing::none,
+                                2, "id-1", true, 11);
 }
 
 TEST(RegressionResponseStatus, BelowOneHundredIsRejected) {

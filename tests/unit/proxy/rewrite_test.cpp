@@ -228,7 +228,7 @@ TEST(RewriteClientHead, StripsHopByHopAndSetsLength) {
                                               {"Content-Length", "999"},
                                               {"X-Request-Id", "upstream-id"},
                                               {"X-Model", "v1"}});
-    EXPECT_EQ(client_response_head(upstream, 7, true, "id-1", true, 11),
+    EXPECT_EQ(client_response_head(upstream, body_framing::length, 7, "id-1", true, 11),
               "HTTP/1.1 201 Created\r\n"
               "Content-Type: application/json\r\n"
               "X-Model: v1\r\n"
@@ -239,17 +239,17 @@ TEST(RewriteClientHead, StripsHopByHopAndSetsLength) {
 
 TEST(RewriteClientHead, ConnectionDecisionFollowsClient) {
     const auto upstream = response_head(200, {});
-    const auto close = client_response_head(upstream, 0, true, "i", false, 11);
+    const auto close = client_response_head(upstream, body_framing::length, 0, "i", false, 11);
     EXPECT_NE(close.find("Connection: close\r\n"), std::string::npos);
-    const auto keep_10 = client_response_head(upstream, 0, true, "i", true, 10);
+    const auto keep_10 = client_response_head(upstream, body_framing::length, 0, "i", true, 10);
     EXPECT_NE(keep_10.find("Connection: keep-alive\r\n"), std::string::npos);
-    const auto keep_11 = client_response_head(upstream, 0, true, "i", true, 11);
+    const auto keep_11 = client_response_head(upstream, body_framing::length, 0, "i", true, 11);
     EXPECT_EQ(keep_11.find("Connection"), std::string::npos);
 }
 
 TEST(RewriteClientHead, HeadAnswerKeepsResourceLength) {
     const auto upstream = response_head(200, {{"Content-Length", "1234"}});
-    const auto head = client_response_head(upstream, 0, false, "i", true, 11);
+    const auto head = client_response_head(upstream, body_framing::none, 0, "i", true, 11);
     EXPECT_NE(head.find("Content-Length: 1234\r\n"), std::string::npos);
     EXPECT_EQ(head.find("Content-Length: 0"), std::string::npos);
 }
@@ -257,12 +257,31 @@ TEST(RewriteClientHead, HeadAnswerKeepsResourceLength) {
 TEST(RewriteClientHead, KeepsCustomReasonAndFillsMissingOne) {
     auto upstream = response_head(404, {});
     upstream.reason("No Such Model");
-    EXPECT_EQ(client_response_head(upstream, 0, true, "i", true, 11)
+    EXPECT_EQ(client_response_head(upstream, body_framing::length, 0, "i", true, 11)
                   .rfind("HTTP/1.1 404 No Such Model\r\n", 0),
               0U);
-    EXPECT_EQ(client_response_head(response_head(503, {}), 0, true, "i", true, 11)
+    EXPECT_EQ(client_response_head(response_head(503, {}), body_framing::length, 0, "i", true, 11)
                   .rfind("HTTP/1.1 503 Service Unavailable\r\n", 0),
               0U);
+}
+
+TEST(RewriteClientHead, ChunkedAndCloseFraming) {
+    const auto upstream = response_head(200, {{"Transfer-Encoding", "chunked"}});
+    const auto chunked = client_response_head(upstream, body_framing::chunked, 0, "i", true, 11);
+    EXPECT_NE(chunked.find("Transfer-Encoding: chunked\r\n"), std::string::npos);
+    EXPECT_EQ(chunked.find("Content-Length"), std::string::npos);
+    EXPECT_EQ(chunked.find("Connection"), std::string::npos);
+    const auto close = client_response_head(upstream, body_framing::close, 0, "i", true, 10);
+    EXPECT_EQ(close.find("Transfer-Encoding"), std::string::npos);
+    EXPECT_EQ(close.find("Content-Length"), std::string::npos);
+    EXPECT_NE(close.find("Connection: close\r\n"), std::string::npos);
+}
+
+TEST(RewriteClientFraming, FollowsUpstreamLengthAndClientVersion) {
+    EXPECT_EQ(client_framing(false, 10, 11), body_framing::none);
+    EXPECT_EQ(client_framing(true, 10, 10), body_framing::length);
+    EXPECT_EQ(client_framing(true, std::nullopt, 11), body_framing::chunked);
+    EXPECT_EQ(client_framing(true, std::nullopt, 10), body_framing::close);
 }
 
 }  // namespace

@@ -1,0 +1,133 @@
+// One HTTP/1.1 request/response with an upstream, its answer read as a stream: the head first,
+// then the body piece by piece as it arrives, at the caller's pace. The production relay writes
+// each piece to the client before asking for the next (backpressure); the shadow path keeps a
+// bounded prefix (body_capture) and drops the rest. Memory per exchange is a read buffer and a
+// piece buffer (64 KiB each at most) whatever the answer's size.
+//
+// Created by upstream_pool::open(); owns itself through shared_from_this and lives on the pool's
+// io_context thread only. Failures never throw: start()/read_more() report a
+// metrics::upstream_error (classified as the record's error words), after which the connection
+// is closed, never pooled. At most one operation is pending at a time.
+#pragma once
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shadowproxy/upstream/pool.hpp"
+
+namespace shadowproxy::upstream {
+
+class upstream_pool;
+
+using upstream_error = metrics::upstream_error;
+using step_handler = std::function<void(std::optional<upstream_error>)>;
+
+// What next_piece() found.
+struct body_piece {
+    enum class kind {
+        data,       // `data` holds body bytes, valid until the next call on the exchange
+        end,        // the body is complete (the connection went back to the pool if it can)
+        need_read,  // nothing buffered: call read_more()
+        failed,     // see error()
+    };
+    kind what = kind::need_read;
+    std::string_view data;
+};
+
+class http1_exchange : public std::enable_shared_from_this<http1_exchange> {
+public:
+    http1_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
+                   std::shared_ptr<const forwarded_request> request);
+    ~http1_exchange();
+    http1_exchange(const http1_exchange&) = delete;
+    http1_exchange& operator=(const http1_exchange&) = delete;
+
+    // Takes a pooled connection or connects, writes the request, reads up to the head of the
+    // final answer (1xx interim answers are skipped). `done` runs on the pool's thread, never
+    // inside start(). A pooled connection found closed before any response byte is retried once
+    // on a fresh one. The head must arrive within the upstream's timeout from start().
+    void start(step_handler done);
+
+    // After a successful start():
+    const http::response_header<>& head() const;
+    bool has_body() const;                                // a body follows the head
+    std::optional<std::uint64_t> content_length() const;  // when length-delimited
+
+    // The next body bytes already received, without I/O.
+    body_piece next_piece();
+    // Reads more of the answer (each read waits at most the upstream's timeout); then call
+    // next_piece() again. An answer delimited by close ends here.
+    void read_more(step_handler done);
+    // Gives up on the rest: the connection is closed. Only while no operation is pending.
+    void cancel();
+
+    std::optional<upstream_error> error() const { return error_; }
+    // From start() to the first response byte (zero until then), and to the last byte or the
+    // failure.
+    steady_clock::duration ttfb() const { return ttfb_; }
+    steady_clock::duration latency() const { return latency_; }
+
+private:
+    using parser_type = http::response_parser<http::buffer_body>;
+
+    void do_connect();
+    void on_connect(beast::error_code ec);
+    void do_write();
+    void on_write(beast::error_code ec);
+    void do_read_head();
+    void on_read_head(beast::error_code ec, std::size_t bytes);
+    void parse_head();
+    void new_parser();
+    bool retry_if_stale(const beast::error_code& ec);
+    void on_read_body(beast::error_code ec, std::size_t bytes);
+    void fail(upstream_error error);
+    void complete_body();
+    void finish_head(std::optional<upstream_error> error);
+
+    std::shared_ptr<upstream_pool> pool_;
+    std::string head_;
+    std::shared_ptr<const forwarded_request> request_;
+    step_handler done_;
+    steady_clock::time_point started_;
+    steady_clock::time_point deadline_;
+    std::shared_ptr<const endpoint_list> endpoints_;  // kept alive while connecting
+    tcp::endpoint peer_;
+    std::unique_ptr<upstream_stream> stream_;
+    beast::flat_buffer buffer_;
+    std::optional<parser_type> parser_;
+    std::vector<char> piece_;
+    std::optional<upstream_error> error_;
+    steady_clock::duration ttfb_{};
+    steady_clock::duration latency_{};
+    bool got_bytes_ = false;
+    bool reused_ = false;
+    bool retried_ = false;
+    bool finished_ = false;
+};
+
+// Keeps the first `limit` bytes of a body and counts them all.
+class body_capture {
+public:
+    explicit body_capture(std::size_t limit) : limit_(limit) {}
+    void append(std::string_view piece);
+    const std::string& text() const { return text_; }
+    std::string take() { return std::move(text_); }
+    std::uint64_t bytes() const { return bytes_; }
+    bool truncated() const { return bytes_ > text_.size(); }
+
+private:
+    std::size_t limit_;
+    std::string text_;
+    std::uint64_t bytes_ = 0;
+};
+
+}  // namespace shadowproxy::upstream

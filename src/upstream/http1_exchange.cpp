@@ -1,0 +1,325 @@
+#include "shadowproxy/upstream/http1_exchange.hpp"
+
+#include <array>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+
+#include "shadowproxy/upstream/write_now.hpp"
+
+namespace shadowproxy::upstream {
+
+namespace {
+
+constexpr std::size_t read_chunk = 64 * 1024;
+// A head usually fits a small read; the buffer grows only for a big head or the body, so an
+// exchange waiting on a stalled upstream holds a few KiB.
+constexpr std::size_t head_read = 4096;
+constexpr std::size_t max_piece = 64 * 1024;
+// The read buffer holds at most a head (the parser's limit) and one read.
+constexpr std::size_t header_limit = 64 * 1024;
+constexpr std::size_t max_buffered = header_limit + read_chunk;
+
+bool is_peer_closed(const beast::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+           ec == asio::error::eof || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+}
+
+upstream_error classify(const beast::error_code& ec) {
+    if (ec == beast::error::timeout || ec == asio::error::timed_out) {
+        return upstream_error::timeout;
+    }
+    if (is_peer_closed(ec) || ec == asio::error::operation_aborted) {
+        return upstream_error::reset;
+    }
+    return upstream_error::bad_response;
+}
+
+}  // namespace
+
+void body_capture::append(std::string_view piece) {
+    bytes_ += piece.size();
+    if (text_.size() < limit_) {
+        text_.append(piece.substr(0, limit_ - text_.size()));
+    }
+}
+
+http1_exchange::http1_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
+                               std::shared_ptr<const forwarded_request> request)
+    : pool_(std::move(pool)),
+      head_(std::move(head)),
+      request_(std::move(request)),
+      started_(steady_clock::now()),
+      deadline_(started_ + pool_->settings().timeout),
+      buffer_(max_buffered) {}
+
+http1_exchange::~http1_exchange() {
+    if (stream_) {
+        beast::error_code ignored;
+        stream_->socket().close(ignored);
+    }
+}
+
+void http1_exchange::start(step_handler done) {
+    done_ = std::move(done);
+    pool_->follow_addresses();
+    if (!pool_->endpoints_ || pool_->endpoints_->empty()) {
+        // Never resolved (yet): fail without a connection attempt, asynchronously like every
+        // other completion.
+        return asio::post(pool_->context_, [self = shared_from_this()] {
+            self->finish_head(upstream_error::dns_failed);
+        });
+    }
+    if (auto idle = pool_->take_idle()) {
+        stream_ = std::move(idle->stream);
+        peer_ = idle->peer;
+        reused_ = true;
+        do_write();
+    } else {
+        do_connect();
+    }
+}
+
+void http1_exchange::do_connect() {
+    reused_ = false;
+    stream_ = std::make_unique<upstream_stream>(pool_->context_);
+    endpoints_ = pool_->endpoints_;
+    const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
+    stream_->expires_at(std::min(connect_deadline, deadline_));
+    stream_->async_connect(*endpoints_, [self = shared_from_this()](beast::error_code ec,
+                                                                    const tcp::endpoint& peer) {
+        self->peer_ = peer;
+        self->on_connect(ec);
+    });
+}
+
+void http1_exchange::on_connect(beast::error_code ec) {
+    if (ec) {
+        return finish_head(ec == beast::error::timeout ? upstream_error::timeout
+                                                       : upstream_error::connect_failed);
+    }
+    stream_->socket().set_option(tcp::no_delay{true}, ec);
+    do_write();
+}
+
+void http1_exchange::do_write() {
+    stream_->expires_at(deadline_);
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
+        std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
+    // A rest or an error goes the async way, so completions never run inside start().
+    if (write_now(stream_->socket(), pending)) {
+        return do_read_head();
+    }
+    asio::async_write(
+        *stream_, pending,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void http1_exchange::on_write(beast::error_code ec) {
+    if (ec) {
+        if (retry_if_stale(ec)) {
+            return;
+        }
+        return finish_head(classify(ec));
+    }
+    do_read_head();
+}
+
+void http1_exchange::new_parser() {
+    parser_.emplace();
+    parser_->header_limit(header_limit);
+    parser_->body_limit(boost::none);  // the relay streams any size; captures are bounded
+    parser_->skip(request_->is_head);
+}
+
+void http1_exchange::do_read_head() {
+    if (!parser_) {
+        new_parser();
+        buffer_.clear();
+    }
+    if (buffer_.size() + head_read > buffer_.max_size()) {
+        return finish_head(upstream_error::bad_response);
+    }
+    stream_->expires_at(deadline_);
+    stream_->async_read_some(buffer_.prepare(head_read),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                 self->on_read_head(ec, n);
+                             });
+}
+
+void http1_exchange::on_read_head(beast::error_code ec, std::size_t bytes) {
+    if (bytes > 0 && !got_bytes_) {
+        got_bytes_ = true;
+        ttfb_ = steady_clock::now() - started_;
+    }
+    buffer_.commit(bytes);
+    if (ec) {
+        if (retry_if_stale(ec)) {
+            return;
+        }
+        return finish_head(classify(ec));
+    }
+    parse_head();
+}
+
+void http1_exchange::parse_head() {
+    while (buffer_.size() > 0) {
+        beast::error_code ec;
+        const std::size_t used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        if (ec == http::error::need_more) {
+            break;
+        }
+        if (ec) {
+            return finish_head(upstream_error::bad_response);
+        }
+        if (!parser_->is_header_done()) {
+            continue;
+        }
+        // Interim answers (100 Continue, 103 Early Hints) come before the final one (RFC 9110
+        // §15.2); a 101 is not one, it ends as a bad response when the client head is built.
+        if (const unsigned status = parser_->get().result_int();
+            status >= 100 && status < 200 && status != 101) {
+            new_parser();
+            continue;
+        }
+        parser_->eager(true);
+        return finish_head(std::nullopt);
+    }
+    do_read_head();
+}
+
+bool http1_exchange::retry_if_stale(const beast::error_code& ec) {
+    // A pooled connection the upstream closed while it sat idle fails before any response
+    // byte: the request was not processed, so one fresh attempt is safe.
+    if (!reused_ || retried_ || got_bytes_ || !is_peer_closed(ec) ||
+        steady_clock::now() >= deadline_) {
+        return false;
+    }
+    retried_ = true;
+    parser_.reset();
+    do_connect();
+    return true;
+}
+
+void http1_exchange::finish_head(std::optional<upstream_error> error) {
+    if (error) {
+        fail(*error);
+    }
+    auto done = std::move(done_);
+    done(error);
+}
+
+const http::response_header<>& http1_exchange::head() const {
+    return parser_->get().base();
+}
+
+bool http1_exchange::has_body() const {
+    return !parser_->is_done();
+}
+
+std::optional<std::uint64_t> http1_exchange::content_length() const {
+    if (const auto length = parser_->content_length()) {
+        return *length;
+    }
+    return std::nullopt;
+}
+
+body_piece http1_exchange::next_piece() {
+    if (error_) {
+        return {body_piece::kind::failed, {}};
+    }
+    while (!parser_->is_done()) {
+        if (piece_.empty()) {
+            const auto length = parser_->content_length();
+            piece_.resize(
+                length ? std::max<std::size_t>(1, std::min<std::uint64_t>(*length, max_piece))
+                       : max_piece);
+        }
+        auto& body = parser_->get().body();
+        body.data = piece_.data();
+        body.size = piece_.size();
+        beast::error_code ec;
+        const std::size_t used = parser_->put(buffer_.data(), ec);
+        buffer_.consume(used);
+        const std::size_t produced = piece_.size() - body.size;
+        if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
+            fail(upstream_error::bad_response);
+            return {body_piece::kind::failed, {}};
+        }
+        if (produced > 0) {
+            return {body_piece::kind::data, std::string_view{piece_.data(), produced}};
+        }
+        if (used == 0) {
+            return {body_piece::kind::need_read, {}};
+        }
+    }
+    complete_body();
+    return {body_piece::kind::end, {}};
+}
+
+void http1_exchange::read_more(step_handler done) {
+    done_ = std::move(done);
+    if (buffer_.size() + read_chunk > buffer_.max_size()) {
+        fail(upstream_error::bad_response);
+        return asio::post(stream_->get_executor(), [self = shared_from_this()] {
+            auto handler = std::move(self->done_);
+            handler(self->error_);
+        });
+    }
+    stream_->expires_after(pool_->settings().timeout);
+    stream_->async_read_some(buffer_.prepare(read_chunk),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                 self->on_read_body(ec, n);
+                             });
+}
+
+void http1_exchange::on_read_body(beast::error_code ec, std::size_t bytes) {
+    buffer_.commit(bytes);
+    if (ec == asio::error::eof && parser_->need_eof()) {
+        beast::error_code eof_ec;
+        parser_->put_eof(eof_ec);  // the answer was delimited by the close
+        ec = eof_ec;
+    }
+    if (ec) {
+        fail(classify(ec));
+    }
+    auto done = std::move(done_);
+    done(error_);
+}
+
+void http1_exchange::complete_body() {
+    if (finished_) {
+        return;
+    }
+    finished_ = true;
+    latency_ = steady_clock::now() - started_;
+    if (stream_ && parser_->keep_alive() && !parser_->need_eof() && buffer_.size() == 0) {
+        pool_->give_back(std::move(stream_), peer_);
+    }
+    stream_.reset();
+}
+
+void http1_exchange::fail(upstream_error error) {
+    if (!error_) {
+        error_ = error;
+        latency_ = steady_clock::now() - started_;
+    }
+    finished_ = true;
+    if (stream_) {
+        beast::error_code ignored;
+        stream_->socket().close(ignored);
+        stream_.reset();
+    }
+}
+
+void http1_exchange::cancel() {
+    if (!finished_) {
+        fail(upstream_error::reset);
+    }
+}
+
+}  // namespace shadowproxy::upstream
