@@ -102,15 +102,15 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
 
     // Gauges only for the shadows the running config names: a reload can leave families of
     // removed shadows behind, whose counters stay but whose state no longer means anything.
-    const auto active_gauge = [&](const char* metric, auto value_of) {
-        family_header(out, metrics::metric(metric));
+    const auto active_gauge = [&](const metrics::metric_info& metric, auto value_of) {
+        family_header(out, metric);
         for (const auto& name : registry.active_shadows()) {
             for (const auto& [shadow_name, family] : shadows) {
                 if (shadow_name != name) {
                     continue;
                 }
                 if (const std::optional<double> value = value_of(*family)) {
-                    out.append("shadowproxy_").append(metric).append("{");
+                    out.append("shadowproxy_").append(metric.name).append("{");
                     out.append(label("shadow", name)).append("} ");
                     // Whole values (bytes, counts) exactly; %.9g would round large byte counts.
                     out.append(*value == std::floor(*value)
@@ -124,21 +124,22 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
     const auto at_least_zero = [](const metrics::gauge& g) {
         return std::optional<double>{static_cast<double>(std::max<std::int64_t>(0, g.value()))};
     };
-    active_gauge("mirror_queue_depth",
+    active_gauge(metrics::metric("mirror_queue_depth"),
                  [&](const metrics::shadow_family& f) { return at_least_zero(f.queue_depth); });
-    active_gauge("mirror_queue_bytes",
+    active_gauge(metrics::metric("mirror_queue_bytes"),
                  [&](const metrics::shadow_family& f) { return at_least_zero(f.queue_bytes); });
-    active_gauge("shadow_ejected", [](const metrics::shadow_family& f) {
+    active_gauge(metrics::metric("shadow_ejected"), [](const metrics::shadow_family& f) {
         return std::optional<double>{f.ejected.value() > 0 ? 1.0 : 0.0};
     });
-    active_gauge("shadow_paused", [](const metrics::shadow_family& f) {
+    active_gauge(metrics::metric("shadow_paused"), [](const metrics::shadow_family& f) {
         return std::optional<double>{f.paused.load(std::memory_order_relaxed) ? 1.0 : 0.0};
     });
     // No sample while the config's rate applies (the override is negative then).
-    active_gauge("shadow_sample_rate_override", [](const metrics::shadow_family& f) {
-        const double rate = f.sample_rate_override.load(std::memory_order_relaxed);
-        return rate >= 0 ? std::optional<double>{rate} : std::nullopt;
-    });
+    active_gauge(metrics::metric("shadow_sample_rate_override"),
+                 [](const metrics::shadow_family& f) {
+                     const double rate = f.sample_rate_override.load(std::memory_order_relaxed);
+                     return rate >= 0 ? std::optional<double>{rate} : std::nullopt;
+                 });
 
     family_header(out, metrics::metric("mirror_eligible_total"));
     for (const auto& [name, family] : shadows) {

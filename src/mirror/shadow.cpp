@@ -128,7 +128,7 @@ void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
     ++in_flight_;
     pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
     pool_->exchange(upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
-                    pair->request,
+                    pair->request, config_->compare.max_body_bytes,
                     [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
                         self->on_answer(pair, std::move(answer));
                     });

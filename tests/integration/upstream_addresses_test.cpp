@@ -30,7 +30,7 @@ protected:
         std::make_shared<upstream::resolved_name>("model", 8080, 30000ms);
     boost::asio::io_context context;
     std::shared_ptr<upstream::upstream_pool> pool = std::make_shared<upstream::upstream_pool>(
-        context, upstream::upstream_settings{"model", "model:8080", name, 1000ms, 5000ms, 8});
+        context, upstream::upstream_settings{"model", "model:8080", "", name, 1000ms, 5000ms, 8});
 
     // One exchange, run to completion on this thread (bounded by the pool's timeouts).
     upstream::upstream_result exchange() {
@@ -40,7 +40,7 @@ protected:
         request->body = "{}";
         request->headers = "Content-Length: 2\r\n";
         std::optional<upstream::upstream_result> result;
-        pool->exchange(upstream::upstream_head(*request, "model:8080"), request,
+        pool->exchange(upstream::upstream_head(*request, "model:8080"), request, 1024,
                        [&result](upstream::upstream_result&& r) { result = std::move(r); });
         context.restart();
         context.run_for(10s);
