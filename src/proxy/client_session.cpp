@@ -8,6 +8,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <iterator>
 
+#include "proxy/response_relay.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/upstream/write_now.hpp"
@@ -332,10 +333,9 @@ void client_session::on_request() {
     stream_.expires_never();
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
-    exchange_ = pool->open(
-        upstream::upstream_head(*request_,
-                                {.host = settings.authority, .base_path = settings.base_path}),
-        request_);
+    exchange_ = pool->open(upstream::upstream_head(*request_, {.host = settings.authority,
+                                                               .base_path = settings.base_path}),
+                           request_);
     exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
         self->on_production_head(error);
     });
