@@ -8,7 +8,6 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <iterator>
 
-#include "proxy/response_relay.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/upstream/write_now.hpp"

@@ -1,4 +1,4 @@
-#include "proxy/response_relay.hpp"
+#include "shadowproxy/proxy/response_relay.hpp"
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>

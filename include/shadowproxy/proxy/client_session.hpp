@@ -19,12 +19,10 @@
 
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
+#include "shadowproxy/proxy/response_relay.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
-
-class response_relay;  // src/proxy/response_relay.hpp: private to the proxy module
-struct relay_result;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
