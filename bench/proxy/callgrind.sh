@@ -32,14 +32,7 @@ IFS=, read -r -a row_list <<<"$rows"
 for row in "${row_list[@]}"; do
     [[ $row =~ ^(nginx-proxy|nginx-mirror|shadowproxy)$ ]] || die "unknown row '$row'"
 done
-out=${out:-$repo_dir/bench/results/callgrind-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out/logs"
-out=$(cd "$out" && pwd)
-[[ $binary = /* ]] || binary=$PWD/$binary
-
-"$repo_dir/scripts/install-deps.sh" bench
-bench_init
-bench_logs_to=$out
+bench_start callgrind-
 port_free "$proxy_port"
 port_free "$admin_port"
 start_upstream production "$prod_port"

@@ -24,6 +24,19 @@ bench_logs_to=""
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
+# The common start of every script: `out` becomes an absolute results folder (default
+# bench/results/<prefix><date>, with logs/ in it), `binary` an absolute path, the bench packages
+# are installed and bench_init runs with the logs kept in `out`.
+bench_start() {
+    out=${out:-$repo_dir/bench/results/$1$(date +%Y%m%d-%H%M%S)}
+    mkdir -p "$out/logs"
+    out=$(cd "$out" && pwd)
+    [[ $binary = /* ]] || binary=$PWD/$binary
+    "$repo_dir/scripts/install-deps.sh" bench
+    bench_init
+    bench_logs_to=$out
+}
+
 bench_init() {
     bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/shadowproxy-bench.XXXXXX")
     trap bench_cleanup EXIT

@@ -25,14 +25,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $duration =~ ^[1-9][0-9]*$ && $max_in_flight =~ ^[1-9][0-9]*$ ]] ||
     die "--duration and --max-in-flight take positive integers"
-out=${out:-$repo_dir/bench/results/memory-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out/logs"
-out=$(cd "$out" && pwd)
-[[ $binary = /* ]] || binary=$PWD/$binary
-
-"$repo_dir/scripts/install-deps.sh" bench
-bench_init
-bench_logs_to=$out
+bench_start memory-
 port_free "$proxy_port"
 port_free "$admin_port"
 

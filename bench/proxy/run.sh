@@ -39,14 +39,7 @@ IFS=, read -r -a row_list <<<"$rows"
 for row in "${row_list[@]}"; do
     [[ ,$all_rows,$extra_rows, == *,$row,* ]] || die "unknown row '$row' (rows: $all_rows,$extra_rows)"
 done
-out=${out:-$repo_dir/bench/results/$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-[[ $binary = /* ]] || binary=$PWD/$binary
-
-"$repo_dir/scripts/install-deps.sh" bench
-bench_init
-bench_logs_to=$out
+bench_start ""
 
 results=$out/results.jsonl
 : >"$results"
@@ -140,7 +133,6 @@ run_row() {
         die "port $proxy_port still open after stopping $row"
 }
 
-mkdir -p "$out/logs"
 total=$((${#row_list[@]} * repeats))
 log "$total runs of ${duration}s: rows ${rows}; $repeats repeats, interleaved; results in $out"
 for ((repeat = 1; repeat <= repeats; repeat++)); do

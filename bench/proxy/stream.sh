@@ -30,14 +30,7 @@ while [ $# -gt 0 ]; do
 done
 [[ $streams =~ ^[1-9][0-9]*$ && $requests =~ ^[1-9][0-9]*$ ]] ||
     die "--streams and --requests take positive integers"
-out=${out:-$repo_dir/bench/results/stream-$(date +%Y%m%d-%H%M%S)}
-mkdir -p "$out/logs"
-out=$(cd "$out" && pwd)
-[[ $binary = /* ]] || binary=$PWD/$binary
-
-"$repo_dir/scripts/install-deps.sh" bench
-bench_init
-bench_logs_to=$out
+bench_start stream-
 helper=(python3 "$bench_dir/stream_bench.py")
 status=0
 

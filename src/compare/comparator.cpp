@@ -117,6 +117,28 @@ std::optional<json> parse_body(const side_response& side) {
     return doc;
 }
 
+// Keeps both predictions in the result and, when a side failed, decides the outcome by it;
+// true when it did.
+bool decided_by_error(comparison& result, const side_response& production,
+                      const side_response& shadow, const json* production_prediction,
+                      const json* shadow_prediction) {
+    if (production_prediction != nullptr) {
+        result.production_prediction = bounded_copy(*production_prediction);
+    }
+    if (shadow_prediction != nullptr) {
+        result.shadow_prediction = bounded_copy(*shadow_prediction);
+    }
+    if (production.error) {
+        result.result = outcome::production_error;
+        return true;
+    }
+    if (shadow.error) {
+        result.result = outcome::shadow_error;
+        return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
@@ -166,19 +188,7 @@ comparison comparator::compare(const side_response& production, const side_respo
     if (same_bytes) {
         shadow_prediction = production_prediction;
     }
-    if (production_prediction != nullptr) {
-        result.production_prediction = bounded_copy(*production_prediction);
-    }
-    if (shadow_prediction != nullptr) {
-        result.shadow_prediction = bounded_copy(*shadow_prediction);
-    }
-
-    if (production.error) {
-        result.result = outcome::production_error;
-        return result;
-    }
-    if (shadow.error) {
-        result.result = outcome::shadow_error;
+    if (decided_by_error(result, production, shadow, production_prediction, shadow_prediction)) {
         return result;
     }
 
@@ -236,18 +246,9 @@ comparison comparator::compare_truncated(const side_response& production,
     result.body_compared = false;
     const std::optional<json> production_prediction = prediction_of(production);
     const std::optional<json> shadow_prediction = prediction_of(shadow);
-    if (production_prediction) {
-        result.production_prediction = bounded_copy(*production_prediction);
-    }
-    if (shadow_prediction) {
-        result.shadow_prediction = bounded_copy(*shadow_prediction);
-    }
-    if (production.error) {
-        result.result = outcome::production_error;
-        return result;
-    }
-    if (shadow.error) {
-        result.result = outcome::shadow_error;
+    if (decided_by_error(result, production, shadow,
+                         production_prediction ? &*production_prediction : nullptr,
+                         shadow_prediction ? &*shadow_prediction : nullptr)) {
         return result;
     }
     const bool both_predictions = production_prediction && shadow_prediction &&

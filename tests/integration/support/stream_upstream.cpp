@@ -107,21 +107,24 @@ void stream_upstream::accept_loop() {
 void stream_upstream::serve(int fd) {
     std::string pending;
     stream_connection out{fd};
+    // Appends what arrives to `pending`; false when the peer closed or stayed silent too long.
+    const auto receive = [&] {
+        char buf[65536];
+        if (!wait_for(fd, POLLIN, io_timeout_ms)) {
+            return false;
+        }
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            return false;
+        }
+        pending.append(buf, static_cast<std::size_t>(n));
+        return true;
+    };
     bool keep = true;
     while (keep && !stopping_) {
         std::size_t end;
-        while ((end = pending.find("\r\n\r\n")) == std::string::npos) {
-            char buf[4096];
-            if (!wait_for(fd, POLLIN, io_timeout_ms)) {
-                keep = false;
-                break;
-            }
-            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) {
-                keep = false;
-                break;
-            }
-            pending.append(buf, static_cast<std::size_t>(n));
+        while ((end = pending.find("\r\n\r\n")) == std::string::npos && keep) {
+            keep = receive();
         }
         if (!keep) {
             break;
@@ -133,18 +136,8 @@ void stream_upstream::serve(int fd) {
         if (const auto at = head.find("Content-Length: "); at != std::string::npos) {
             body = std::strtoul(head.c_str() + at + 16, nullptr, 10);
         }
-        while (pending.size() < body) {
-            char buf[65536];
-            if (!wait_for(fd, POLLIN, io_timeout_ms)) {
-                keep = false;
-                break;
-            }
-            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) {
-                keep = false;
-                break;
-            }
-            pending.append(buf, static_cast<std::size_t>(n));
+        while (pending.size() < body && keep) {
+            keep = receive();
         }
         if (!keep) {
             break;
