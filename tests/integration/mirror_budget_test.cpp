@@ -21,6 +21,12 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Under ASan/TSan the proxy is several times slower and the sanitizer's own memory (shadow
+// memory, ASan's quarantine of freed blocks) dwarfs the budgets: there the test sends fewer
+// copies, keeps them in flight longer so that the budget still fills, and records the peak RSS
+// without judging it. The release build runs it as the issue states: 1,000 POSTs, defaults.
+constexpr bool sanitized = SHADOWPROXY_SANITIZED != 0;
+
 // Peak resident set size of a process in KiB (VmHWM), 0 when unknown.
 long peak_rss_kib(pid_t pid) {
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -52,11 +58,12 @@ TEST(MirrorBudget, StalledShadowWithOneMebibyteBodiesStaysWithinTheDefaultBudget
     }};
     shadow.set_log_bodies(false);
     proxy_process proxy{"production: {name: model-v1, url: \"" + production.url() +
-                        "\"}\nshadows:\n  - {name: model-v2, url: \"" + shadow.url() + "\"}\n"};
+                        "\"}\nshadows:\n  - {name: model-v2, url: \"" + shadow.url() + "\"" +
+                        (sanitized ? ", timeout_ms: 30000" : "") + "}\n"};
     ASSERT_TRUE(proxy.ready());
 
     constexpr int clients = 8;
-    constexpr int per_client = 125;  // 1,000 POSTs in all
+    constexpr int per_client = sanitized ? 25 : 125;  // 200 or 1,000 POSTs in all
     const std::string body(1024 * 1024, 'x');
     std::atomic<int> ok{0};
     std::atomic<int> failed{0};
@@ -79,7 +86,9 @@ TEST(MirrorBudget, StalledShadowWithOneMebibyteBodiesStaysWithinTheDefaultBudget
     const long peak = peak_rss_kib(proxy.pid());
     RecordProperty("peak_rss_kib", std::to_string(peak));
     EXPECT_GT(peak, 0);
-    EXPECT_LT(peak, 128 * 1024) << "peak RSS " << peak << " KiB";
+    if (!sanitized) {
+        EXPECT_LT(peak, 128 * 1024) << "peak RSS " << peak << " KiB";
+    }
 
     const std::string label = "{shadow=\"model-v2\"}";
     EXPECT_EQ(proxy.metric("shadowproxy_mirror_eligible_total" + label), clients * per_client);
@@ -87,13 +96,14 @@ TEST(MirrorBudget, StalledShadowWithOneMebibyteBodiesStaysWithinTheDefaultBudget
                   "shadowproxy_mirror_dropped_total{shadow=\"model-v2\",reason=\"memory_budget\"}"),
               0);
     EXPECT_LE(proxy.metric("shadowproxy_mirror_queue_bytes" + label), 64.0 * 1024 * 1024);
-    // The copies sent time out (5 s by default); then every eligible copy is accounted for.
+    // The copies sent time out (5 s by default, 30 s sanitized); then every eligible copy is
+    // accounted for.
     EXPECT_TRUE(wait_until(
         [&] {
             return static_cast<double>(proxy.records().size()) + drops(proxy, "model-v2") ==
                    proxy.metric("shadowproxy_mirror_eligible_total" + label);
         },
-        60s, "records + drops == eligible"))
+        90s, "records + drops == eligible"))
         << "records " << proxy.records().size() << ", drops " << drops(proxy, "model-v2");
     EXPECT_TRUE(
         wait_until([&] { return proxy.metric("shadowproxy_mirror_queue_bytes" + label) == 0; }, 10s,
