@@ -46,7 +46,8 @@ std::string error_text(int error) {
     return std::system_category().message(error);
 }
 
-// The pid of the process holding the mark, when it can be asked.
+// The pid of the process holding the mark, when it can be asked (0 from the kernel: the owner is
+// in a PID namespace this process cannot see).
 std::optional<pid_t> owner_pid(const mark_address& mark) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -56,7 +57,7 @@ std::optional<pid_t> owner_pid(const mark_address& mark) {
     ucred peer{};
     socklen_t size = sizeof(peer);
     if (::connect(fd, as_sockaddr(mark), mark.length) == 0 &&
-        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0) {
+        ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0 && peer.pid > 0) {
         pid = peer.pid;
     }
     ::close(fd);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
@@ -73,8 +74,8 @@ unsigned short free_port() {
         return 0;
     }
     const unsigned count = end - first_port;
-    static std::mt19937 random{std::random_device{}()};
-    const unsigned start = random() % count;
+    static std::mt19937 generator{std::random_device{}()};
+    const unsigned start = generator() % count;
     for (unsigned i = 0; i < count; ++i) {
         const unsigned port = first_port + (start + i) % count;
         if (bindable(port) && mark(port)) {
