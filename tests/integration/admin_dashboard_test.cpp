@@ -6,16 +6,19 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <regex>
 #include <string>
 #include <thread>
 
+#include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 #include "support/wait.hpp"
 
 namespace shadowproxy::testing {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -35,8 +38,8 @@ std::string run(const std::string& command) {
 }
 
 long attribute(const std::string& dom, const std::string& name) {
-    std::smatch m;
-    if (std::regex_search(dom, m, std::regex(name + "=\"([0-9]+)\""))) {
+    const auto m = regex_pattern(name + "=\"([0-9]+)\"").search(dom);
+    if (!m.empty()) {
         return std::stol(m[1]);
     }
     return -1;

@@ -11,15 +11,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/regex_pattern.hpp"
 #include "support/shell.hpp"
 
 namespace {
+
+using shadowproxy::test_support::regex_pattern;
 
 using shadowproxy::testing::have_tool;
 using shadowproxy::testing::run_shell;
@@ -61,8 +63,8 @@ std::vector<std::string> words(const std::string& text) {
 
 // Package names may hold regex syntax ("libstdc++6").
 std::string regex_escaped(const std::string& text) {
-    static const std::regex special(R"([.^$|()\[\]{}*+?\\])");
-    return std::regex_replace(text, special, R"(\$&)");
+    static const regex_pattern special(R"([.^$|()\[\]{}*+?\\])");
+    return special.replace_all(text, R"(\$&)");
 }
 
 // Packages named after `apt-get install` in the last stage (the runtime image).
@@ -110,10 +112,10 @@ TEST(DeployDocker, BuildStageCopiesEverySubdirectoryTheBuildReads) {
     std::stringstream text;
     text << in.rdbuf();
     const auto dockerfile = instructions(source_dir / "docker/Dockerfile");
-    const std::regex subdirectory(R"(add_subdirectory\((\w+)\))");
+    const regex_pattern subdirectory(R"(add_subdirectory\((\w+)\))");
     const std::string cmake = text.str();
-    for (std::sregex_iterator it(cmake.begin(), cmake.end(), subdirectory), end; it != end; ++it) {
-        const std::string dir = (*it)[1];
+    for (const auto& match : subdirectory.search_all(cmake)) {
+        const std::string& dir = match[1];
         if (dir == "fuzz" || dir == "tests") {
             continue;  // only with SHADOWPROXY_FUZZ / BUILD_TESTING, both off in the image
         }
@@ -158,10 +160,10 @@ TEST(DeployDocker, RuntimePackagesExistInDebian) {
     const auto result = run_shell("apt-cache policy" + names);
     ASSERT_EQ(result.exit_code, 0) << result.output;
     for (const auto& package : packages) {
-        const std::regex known("(^|\n)" + regex_escaped(package) +
-                               R"(:\n  Installed: .*\n  Candidate: ([^\n]+))");
-        std::smatch match;
-        const bool found = std::regex_search(result.output, match, known);
+        const regex_pattern known("(^|\n)" + regex_escaped(package) +
+                                  R"(:\n  Installed: .*\n  Candidate: ([^\n]+))");
+        const auto match = known.search(result.output);
+        const bool found = !match.empty();
         EXPECT_TRUE(found && match[2] != "(none)")
             << package << " is not a Debian package this machine's sources know";
     }

@@ -9,18 +9,20 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 #include "support/shell.hpp"
 
 namespace {
+
+using shadowproxy::test_support::regex_pattern;
 
 using namespace shadowproxy::testing;
 
@@ -105,13 +107,13 @@ std::vector<YAML::Node> rules() {
 // The metric and rule names a PromQL expression uses: identifiers outside label matchers and
 // strings that are not PromQL words. Durations like [5m] and numbers are skipped.
 std::set<std::string> names_in(std::string expr) {
-    expr = std::regex_replace(expr, std::regex(R"("(?:[^"\\]|\\.)*")"), " ");
-    expr = std::regex_replace(expr, std::regex(R"(\{[^}]*\})"), " ");
-    expr = std::regex_replace(expr, std::regex(R"(\[[^\]]*\])"), " ");
+    expr = regex_pattern(R"("(?:[^"\\]|\\.)*")").replace_all(expr, " ");
+    expr = regex_pattern(R"(\{[^}]*\})").replace_all(expr, " ");
+    expr = regex_pattern(R"(\[[^\]]*\])").replace_all(expr, " ");
     std::set<std::string> names;
-    const std::regex identifier(R"([A-Za-z_:][A-Za-z0-9_:]*)");
-    for (std::sregex_iterator it(expr.begin(), expr.end(), identifier), end; it != end; ++it) {
-        const auto word = it->str();
+    const regex_pattern identifier(R"([A-Za-z_:][A-Za-z0-9_:]*)");
+    for (const auto& match : identifier.search_all(expr)) {
+        const auto& word = match[0];
         if (!promql_words.contains(word)) {
             names.insert(word);
         }

@@ -2,14 +2,16 @@
 // record's fields and types checked against the contract.
 #include <gtest/gtest.h>
 
-#include <regex>
-
+#include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 #include "support/wait.hpp"
 
 namespace shadowproxy::testing {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -78,8 +80,8 @@ protected:
 void expect_record_shape(const json& record) {
     ASSERT_TRUE(record.is_object());
     ASSERT_TRUE(record["ts"].is_string());
-    EXPECT_TRUE(std::regex_match(record["ts"].get<std::string>(),
-                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")))
+    EXPECT_TRUE(regex_pattern(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)")
+                    .matches(record["ts"].get<std::string>()))
         << record["ts"];
     EXPECT_TRUE(record["request_id"].is_string());
     EXPECT_EQ(record["method"], "POST");

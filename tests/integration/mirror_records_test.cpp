@@ -5,15 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
+#include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 #include "support/wait.hpp"
 
 namespace shadowproxy::testing {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -114,12 +117,12 @@ TEST(MirrorRecords, RotationKeepsEveryRecordWhole) {
     std::set<std::string> ids;
     std::size_t count = 0;
     std::size_t rotated = 0;
-    const std::regex rotated_name(R"(comparisons\.(\d+)\.jsonl)");
+    const regex_pattern rotated_name(R"(comparisons\.(\d+)\.jsonl)");
     std::set<int> numbers;
     for (const auto& entry : fs::directory_iterator(dir)) {
         const std::string name = entry.path().filename().string();
-        std::smatch m;
-        if (std::regex_match(name, m, rotated_name)) {
+        const auto m = rotated_name.match_groups(name);
+        if (!m.empty()) {
             ++rotated;
             numbers.insert(std::stoi(m[1]));
         } else if (name != "comparisons.jsonl") {

@@ -3,13 +3,15 @@
 // X-Request-Id.
 #include <gtest/gtest.h>
 
-#include <regex>
-
+#include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 
 namespace shadowproxy::testing {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 std::string production_only(const fake_upstream& production) {
@@ -17,9 +19,9 @@ std::string production_only(const fake_upstream& production) {
 }
 
 bool is_uuid_v4(const std::string& id) {
-    static const std::regex shape{
+    static const regex_pattern shape{
         "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"};
-    return std::regex_match(id, shape);
+    return shape.matches(id);
 }
 
 std::size_t count_header(const header_list& headers, const std::string& name) {

@@ -9,10 +9,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
+#include "common/regex_pattern.hpp"
 #include "support/http_client.hpp"
 
 extern char** environ;
@@ -148,13 +148,12 @@ proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds 
 }
 
 void proxy_process::read_start_line() {
-    static const std::regex start_line{
+    static const test_support::regex_pattern start_line{
         R"(listening on \S+:(\d+) \(\d+ workers\), admin on \S+:(\d+),)"};
-    const std::string text = stderr_text();
-    std::smatch found;
-    if (std::regex_search(text, found, start_line)) {
-        port_ = static_cast<unsigned short>(std::stoul(found[1].str()));
-        admin_port_ = static_cast<unsigned short>(std::stoul(found[2].str()));
+    const auto found = start_line.search(stderr_text());
+    if (!found.empty()) {
+        port_ = static_cast<unsigned short>(std::stoul(found[1]));
+        admin_port_ = static_cast<unsigned short>(std::stoul(found[2]));
     }
 }
 

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include "common/regex_pattern.hpp"
 
 namespace shadowproxy::logsink {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 using json = nlohmann::json;
@@ -115,12 +118,12 @@ TEST(Record, TruncatedSideKeepsFullLengthAndNullBodyMatch) {
 TEST(Record, FormatsTimestampsAsRfc3339Microseconds) {
     fixture f;
     auto fields = f.fields();
-    const std::regex rfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)");
+    const regex_pattern rfc3339(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)");
     for (auto ts : {std::chrono::system_clock::time_point{}, std::chrono::system_clock::now(),
                     spec_time() + std::chrono::nanoseconds(999)}) {
         fields.ts = ts;
         const auto text = parse_line(format_record(fields, f.settings))["ts"].get<std::string>();
-        EXPECT_TRUE(std::regex_match(text, rfc3339)) << text;
+        EXPECT_TRUE(rfc3339.matches(text)) << text;
     }
     fields.ts = std::chrono::system_clock::time_point{};
     EXPECT_EQ(parse_line(format_record(fields, f.settings))["ts"], "1970-01-01T00:00:00.000000Z");

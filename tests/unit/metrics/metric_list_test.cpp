@@ -6,11 +6,14 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <string>
+
+#include "common/regex_pattern.hpp"
 
 namespace shadowproxy::metrics {
 namespace {
+
+using shadowproxy::test_support::regex_pattern;
 
 struct row {
     std::string type;
@@ -21,17 +24,17 @@ struct row {
 std::map<std::string, row> readme_table() {
     std::ifstream in(SHADOWPROXY_EXAMPLES_DIR "/../README.md");
     std::map<std::string, row> out;
-    const std::regex line_re(R"(^\| `([a-z_]+)` \| ([a-z]+) \|([^|]*)\|)");
+    const regex_pattern line_re(R"(^\| `([a-z_]+)` \| ([a-z]+) \|([^|]*)\|)");
     bool in_section = false;
     for (std::string line; std::getline(in, line);) {
         if (line.rfind("### ", 0) == 0 || line.rfind("## ", 0) == 0) {
             in_section = line == "### Metrics";
             continue;
         }
-        std::smatch m;
-        if (in_section && std::regex_search(line, m, line_re)) {
+        const auto m = in_section ? line_re.search(line) : std::vector<std::string>{};
+        if (!m.empty()) {
             std::string labels;
-            for (const char c : m[3].str()) {
+            for (const char c : m[3]) {
                 if (c != '`' && c != ' ') {
                     labels.push_back(c);
                 }

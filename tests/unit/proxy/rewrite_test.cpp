@@ -4,12 +4,16 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/regex_pattern.hpp"
+
 namespace shadowproxy::proxy {
+
+using shadowproxy::test_support::regex_pattern;
+
 namespace {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
@@ -36,9 +40,9 @@ http::response_header<> response_head(unsigned status, const header_list& header
 }
 
 bool is_uuid_v4(const std::string& id) {
-    static const std::regex shape{
+    static const regex_pattern shape{
         "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"};
-    return std::regex_match(id, shape);
+    return shape.matches(id);
 }
 
 struct hop_case {
