@@ -91,14 +91,14 @@ if $quick; then
     not_run tsan "not run (--quick)"
 fi
 
-# clang-tidy (the checks in .clang-tidy) over src/ and examples/, from the release tree's
+# clang-tidy (the checks in .clang-tidy) over src/ and its headers, from the release tree's
 # compile database; any finding fails the phase.
 if $quick; then
     not_run tidy "not run (--quick)"
 elif [[ " ${built[*]} " != *" release "* ]]; then
     not_run tidy "not run (the release build failed)"
 else
-    phase "tidy: clang-tidy over src/ and examples/"
+    phase "tidy: clang-tidy over src/"
     if scripts/tidy.sh; then
         record tidy 1 1 0 0
     else
