@@ -2,7 +2,7 @@
 # Runs clang-tidy-14 with the repository's .clang-tidy over the product's sources (src/; the
 # headers of include/ and src/ through HeaderFilterRegex), one file per job, $(nproc) jobs.
 # Usage: scripts/tidy.sh [FILE...]   (default: every .cpp under src/; FILEs are paths from the
-# repository root, e.g. examples/model_server/*.cpp). src/ alone takes about 7 minutes of CPU;
+# repository root, e.g. examples/model_server/*.cpp). src/ alone takes about 6 minutes of CPU;
 # examples/ and tests/ would add to a CI run already near its time limit.
 # Needs build/release/compile_commands.json (scripts/build.sh release; another tree:
 # TIDY_BUILD=build/asan). The build uses gcc's precompiled header, which clang cannot read, so
