@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <optional>
 
 #include "app/config_watcher.hpp"
 #include "shadowproxy/admin/admin_server.hpp"
@@ -19,6 +20,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/port_owner.hpp"
 #include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -94,9 +96,15 @@ public:
             workers_.push_back(
                 std::make_unique<proxy::worker>(shared_, config_, shadows, production));
         }
-        auto where = proxy::claim_port(make_endpoint(config_->listen));
+        // The first worker's bind picks the port when the config says 0; nothing listens
+        // until the port is known to be this process's alone (proxy/port_owner.hpp).
+        const auto where = workers_.front()->bind(make_endpoint(config_->listen));
+        port_owner_.emplace(where);
+        for (std::size_t i = 1; i < workers_.size(); ++i) {
+            workers_[i]->bind(where);
+        }
         for (auto& w : workers_) {
-            where = w->listen(where);  // later workers share the first one's (maybe picked) port
+            w->listen();
         }
         const auto admin_where = admin_.listen(make_endpoint(config_->admin));
         spdlog::info("listening on {}:{} ({} workers), admin on {}:{}, production {} at {}",
@@ -204,6 +212,7 @@ private:
         for (auto& w : workers_) {
             w->join();
         }
+        port_owner_.reset();  // the listeners are closed: a new instance may take the port
         mirror_.drain(deadline_);
         records_.flush(std::chrono::duration_cast<std::chrono::milliseconds>(
             std::max(deadline_ - steady_clock::now(), steady_clock::duration{})));
@@ -269,6 +278,7 @@ private:
     proxy::shared_state shared_;
     admin::admin_server admin_;
     config_watcher watcher_{control_, [this] { reload(); }};
+    std::optional<proxy::port_owner> port_owner_;  // outlives the workers' listeners
     std::vector<std::unique_ptr<proxy::worker>> workers_;
     bool draining_ = false;
     steady_clock::time_point deadline_;

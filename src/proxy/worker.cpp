@@ -4,18 +4,13 @@
 #include <sys/resource.h>
 
 #include <boost/asio/post.hpp>
-#include <stdexcept>
 
 #include "shadowproxy/proxy/client_session.hpp"
+#include "shadowproxy/proxy/port_owner.hpp"
 
 namespace shadowproxy::proxy {
 
 namespace {
-
-[[noreturn]] void throw_cannot_listen(const tcp::endpoint& where, const beast::error_code& ec) {
-    throw std::runtime_error("cannot listen on " + where.address().to_string() + ":" +
-                             std::to_string(where.port()) + ": " + ec.message());
-}
 
 // How long accepting pauses when the process or the system is out of descriptors or memory:
 // retrying at once only spins (the connection stays queued), and a closing session frees one.
@@ -68,23 +63,6 @@ void warn_if_descriptors_short(const config::config& config) {
     }
 }
 
-tcp::endpoint claim_port(const tcp::endpoint& where) {
-    asio::io_context context;
-    tcp::acceptor probe{context};
-    beast::error_code ec;
-    probe.open(where.protocol(), ec);
-    if (!ec) {
-        probe.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) {
-        probe.bind(where, ec);
-    }
-    if (ec) {
-        throw_cannot_listen(where, ec);
-    }
-    return probe.local_endpoint();
-}
-
 worker::worker(shared_state& shared, std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows,
                upstream::upstream_settings production)
@@ -97,7 +75,7 @@ worker::~worker() {
     join();
 }
 
-tcp::endpoint worker::listen(const tcp::endpoint& where) {
+tcp::endpoint worker::bind(const tcp::endpoint& where) {
     beast::error_code ec;
     acceptor_.open(where.protocol(), ec);
     if (!ec) {
@@ -113,13 +91,18 @@ tcp::endpoint worker::listen(const tcp::endpoint& where) {
     if (!ec) {
         acceptor_.bind(where, ec);
     }
-    if (!ec) {
-        acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    }
     if (ec) {
-        throw_cannot_listen(where, ec);
+        throw listen_error(where, ec.message());
     }
     return acceptor_.local_endpoint();
+}
+
+void worker::listen() {
+    beast::error_code ec;
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw listen_error(acceptor_.local_endpoint(), ec.message());
+    }
 }
 
 void worker::start() {

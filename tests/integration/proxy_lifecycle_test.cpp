@@ -162,16 +162,6 @@ TEST(ProxyCli, ServeOnPortHeldByAnotherSocketExits2) {
     EXPECT_NE(result.err.find("cannot listen"), std::string::npos) << result.err;
 }
 
-TEST(ProxyCli, ServeOnPortHeldByAnotherShadowproxyExits2) {
-    fake_upstream production;
-    proxy_process first{production_at(production.url())};
-    ASSERT_TRUE(first.ready());
-    temp_config config{listen_on(first.port(), free_port()) + production_at(production.url())};
-    const auto result = run_binary({"serve", "--config", config.path()}, milliseconds(5000));
-    EXPECT_EQ(result.exit_code, 2) << "a second proxy shared the port: " << result.err;
-    EXPECT_NE(result.err.find("cannot listen"), std::string::npos) << result.err;
-}
-
 TEST(ProxyCli, VersionAndHelpExit0) {
     const auto version = run_binary({"--version"});
     EXPECT_EQ(version.exit_code, 0);

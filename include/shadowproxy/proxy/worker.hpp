@@ -19,12 +19,6 @@
 
 namespace shadowproxy::proxy {
 
-// Binds `where` once without SO_REUSEPORT and releases it, so a port held by anything else,
-// another shadowproxy's SO_REUSEPORT listeners included, is refused before the workers share
-// it. Returns `where` with the port the kernel picked when it was 0; throws
-// std::runtime_error with the address when the port is taken.
-tcp::endpoint claim_port(const tcp::endpoint& where);
-
 // What a session reads on its worker: replaced whole on reload.
 struct worker_snapshot {
     std::shared_ptr<const config::config> config;
@@ -55,9 +49,13 @@ public:
            upstream::upstream_settings production);
     ~worker();
 
-    // Binds the listener; throws std::runtime_error with the address when it cannot.
-    // Returns the bound endpoint (useful when the configured port is 0).
-    tcp::endpoint listen(const tcp::endpoint& where);
+    // Binds the listener (SO_REUSEPORT, shared with this process's other workers) without
+    // listening yet, so that no connection reaches it before the port is known to be this
+    // process's (proxy::port_owner). Returns the bound endpoint: the kernel's pick when the
+    // port is 0. Throws std::runtime_error naming the address when it cannot.
+    tcp::endpoint bind(const tcp::endpoint& where);
+    // Starts listening on the bound port; throws like bind.
+    void listen();
     void start();
 
     // Any thread: the new snapshot applies to requests that start after it lands.

@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/asio.hpp>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -99,53 +99,58 @@ std::string make_temp_dir() {
 
 }  // namespace
 
-unsigned short free_port() {
-    boost::asio::io_context context;
-    boost::asio::ip::tcp::acceptor acceptor{context,
-                                            {boost::asio::ip::make_address("127.0.0.1"), 0}};
-    return acceptor.local_endpoint().port();
-}
-
 proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds ready_timeout)
     : dir_(make_temp_dir()),
       config_path_(dir_ + "/config.yaml"),
       log_path_(dir_ + "/comparisons.jsonl"),
       stderr_path_(dir_ + "/stderr.log") {
-    for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
-        port_ = free_port();
-        admin_port_ = free_port();
-        rewrite_config(yaml);
-        pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", config_path_}, dir_ + "/stdout.log",
-                     stderr_path_, "/dev/null");
-        if (pid_ < 0) {
+    rewrite_config(yaml);
+    pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", config_path_}, dir_ + "/stdout.log",
+                 stderr_path_, "/dev/null");
+    if (pid_ < 0) {
+        ADD_FAILURE() << "cannot start " << SHADOWPROXY_BINARY;
+        return;
+    }
+    // The admin port is known, and this proxy's, only once the start line names it: before,
+    // another proxy could answer on a port this one was about to bind.
+    const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (auto code = wait_pid(pid_, std::chrono::milliseconds(0))) {
+            exit_code_ = code;
             break;
         }
-        const auto deadline = std::chrono::steady_clock::now() + ready_timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (auto code = wait_pid(pid_, std::chrono::milliseconds(0))) {
-                exit_code_ = code;
-                break;
-            }
-            if (http_get(admin_port_, "/readyz", std::chrono::milliseconds(500)).status == 200) {
-                ready_ = true;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        if (admin_port_ == 0) {
+            read_start_line();
         }
-        if (!ready_ && !exit_code_) {
-            ::kill(pid_, SIGKILL);
-            wait_pid(pid_, std::chrono::seconds(5));
-        }
-        // A port taken between picking and binding makes the proxy exit 2: try new ports.
-        if (!ready_ && stderr_text().find("cannot listen") == std::string::npos) {
+        if (admin_port_ != 0 &&
+            http_get(admin_port_, "/readyz", std::chrono::milliseconds(500)).status == 200) {
+            ready_ = true;
             break;
         }
-        if (!ready_) {
-            exit_code_.reset();
-        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!ready_ && !exit_code_) {
+        ::kill(pid_, SIGKILL);
+        wait_pid(pid_, std::chrono::seconds(5));
     }
     if (!ready_) {
-        ADD_FAILURE() << "proxy did not become ready; stderr:\n" << stderr_text();
+        ADD_FAILURE() << "proxy did not become ready"
+                      << (admin_port_ == 0 ? " (no \"listening on\" line: is log.level above "
+                                             "info?)"
+                                           : "")
+                      << "; stderr:\n"
+                      << stderr_text();
+    }
+}
+
+void proxy_process::read_start_line() {
+    static const std::regex start_line{
+        R"(listening on \S+:(\d+) \(\d+ workers\), admin on \S+:(\d+),)"};
+    const std::string text = stderr_text();
+    std::smatch found;
+    if (std::regex_search(text, found, start_line)) {
+        port_ = static_cast<unsigned short>(std::stoul(found[1].str()));
+        admin_port_ = static_cast<unsigned short>(std::stoul(found[2].str()));
     }
 }
 
@@ -164,13 +169,13 @@ std::string proxy_process::expand(const std::string& yaml) const {
     std::string text = yaml;
     replace_all(text, "${LOG}", log_path_);
     replace_all(text, "${DIR}", dir_);
-    replace_all(text, "${ADMIN_PORT}", std::to_string(admin_port_));
+    replace_all(text, "${ADMIN_PORT}", "0");
     std::string prefix;
     if (!has_top_level_key(text, "listen")) {
-        prefix += "listen: {address: 127.0.0.1, port: " + std::to_string(port_) + "}\n";
+        prefix += "listen: {address: 127.0.0.1, port: 0}\n";
     }
     if (!has_top_level_key(text, "admin")) {
-        prefix += "admin: {address: 127.0.0.1, port: " + std::to_string(admin_port_) + "}\n";
+        prefix += "admin: {address: 127.0.0.1, port: 0}\n";
     }
     if (!has_top_level_key(text, "threads")) {
         prefix += "threads: 1\n";

@@ -1,8 +1,10 @@
 // The real shadowproxy binary as a child process for integration tests: writes its config,
-// picks free 127.0.0.1 ports, starts it, waits (bounded) until /readyz answers, and stops it by
-// PID. The config text may use ${LOG} for the comparison log path, ${DIR} for its directory and
-// ${ADMIN_PORT} for the admin port it picked (for an admin section of its own); listen, admin
-// and a log section are added when the text does not set them.
+// starts it on port 0 for both listeners (the kernel picks ports no other process holds, so
+// tests running in parallel never meet), learns the ports from its start line, waits (bounded)
+// until /readyz answers, and stops it by PID. The config text may use ${LOG} for the comparison
+// log path, ${DIR} for its directory and ${ADMIN_PORT} (0) for an admin section of its own;
+// listen, admin and a log section are added when the text does not set them. A config that
+// sets listen itself must keep log.level at info or below: the start line names the ports.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "support/free_port.hpp"
 
 namespace shadowproxy::testing {
 
@@ -55,6 +59,7 @@ public:
 
 private:
     std::string expand(const std::string& yaml) const;
+    void read_start_line();  // sets port_ and admin_port_ once the proxy has logged them
 
     std::string dir_;
     std::string config_path_;
@@ -76,8 +81,5 @@ struct command_result {
 command_result run_binary(const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60),
                           const std::string& stdin_text = {});
-
-// A free TCP port on 127.0.0.1 (bound to port 0 and released).
-unsigned short free_port();
 
 }  // namespace shadowproxy::testing
