@@ -13,7 +13,8 @@ set -euo pipefail
 build_packages=(apt-utils g++ lld cmake ninja-build ccache pkg-config libboost1.81-dev
     nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
     libsimdjson-dev zlib1g-dev curl python3)
-test_packages=(clang-14 libclang-rt-14-dev prometheus chromium yamllint jq gzip procps)
+test_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 prometheus chromium yamllint jq gzip
+    procps)
 bench_packages=(wrk nginx valgrind procps)
 # Container images without a Docker engine (scripts/image.sh): buildah, and debootstrap for
 # the Debian base images; binutils strips the binary.

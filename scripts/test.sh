@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds every configuration (release,
 # ASan+UBSan, TSan, and the libFuzzer targets) in its own tree, runs every test in each, runs
-# each fuzzer briefly, and the demo's short mode. Exit 0 only when everything passed.
+# clang-tidy (scripts/tidy.sh), each fuzzer briefly, and the demo's short mode. Exit 0 only when
+# everything passed.
 # Usage: scripts/test.sh [--quick]   (--quick: release build and its tests only)
 # Ends with a summary: tests run, passed, failed and skipped per phase, the reason of every skip
 # (a test that needs a tool this machine lacks says so), then one line
@@ -93,6 +94,22 @@ done
 if $quick; then
     not_run asan "not run (--quick)"
     not_run tsan "not run (--quick)"
+fi
+
+# clang-tidy (the checks in .clang-tidy) over src/ and its headers, from the release tree's
+# compile database; any finding fails the phase.
+if $quick; then
+    not_run tidy "not run (--quick)"
+elif [[ " ${built[*]} " != *" release "* ]]; then
+    not_run tidy "not run (the release build failed)"
+else
+    phase "tidy: clang-tidy over src/"
+    if scripts/tidy.sh; then
+        record tidy 1 1 0 0
+    else
+        record tidy 1 0 1 0
+        note tidy fail "scripts/tidy.sh: findings above (run scripts/tidy.sh alone to see them)"
+    fi
 fi
 
 if $quick; then
