@@ -89,11 +89,11 @@ void http1_exchange::do_connect() {
     endpoints_ = pool_->endpoints_;
     const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
     stream_->expires_at(std::min(connect_deadline, deadline_));
-    stream_->async_connect(*endpoints_, [self = shared_from_this()](beast::error_code ec,
-                                                                    const tcp::endpoint& peer) {
-        self->peer_ = peer;
-        self->on_connect(ec);
-    });
+    stream_->async_connect(
+        *endpoints_, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint& peer) {
+            self->peer_ = peer;
+            self->on_connect(ec);
+        });
 }
 
 void http1_exchange::on_connect(beast::error_code ec) {

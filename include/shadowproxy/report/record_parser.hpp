@@ -24,7 +24,7 @@ struct parsed_side {
     std::optional<double> prediction_number;  // the prediction, when it is a JSON number
     bool has_error = false;                   // "error" present and not null
     std::optional<double> latency_ms;
-    unsigned status = 0;  // HTTP status; 0 when missing or null
+    unsigned status = 0;            // HTTP status; 0 when missing or null
     std::optional<double> ttfb_ms;  // absent in records written before it existed
 };
 
