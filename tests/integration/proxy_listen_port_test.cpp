@@ -2,10 +2,8 @@
 // their port through SO_REUSEPORT, which would also let a second shadowproxy of the same user
 // bind it and take part of the traffic. A second proxy on a served port must exit 2 at start,
 // naming the address, however close together the two starts are, and leave the first serving.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,8 +20,6 @@
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 #include "support/wait.hpp"
-
-extern char** environ;
 
 namespace shadowproxy::testing {
 namespace {
@@ -50,23 +46,11 @@ public:
         }
         dir_ = pattern;
         std::ofstream(dir_ + "/config.yaml") << config_text;
-        std::vector<std::string> args{SHADOWPROXY_BINARY, "serve", "--config",
-                                      dir_ + "/config.yaml"};
-        std::vector<char*> argv;
-        for (auto& arg : args) {
-            argv.push_back(arg.data());
-        }
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-        posix_spawn_file_actions_addopen(&actions, 2, (dir_ + "/stderr").c_str(),
-                                         O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
-            pid_ = -1;
+        pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", dir_ + "/config.yaml"}, "/dev/null",
+                     dir_ + "/stderr", "/dev/null");
+        if (pid_ < 0) {
             ADD_FAILURE() << "cannot start " << SHADOWPROXY_BINARY;
         }
-        posix_spawn_file_actions_destroy(&actions);
     }
     ~racing_proxy() {
         if (pid_ > 0 && !exit_code_) {

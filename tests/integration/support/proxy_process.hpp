@@ -20,6 +20,11 @@
 
 namespace shadowproxy::testing {
 
+// Starts args[0] with stdin, stdout and stderr redirected to the given files (stdout and stderr
+// truncated); its pid, or -1 when it could not be started. The caller reaps it.
+pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
+            const std::string& err_path, const std::string& in_path);
+
 // What the constructor waits for: /readyz 200, or any answer from /readyz (for tests of a
 // proxy that runs but is not ready, e.g. while production's name does not resolve).
 enum class readiness { ready, admin_answers };
