@@ -17,13 +17,14 @@ ALLOWED = {
     "compare": {"config"},
     "stats": {"config"},
     "logsink": {"config", "compare"},
-    "upstream": {"metrics"},
-    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream"},
-    "proxy": {"config", "metrics", "mirror", "upstream"},
-    "admin": {"config", "metrics", "stats"},
+    "net": {"config"},
+    "upstream": {"metrics", "net"},
+    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "net"},
+    "proxy": {"config", "metrics", "mirror", "upstream", "net"},
+    "admin": {"config", "metrics", "stats", "net"},
     "report": {"config", "stats"},
     "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "mirror", "proxy",
-            "admin", "report"},
+            "admin", "report", "net"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
