@@ -35,6 +35,11 @@ upstream_error classify(const beast::error_code& ec) {
     if (is_peer_closed(ec) || ec == asio::error::operation_aborted) {
         return upstream_error::reset;
     }
+    // A TLS alert or protocol error. In TLS 1.3 a server refuses a client certificate only
+    // after the client's handshake has completed: that arrives here, at the first read.
+    if (ec.category() == asio::error::get_ssl_category()) {
+        return upstream_error::tls_failed;
+    }
     return upstream_error::bad_response;
 }
 
@@ -122,11 +127,25 @@ void http1_exchange::on_handshake(beast::error_code ec) {
         return finish_head(upstream_error::timeout);
     }
     if (ec) {
-        const auto& settings = pool_->settings();
-        settings.tls->log_failure(settings.name, stream_->native_handle(), ec);
+        log_tls_failure(ec);
         return finish_head(upstream_error::tls_failed);
     }
     do_write();
+}
+
+upstream_error http1_exchange::failure(const beast::error_code& ec) {
+    const upstream_error error = classify(ec);
+    if (error == upstream_error::tls_failed) {
+        log_tls_failure(ec);
+    }
+    return error;
+}
+
+void http1_exchange::log_tls_failure(const beast::error_code& ec) {
+    const auto& settings = pool_->settings();
+    if (settings.tls && stream_) {
+        settings.tls->log_failure(settings.name, stream_->native_handle(), ec);
+    }
 }
 
 void http1_exchange::do_write() {
@@ -147,7 +166,7 @@ void http1_exchange::on_write(beast::error_code ec) {
         if (retry_if_stale(ec)) {
             return;
         }
-        return finish_head(classify(ec));
+        return finish_head(failure(ec));
     }
     do_read_head();
 }
@@ -184,7 +203,7 @@ void http1_exchange::on_read_head(beast::error_code ec, std::size_t bytes) {
         if (retry_if_stale(ec)) {
             return;
         }
-        return finish_head(classify(ec));
+        return finish_head(failure(ec));
     }
     parse_head();
 }
@@ -310,7 +329,7 @@ void http1_exchange::on_read_body(beast::error_code ec, std::size_t bytes) {
         ec = eof_ec;
     }
     if (ec) {
-        fail(classify(ec));
+        fail(failure(ec));
     }
     auto done = std::move(done_);
     done(error_);

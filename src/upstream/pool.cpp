@@ -130,15 +130,15 @@ void upstream_pool::remember_session(SSL* ssl) {
         return;
     }
     // TLS 1.3 sends its session tickets after the handshake: this runs once an answer was read.
-    SSL_SESSION* session = SSL_get1_session(ssl);
-    if (session == nullptr) {
+    // A copy: OpenSSL marks a connection's own session unresumable when the connection is freed
+    // without a close_notify, which is how pooled connections end.
+    SSL_SESSION* current = SSL_get0_session(ssl);
+    if (current == nullptr || SSL_SESSION_is_resumable(current) != 1) {
         return;
     }
-    if (SSL_SESSION_is_resumable(session) != 1) {
-        SSL_SESSION_free(session);
-        return;
+    if (SSL_SESSION* copy = SSL_SESSION_dup(current)) {
+        session_.reset(copy, SSL_SESSION_free);
     }
-    session_.reset(session, SSL_SESSION_free);
 }
 
 void upstream_pool::offer_session(SSL* ssl) const {

@@ -114,8 +114,9 @@ TEST(TlsUpstream, FailedVerificationIsTlsFailedWith502) {
         SCOPED_TRACE(c.name);
         fake_upstream production{{}, serving(*c.served)};
         fake_upstream mirror{{}, serving(*c.served)};
-        proxy_process proxy{
-            config(production, trust(c.trusted_ca), shadow(mirror, trust(c.trusted_ca)))};
+        // Verified as localhost (the certificates' DNS name): a mismatch is a hostname mismatch.
+        const std::string tls = trust(c.trusted_ca) + ", server_name: localhost";
+        proxy_process proxy{config(production, tls, shadow(mirror, tls))};
         ASSERT_TRUE(proxy.ready());
         for (int i = 0; i < 2; ++i) {
             const auto response = http_request(proxy.port(), "POST", "/predict", "{}");

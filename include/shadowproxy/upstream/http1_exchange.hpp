@@ -83,6 +83,9 @@ private:
     void do_connect();
     void on_connect(beast::error_code ec);
     void on_handshake(beast::error_code ec);
+    // The error word of a failed operation; a TLS failure is logged (rate-limited) too.
+    upstream_error failure(const beast::error_code& ec);
+    void log_tls_failure(const beast::error_code& ec);
     void do_write();
     void on_write(beast::error_code ec);
     void do_read_head();
