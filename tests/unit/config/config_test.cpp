@@ -286,7 +286,7 @@ TEST(ConfigLoadFile, SetsSourcePathAndUsesFileNameInProblems) {
         FAIL() << "expected config_error";
     } catch (const config_error& e) {
         ASSERT_EQ(e.problems().size(), 1U);
-        EXPECT_EQ(e.problems()[0], bad + ": shadows[0].url: is required (http://host[:port])");
+        EXPECT_EQ(e.problems()[0], bad + ": shadows[0].url: is required (http[s]://host[:port])");
     }
 }
 
