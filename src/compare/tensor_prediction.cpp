@@ -1,6 +1,7 @@
 #include "shadowproxy/compare/tensor_prediction.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 namespace shadowproxy::compare {
@@ -30,7 +31,7 @@ std::optional<std::size_t> row_length(const json& output, std::size_t elements) 
         return elements;
     }
     const json& last = shape->back();
-    if (!last.is_number_unsigned() || last.get<std::size_t>() == 0 ||
+    if (!last.is_number_integer() || last.get<std::int64_t>() <= 0 ||
         elements % last.get<std::size_t>() != 0) {
         return std::nullopt;
     }
