@@ -28,7 +28,7 @@ std::string escape(std::string_view value) {
     return out;
 }
 
-std::string number(double v) {
+std::string prometheus_number(double v) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.9g", v);
     return buffer;
@@ -78,13 +78,13 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
         const std::string upstream = label("upstream", name);
         for (std::size_t i = 0; i < cumulative.size(); ++i) {
             const std::string le = i < metrics::histogram::bounds.size()
-                                       ? number(metrics::histogram::bounds[i])
+                                       ? prometheus_number(metrics::histogram::bounds[i])
                                        : std::string{"+Inf"};
             sample(out, "upstream_latency_seconds_bucket", upstream + "," + label("le", le),
                    cumulative[i]);
         }
         out.append("shadowproxy_upstream_latency_seconds_sum{").append(upstream).append("} ");
-        out.append(number(family->latency.sum_seconds())).append("\n");
+        out.append(prometheus_number(family->latency.sum_seconds())).append("\n");
         sample(out, "upstream_latency_seconds_count", upstream, cumulative.back());
     }
 
@@ -115,7 +115,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
                     // Whole values (bytes, counts) exactly; %.9g would round large byte counts.
                     out.append(*value == std::floor(*value)
                                    ? std::to_string(static_cast<std::int64_t>(*value))
-                                   : number(*value))
+                                   : prometheus_number(*value))
                         .append("\n");
                 }
             }
