@@ -66,7 +66,7 @@ bool is_ip_address(const std::string& host) {
     return !ec;
 }
 
-std::int64_t now_ms() {
+std::int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -145,7 +145,7 @@ void client_tls::prepare(SSL* ssl) const {
 void client_tls::log_failure(const std::string& upstream, SSL* ssl,
                              const boost::system::error_code& ec) const {
     auto logged_at = logged_at_ms_.load(std::memory_order_relaxed);
-    const auto now = now_ms();
+    const auto now = steady_ms();
     if (now - logged_at < failure_log_interval_ms ||
         !logged_at_ms_.compare_exchange_strong(logged_at, now)) {
         unlogged_.fetch_add(1, std::memory_order_relaxed);
