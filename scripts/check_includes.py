@@ -17,14 +17,15 @@ ALLOWED = {
     "compare": {"config", "oip"},
     "stats": {"config"},
     "logsink": {"config", "compare"},
-    "upstream": {"metrics"},
+    "net": {"config"},
+    "upstream": {"metrics", "net"},
     "oip": set(),
-    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip"},
-    "proxy": {"config", "metrics", "mirror", "upstream"},
-    "admin": {"config", "metrics", "stats"},
+    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip", "net"},
+    "proxy": {"config", "metrics", "mirror", "upstream", "net"},
+    "admin": {"config", "metrics", "stats", "net"},
     "report": {"config", "stats"},
     "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "mirror", "proxy",
-            "admin", "report"},
+            "admin", "report", "net"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -183,15 +184,20 @@ def cmd_wait_http(args):
 def cmd_probe(args):
     """One POST through the proxy must come back 200, or the run would measure an error path."""
     host, port = args.hostport.rsplit(":", 1)
+    scheme = "https" if args.tls else "http"
     try:
-        connection = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
+        if args.tls:  # the bench's own certificate: only the path is probed, not the trust
+            connection = http.client.HTTPSConnection(
+                host, int(port), timeout=args.timeout, context=ssl._create_unverified_context())
+        else:
+            connection = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
         connection.request("POST", "/predict", PROBE_BODY, {"Content-Type": "application/json"})
         response = connection.getresponse()
         body = response.read()
     except Exception as error:
-        fail(f"{args.what}: POST http://{args.hostport}/predict failed: {error}")
+        fail(f"{args.what}: POST {scheme}://{args.hostport}/predict failed: {error}")
     if response.status != 200:
-        fail(f"{args.what}: POST http://{args.hostport}/predict answered {response.status}: "
+        fail(f"{args.what}: POST {scheme}://{args.hostport}/predict answered {response.status}: "
              f"{body[:200]!r}")
 
 
@@ -418,6 +424,7 @@ def main():
     p = sub.add_parser("probe", help="one POST /predict must answer 200")
     p.add_argument("hostport"), p.add_argument("--timeout", type=float, default=5)
     p.add_argument("--what", default="proxy")
+    p.add_argument("--tls", action="store_true", help="HTTPS (certificate not verified)")
     p.set_defaults(func=cmd_probe)
 
     p = sub.add_parser("measure", help="one wrk run with process and shadow accounting")

@@ -14,12 +14,15 @@ prod_port=$((port_base + 1))   # nginx, the production model stand-in
 fast_port=$((port_base + 2))   # nginx, the fast shadow
 slow_port=$((port_base + 3))   # fake_shadow.py: 200 ms answers, or never (memory.sh)
 dead_port=$((port_base + 4))   # nothing listens
+prod_tls_port=$((port_base + 5)) # the production nginx again, TLS
+fast_tls_port=$((port_base + 6)) # the fast shadow nginx again, TLS
 proxy_port=$((port_base + 10)) # the proxy under test
 admin_port=$((port_base + 11)) # shadowproxy's admin listener
 bench_pids=()
 bench_tmp=""
 bench_keep=()   # files copied to $bench_logs_to on exit (configs, process logs)
 bench_logs_to=""
+bench_certs=""  # bench_init: a CA (ca.crt) and a certificate for localhost/127.0.0.1 it signed
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
@@ -41,6 +44,7 @@ bench_init() {
     bench_tmp=$(mktemp -d "${TMPDIR:-/tmp}/shadowproxy-bench.XXXXXX")
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
+    make_bench_certs "$bench_tmp/certs"
     # Thousands of client, upstream and mirror connections: raise the descriptor limit.
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     # Proxy on one CPU, load (wrk, upstreams) on another, when there are two.
@@ -52,6 +56,23 @@ bench_init() {
         proxy_cpus=${proxy_cpus:-0}
         load_cpus=${load_cpus:-0}
     fi
+}
+
+# make_bench_certs DIR: a CA and a server certificate (EC P-256, SAN localhost and 127.0.0.1,
+# valid a day) for the TLS rows, made with the openssl CLI; sets $bench_certs.
+make_bench_certs() {
+    local dir=$1
+    mkdir -p "$dir"
+    {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+            -subj /CN=bench-ca -keyout "$dir/ca.key" -out "$dir/ca.crt" &&
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+                -keyout "$dir/server.key" -out "$dir/server.csr" &&
+            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$dir/san.ext" &&
+            openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+                -CAcreateserial -days 1 -extfile "$dir/san.ext" -out "$dir/server.crt"
+    } >"$dir/openssl.log" 2>&1 || die "openssl could not make the bench certificates: $(tail -3 "$dir/openssl.log")"
+    bench_certs=$dir
 }
 
 # start_bg NAME CPUS COMMAND...: starts COMMAND pinned to CPUS, output to $bench_tmp/NAME.out;
@@ -148,11 +169,21 @@ CONF
 # nginx_proxy_conf DIR WORKERS SHADOW_PORT KEEPALIVE [MAIN_DIRECTIVES]: nginx as the proxy under
 # test on $proxy_port: upstream keep-alive 64 and HTTP/1.1 to production; with a SHADOW_PORT,
 # `mirror` to it (KEEPALIVE yes: the shadow connections are pooled the same way; no: a new
-# connection per mirrored request, nginx's default).
+# connection per mirrored request, nginx's default). KEEPALIVE tls: no shadow, an `ssl`
+# listener, and production over TLS (verified against the bench CA as localhost, sessions
+# reused), as shadowproxy-tls does it.
 nginx_proxy_conf() {
     local dir=$1 workers=$2 shadow_port=$3 keepalive=$4 main=${5:-}
     local mirror="" shadow_upstream="" shadow_pool="keepalive 64;"
     local shadow_http='proxy_http_version 1.1; proxy_set_header Connection "";'
+    local listen_tls="" production_port=$prod_port scheme=http upstream_tls=""
+    if [ "$keepalive" = tls ]; then
+        listen_tls="ssl; ssl_certificate $bench_certs/server.crt; ssl_certificate_key $bench_certs/server.key"
+        production_port=$prod_tls_port
+        scheme=https
+        upstream_tls="proxy_ssl_verify on; proxy_ssl_trusted_certificate $bench_certs/ca.crt;
+            proxy_ssl_name localhost; proxy_ssl_server_name on; proxy_ssl_session_reuse on;"
+    fi
     if [ "$keepalive" = no ]; then
         shadow_pool=""
         shadow_http=""
@@ -163,13 +194,14 @@ nginx_proxy_conf() {
     fi
     nginx_conf "$dir" "$workers" "$(
         cat <<BLOCK
-    upstream production { server 127.0.0.1:$prod_port; keepalive 64; keepalive_requests 1000000; }
+    upstream production { server 127.0.0.1:$production_port; keepalive 64; keepalive_requests 1000000; }
     $shadow_upstream
     server {
-        listen 127.0.0.1:$proxy_port backlog=4096;
+        listen 127.0.0.1:$proxy_port backlog=4096 $listen_tls;
         location / {
             $mirror
-            proxy_pass http://production;
+            proxy_pass $scheme://production;
+            $upstream_tls
             proxy_http_version 1.1;
             proxy_set_header Connection "";
         }
@@ -190,11 +222,16 @@ start_nginx() {
     start_bg "$name" "$cpus" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 }
 
-# The model stand-in: a fixed JSON answer, and stub_status to count what arrived.
+# The model stand-in: a fixed JSON answer, and stub_status to count what arrived; with a second
+# port, TLS there too (the bench certificate).
 upstream_server_block() {
+    local tls=""
+    [ -n "${2:-}" ] && tls="listen 127.0.0.1:$2 ssl backlog=4096;
+        ssl_certificate $bench_certs/server.crt; ssl_certificate_key $bench_certs/server.key;"
     cat <<BLOCK
     server {
         listen 127.0.0.1:$1 backlog=4096;
+        $tls
         client_max_body_size 16m;  # stream.sh's 1 MiB POSTs
         location / {
             default_type application/json;
@@ -205,11 +242,12 @@ upstream_server_block() {
 BLOCK
 }
 
-# start_upstream NAME PORT: one nginx upstream on the load CPUs, waited for.
+# start_upstream NAME PORT [TLS_PORT]: one nginx upstream on the load CPUs, waited for.
 start_upstream() {
-    local name=$1 port=$2
+    local name=$1 port=$2 tls_port=${3:-}
     port_free "$port"
-    nginx_conf "$bench_tmp/$name" 1 "$(upstream_server_block "$port")"
+    [ -z "$tls_port" ] || port_free "$tls_port"
+    nginx_conf "$bench_tmp/$name" 1 "$(upstream_server_block "$port" "$tls_port")"
     start_nginx "$name" "$load_cpus"
     "${benchlib[@]}" wait-http "http://127.0.0.1:$port/__status" --timeout 10 \
         --pid "$started_pid" --what "nginx upstream $name" || exit 2
@@ -225,22 +263,32 @@ start_fake_shadow() {
         --pid "$started_pid" --what "fake shadow $name" || exit 2
 }
 
-# shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS: writes
+# shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS [tls]: writes
 # DIR/shadowproxy.yaml (docs/config.md) with one shadow named "shadow" and comparisons in DIR.
+# With tls: a TLS listener, production at $prod_tls_port and the shadow at SHADOW_PORT over TLS,
+# both verified against the bench CA as localhost.
 shadowproxy_yaml() {
-    local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5
+    local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5 tls=${6:-}
+    local scheme=http production_port=$prod_port listen_tls="" upstream_tls=""
+    if [ "$tls" = tls ]; then
+        scheme=https
+        production_port=$prod_tls_port
+        listen_tls=", tls: { cert_file: $bench_certs/server.crt, key_file: $bench_certs/server.key }"
+        upstream_tls="tls: { ca_file: $bench_certs/ca.crt, server_name: localhost }"
+    fi
     mkdir -p "$dir"
     cat >"$dir/shadowproxy.yaml" <<YAML
-listen: { address: 127.0.0.1, port: $proxy_port }
+listen: { address: 127.0.0.1, port: $proxy_port$listen_tls }
 admin: { address: 127.0.0.1, port: $admin_port }
 threads: $threads
 production:
   name: production
-  url: http://127.0.0.1:$prod_port
+  url: $scheme://127.0.0.1:$production_port
   max_idle_connections: 64
+  $upstream_tls
 $(if [ -n "$shadow_port" ]; then printf '%s\n' "shadows:" "  - name: shadow" \
-    "    url: http://127.0.0.1:$shadow_port" "    timeout_ms: $shadow_timeout_ms" \
-    "    max_in_flight: $max_in_flight"; fi)
+    "    url: $scheme://127.0.0.1:$shadow_port" "    timeout_ms: $shadow_timeout_ms" \
+    "    max_in_flight: $max_in_flight" "    $upstream_tls"; fi)
 mirror:
   queue_capacity: 10000
 log:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side throughput benchmark: nginx (plain proxy, mirror) against shadowproxy, with a
-# fast, a slow (200 ms) and a dead (closed port) shadow. Same wrk load for every row; the proxy
+# fast, a slow (200 ms) and a dead (closed port) shadow, and the TLS pair: nginx-tls (an `ssl`
+# listener proxying to production over TLS) and shadowproxy-tls (TLS client, TLS production and
+# TLS shadow), wrk's connections kept alive so handshakes are amortised. Same wrk load for every row; the proxy
 # under test is pinned to CPU 0, wrk and the upstreams to CPU 1. Repeats are interleaved and the
 # medians are reported as a markdown table; raw results go to --out as JSON.
 #
@@ -10,7 +12,7 @@
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
-all_rows=direct,nginx-proxy,nginx-mirror,nginx-mirror-slow,nginx-mirror-dead,shadowproxy,shadowproxy-slow,shadowproxy-dead
+all_rows=direct,nginx-proxy,nginx-mirror,nginx-mirror-slow,nginx-mirror-dead,shadowproxy,shadowproxy-slow,shadowproxy-dead,nginx-tls,shadowproxy-tls
 extra_rows=nginx-mirror-newconn,shadowproxy-noshadow   # nginx-mirror without shadow keep-alive;
                                                         # shadowproxy with no shadow configured
 duration=10
@@ -46,8 +48,8 @@ results=$out/results.jsonl
 
 log "upstreams: production :$prod_port, fast shadow :$fast_port, slow shadow :$slow_port," \
     "dead shadow :$dead_port (closed); proxy CPUs $proxy_cpus, load CPUs $load_cpus"
-start_upstream production "$prod_port"
-start_upstream shadow-fast "$fast_port"
+start_upstream production "$prod_port" "$prod_tls_port"
+start_upstream shadow-fast "$fast_port" "$fast_tls_port"
 start_fake_shadow shadow-slow "$slow_port" --delay-ms 200
 port_free "$dead_port"
 port_free "$proxy_port"
@@ -56,7 +58,7 @@ port_free "$admin_port"
 # shadow_of ROW: which shadow a row mirrors to (none, fast, slow, dead).
 shadow_of() {
     case $1 in
-        direct | nginx-proxy | shadowproxy-noshadow) echo none ;;
+        direct | nginx-proxy | nginx-tls | shadowproxy-noshadow) echo none ;;
         *-slow) echo slow ;;
         *-dead) echo dead ;;
         *) echo fast ;;
@@ -82,8 +84,12 @@ shadow_count_of() {
 # run_row ROW REPEAT: starts the row's proxy, checks one request gets through, measures, stops.
 run_row() {
     local row=$1 repeat=$2 dir=$bench_tmp/$1-$2 shadow target=$proxy_port pid="" problem=""
-    local measure_args=()
+    local measure_args=() scheme=http probe_args=()
     shadow=$(shadow_of "$row")
+    if [[ $row == *-tls ]]; then
+        scheme=https
+        probe_args=(--tls)
+    fi
     if [ "$row" != direct ]; then
         # A proxy that died mid-run can leave sockets that keep its ports busy for a minute.
         if ! "${benchlib[@]}" wait-port "$proxy_port" --bindable --timeout 90 ||
@@ -97,11 +103,18 @@ run_row() {
             local shadow_port="" keepalive=yes
             [ "$shadow" = none ] || shadow_port=$(shadow_port_of "$shadow")
             [ "$row" = nginx-mirror-newconn ] && keepalive=no
+            [ "$row" = nginx-tls ] && keepalive=tls
             nginx_proxy_conf "$dir" "$workers" "$shadow_port" "$keepalive"
             start_nginx "$row-$repeat" "$proxy_cpus"
             pid=$started_pid
             problem=$("${benchlib[@]}" wait-port "$proxy_port" --timeout 10 2>&1) ||
                 problem="nginx proxy did not listen: $problem (see $dir/error.log)"
+            ;;
+        shadowproxy-tls)
+            shadowproxy_yaml "$dir" "$workers" "$fast_tls_port" 256 5000 tls
+            start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
+            pid=$started_pid
+            measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
             ;;
         shadowproxy*)
             shadowproxy_yaml "$dir" "$workers" "$(shadow_port_of "$shadow")" 256 5000
@@ -111,7 +124,7 @@ run_row() {
             ;;
     esac
     if [ -z "$problem" ]; then
-        problem=$("${benchlib[@]}" probe "127.0.0.1:$target" --what "$row" 2>&1) || true
+        problem=$("${benchlib[@]}" probe "127.0.0.1:$target" --what "$row" "${probe_args[@]}" 2>&1) || true
         problem=${problem#benchlib: }
     fi
     if [ -n "$problem" ]; then
@@ -125,7 +138,7 @@ run_row() {
         "${benchlib[@]}" measure --row "$row" --repeat "$repeat" --duration "$duration" \
             --results "$results" --wrk-log "$out/logs/wrk-$row-$repeat.txt" "${measure_args[@]}" -- \
             taskset -c "$load_cpus" wrk -t1 -c64 -d"${duration}s" --latency \
-            -s "$bench_dir/post.lua" "http://127.0.0.1:$target/predict" || true
+            -s "$bench_dir/post.lua" "$scheme://127.0.0.1:$target/predict" || true
     fi
     [ -n "$pid" ] && stop_pid "$pid"
     rm -f "$dir"/comparisons*.jsonl

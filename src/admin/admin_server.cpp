@@ -5,6 +5,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "shadowproxy/net/transport.hpp"
+
 namespace shadowproxy::admin {
 
 namespace {
@@ -20,20 +22,36 @@ constexpr std::uint64_t admin_body_limit = 4096;
 
 class admin_session : public std::enable_shared_from_this<admin_session> {
 public:
-    admin_session(tcp::socket&& socket, std::shared_ptr<const route_function> routes)
-        : stream_(std::move(socket)), routes_(std::move(routes)) {}
+    admin_session(net::transport::socket_type&& socket,
+                  std::shared_ptr<boost::asio::ssl::context> tls,
+                  std::shared_ptr<const route_function> routes)
+        : tls_(std::move(tls)),
+          stream_(tls_ ? net::transport(std::move(socket), *tls_)
+                       : net::transport(std::move(socket))),
+          routes_(std::move(routes)) {}
 
+    void start() {
+        stream_.tcp().expires_after(admin_io_timeout);
+        stream_.async_handshake(net::transport::handshake_type::server,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                    if (ec) {
+                                        return self->close();
+                                    }
+                                    self->do_read();
+                                });
+    }
+
+private:
     void do_read() {
         parser_.emplace();
         parser_->header_limit(admin_header_limit);
         parser_->body_limit(admin_body_limit);
-        stream_.expires_after(admin_io_timeout);
+        stream_.tcp().expires_after(admin_io_timeout);
         http::async_read(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
-private:
     void on_read(beast::error_code ec) {
         if (ec == http::error::body_limit) {
             return respond({413, "text/plain; charset=utf-8", "body too large\n", {}}, false);
@@ -67,7 +85,7 @@ private:
         if (head) {
             response_.body().clear();
         }
-        stream_.expires_after(admin_io_timeout);
+        stream_.tcp().expires_after(admin_io_timeout);
         http::async_write(stream_, response_,
                           [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
                               self->on_write(write_ec);
@@ -81,13 +99,10 @@ private:
         do_read();
     }
 
-    void close() {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream_.socket().close(ignored);
-    }
+    void close() { stream_.close(); }
 
-    beast::tcp_stream stream_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
+    net::transport stream_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> response_;
@@ -97,7 +112,9 @@ private:
 }  // namespace
 
 admin_server::admin_server(boost::asio::io_context& context, route_function routes)
-    : acceptor_(context), routes_(std::make_shared<const route_function>(std::move(routes))) {}
+    : context_(context),
+      acceptor_(context),
+      routes_(std::make_shared<const route_function>(std::move(routes))) {}
 
 admin_server::~admin_server() {
     stop();
@@ -132,15 +149,16 @@ void admin_server::stop() {
 }
 
 void admin_server::do_accept() {
-    acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
-        if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) {
-            return;
-        }
-        if (!ec) {
-            std::make_shared<admin_session>(std::move(socket), routes_)->do_read();
-        }
-        do_accept();
-    });
+    acceptor_.async_accept(
+        context_, [this](beast::error_code ec, net::transport::socket_type socket) {
+            if (ec == boost::asio::error::operation_aborted || !acceptor_.is_open()) {
+                return;
+            }
+            if (!ec) {
+                std::make_shared<admin_session>(std::move(socket), tls_, routes_)->start();
+            }
+            do_accept();
+        });
 }
 
 }  // namespace shadowproxy::admin

@@ -197,6 +197,9 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
     family_header(out, metrics::metric("client_connections_rejected_total"));
     sample(out, "client_connections_rejected_total", "",
            registry.client_connections_rejected.value());
+    family_header(out, metrics::metric("client_tls_handshake_failures_total"));
+    sample(out, "client_tls_handshake_failures_total", "",
+           registry.client_tls_handshake_failures.value());
     family_header(out, metrics::metric("accept_errors_total"));
     for (std::size_t i = 0; i < metrics::accept_error_names.size(); ++i) {
         sample(out, "accept_errors_total", label("reason", metrics::accept_error_names[i]),

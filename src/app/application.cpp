@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,6 +21,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/proxy/port_owner.hpp"
 #include "shadowproxy/proxy/worker.hpp"
 #include "shadowproxy/stats/drift.hpp"
@@ -55,7 +57,39 @@ upstream::upstream_settings production_settings(const config::config& config,
             names.watch(production.url.host, production.url.port, production.resolve_interval),
             production.connect_timeout,
             production.timeout,
-            production.max_idle_connections};
+            production.max_idle_connections,
+            production.url.tls
+                ? std::make_shared<net::client_tls>(production.tls, production.url.host)
+                : nullptr};
+}
+
+// A listener's TLS context, or null when it speaks plain HTTP (throws when a file is refused).
+std::shared_ptr<asio::ssl::context> listener_context(
+    const std::optional<config::listener_tls>& tls) {
+    return tls ? net::make_server_context(*tls) : nullptr;
+}
+
+void log_tls(std::string_view listener, const std::optional<config::listener_tls>& tls) {
+    if (tls) {
+        spdlog::info("{}: TLS {} or later with {}{}", listener, tls->min_version, tls->cert_file,
+                     tls->client_ca_file.empty() ? "" : ", client certificates required");
+    }
+}
+
+void add_tls_files(const config::listener_tls& tls, std::vector<std::string>& files) {
+    for (const auto* file : {&tls.cert_file, &tls.key_file, &tls.client_ca_file}) {
+        if (!file->empty()) {
+            files.push_back(*file);
+        }
+    }
+}
+
+void add_tls_files(const config::upstream_tls& tls, std::vector<std::string>& files) {
+    for (const auto* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
+        if (!file->empty()) {
+            files.push_back(*file);
+        }
+    }
 }
 
 // The features baseline of a config, read from its file (throws stats::baseline_error).
@@ -66,12 +100,24 @@ std::shared_ptr<const stats::baseline> load_features_baseline(const config::conf
     return std::make_shared<const stats::baseline>(stats::load_baseline(config.features->baseline));
 }
 
-// The files whose change reloads the config: the config itself and the admin token.
+// The files whose change reloads the config: the config itself, the admin token and every TLS
+// certificate, key and CA file (a renewed certificate is picked up like an edit).
 std::vector<std::string> watched_files(const config::config& config) {
     std::vector<std::string> files{config.source_path};
     if (!config.admin.token_file.empty()) {
         files.push_back(config.admin.token_file);
     }
+    for (const auto* tls : {&config.listen.tls, &config.admin.tls}) {
+        if (*tls) {
+            add_tls_files(**tls, files);
+        }
+    }
+    add_tls_files(config.production.tls, files);
+    for (const auto& shadow : config.shadows) {
+        add_tls_files(shadow.tls, files);
+    }
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
     return files;
 }
 
@@ -98,11 +144,13 @@ public:
         names_.start();
         const auto shadows = mirror_.build(config_);
         const auto production = production_settings(*config_, names_);
+        const auto listener_tls = listener_context(config_->listen.tls);
+        admin_.set_tls(listener_context(config_->admin.tls));
         wait_for_names(*config_, production);
         proxy::warn_if_descriptors_short(*config_);
         for (unsigned i = 0; i < config_->worker_count(); ++i) {
-            workers_.push_back(
-                std::make_unique<proxy::worker>(shared_, config_, shadows, production));
+            workers_.push_back(std::make_unique<proxy::worker>(shared_, config_, shadows,
+                                                               production, listener_tls));
         }
         // The first worker's bind picks the port when the config says 0; nothing listens
         // until the port is known to be this process's alone (proxy/port_owner.hpp).
@@ -119,6 +167,8 @@ public:
                      where.address().to_string(), where.port(), workers_.size(),
                      admin_where.address().to_string(), admin_where.port(),
                      config_->production.name, config_->production.url.text);
+        log_tls("listen", config_->listen.tls);
+        log_tls("admin", config_->admin.tls);
         for (const auto& shadow : config_->shadows) {
             spdlog::info("shadow {} at {} (sample_rate {})", shadow.name, shadow.url.text,
                          shadow.sample_rate);
@@ -173,13 +223,17 @@ private:
             }
             auto baseline = load_features_baseline(*next);
             const auto production = production_settings(*next, names_);
+            // Certificates are read again: a bad new one throws here and the old stays.
+            const auto listener_tls = listener_context(next->listen.tls);
+            auto admin_tls = listener_context(next->admin.tls);
             const auto shadows = mirror_.build(next);
             wait_for_names(*next, production);
             live_.configure_features(next->features, std::move(baseline));
             records_.reconfigure(next->log);
             configure_operational_log(next->log);
+            admin_.set_tls(std::move(admin_tls));
             for (auto& w : workers_) {
-                w->reload(next, shadows, production);
+                w->reload(next, shadows, production, listener_tls);
             }
         } catch (const std::exception& e) {  // config_error, resolve or baseline failures
             metrics_.config_reloads_failure.inc();

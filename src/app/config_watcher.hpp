@@ -1,5 +1,6 @@
-// Watches the configuration file (and the admin token file) for changes and asks for a reload,
-// so a Kubernetes ConfigMap edit applies without a restart or a SIGHUP.
+// Watches the configuration file (and the files it names: the admin token, TLS certificates,
+// keys and CA files) for changes and asks for a reload, so a Kubernetes ConfigMap edit or a
+// renewed certificate applies without a restart or a SIGHUP.
 //
 // inotify watches the DIRECTORIES holding the files, not the files: Kubernetes updates a
 // mounted ConfigMap by swapping the `..data` symlink to a new directory, and editors and

@@ -50,16 +50,16 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }  // namespace
 
 std::string parse_upstream_url(std::string_view text, upstream_url& out) {
-    constexpr std::string_view scheme = "http://";
-    if (text.size() < scheme.size() || to_lower(text.substr(0, scheme.size())) != scheme) {
-        if (to_lower(text.substr(0, 8)) == "https://") {
-            return "must be an http:// URL (TLS upstreams are not supported)";
-        }
-        return "must be an http://host[:port] URL";
+    constexpr std::string_view plain = "http://";
+    constexpr std::string_view secure = "https://";
+    const bool tls = to_lower(text.substr(0, secure.size())) == secure;
+    const std::string_view scheme = tls ? secure : plain;
+    if (!tls && (text.size() < plain.size() || to_lower(text.substr(0, plain.size())) != plain)) {
+        return "must be an http:// or https://host[:port] URL";
     }
     std::string_view authority = text.substr(scheme.size());
     if (authority.find_first_of("?#") != std::string_view::npos) {
-        return "must not have a query or fragment (http://host[:port][/base/path])";
+        return "must not have a query or fragment (http[s]://host[:port][/base/path])";
     }
     std::string_view base_path;
     if (const auto slash = authority.find('/'); slash != std::string_view::npos) {
@@ -73,7 +73,7 @@ std::string parse_upstream_url(std::string_view text, upstream_url& out) {
         }
     }
     if (authority.find('@') != std::string_view::npos) {
-        return "must not contain user information (http://host[:port] only)";
+        return "must not contain user information (http[s]://host[:port] only)";
     }
 
     std::string_view host = authority;
@@ -109,7 +109,8 @@ std::string parse_upstream_url(std::string_view text, upstream_url& out) {
         }
     }
 
-    out.port = 80;
+    out.tls = tls;
+    out.port = tls ? 443 : 80;
     if (has_port) {
         unsigned value = 0;
         const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);

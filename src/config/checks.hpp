@@ -15,8 +15,8 @@
 
 namespace shadowproxy::config::detail {
 
-// Splits "http://host[:port][/]" into its parts. On failure returns the reason and leaves
-// `out` unspecified; on success returns an empty string.
+// Splits "http[s]://host[:port][/base]" into its parts (https: tls set, port 443 by default). On
+// failure returns the reason and leaves `out` unspecified; on success returns an empty string.
 std::string parse_upstream_url(std::string_view text, upstream_url& out);
 
 // RFC 9110 token: one or more of the tchar set (header names, methods).

@@ -22,9 +22,9 @@ constexpr double no_max_number = std::numeric_limits<double>::infinity();
 constexpr std::array<std::string_view, 11> top_keys{"listen",  "admin",    "threads",  "production",
                                                     "shadows", "mirror",   "compare",  "log",
                                                     "limits",  "features", "promotion"};
-constexpr std::array<std::string_view, 2> endpoint_keys{"address", "port"};
-constexpr std::array<std::string_view, 4> admin_keys{"address", "port", "token_file",
-                                                     "protect_reads"};
+constexpr std::array<std::string_view, 3> endpoint_keys{"address", "port", "tls"};
+constexpr std::array<std::string_view, 5> admin_keys{"address", "port", "token_file",
+                                                     "protect_reads", "tls"};
 constexpr std::array<std::string_view, 5> mirror_keys{
     "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
@@ -78,6 +78,11 @@ void read_endpoint(const YAML::Node& root, std::string_view key, yaml_reader& in
     in.read_integer(node, path, "port", out.port, 0, 65535);
 }
 
+void read_listen(const YAML::Node& root, yaml_reader& in, listen_config& out) {
+    read_endpoint(root, "listen", in, out);
+    read_listener_tls(root["listen"], "listen", in, out.tls);
+}
+
 // The token is whatever the file holds minus surrounding white space (a Kubernetes Secret
 // mounted as a file often ends in a newline); an empty or unreadable file is an error, so a
 // broken mount never silently turns the write endpoints off.
@@ -106,6 +111,7 @@ void read_admin(const YAML::Node& root, yaml_reader& in, admin_config& out) {
         return std::string{};
     });
     in.read_bool(node, "admin", "protect_reads", out.protect_reads);
+    read_listener_tls(node, "admin", in, out.tls);
     if (out.protect_reads && out.token_file.empty()) {
         in.problem("admin.protect_reads", "needs admin.token_file (the token that protects them)");
     }
@@ -321,12 +327,12 @@ void read_config(const YAML::Node& root, yaml_reader& in, config& out) {
     if (!in.check_map(root, "", top_keys)) {
         return;
     }
-    read_endpoint(root, "listen", in, out.listen);
+    read_listen(root, in, out.listen);
     read_admin(root, in, out.admin);
     in.read_integer(root, "", "threads", out.threads, 0, 1024);
     const YAML::Node production = root["production"];
     if (!production || production.IsNull()) {
-        in.problem("production.url", "is required (http://host[:port])");
+        in.problem("production.url", "is required (http[s]://host[:port])");
     } else {
         read_production(production, in, out.production);
     }

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,13 @@ void read_config(const YAML::Node& root, yaml_reader& in, config& out);
 void read_production(const YAML::Node& node, yaml_reader& in, production_config& out);
 void read_shadows(const YAML::Node& node, const std::string& production_name, yaml_reader& in,
                   std::vector<shadow_config>& out);
+
+// tls_sections.cpp: the `tls` key of a listener (`parent` is listen or admin) or of an upstream
+// (production or shadows[i], whose url is already read).
+void read_listener_tls(const YAML::Node& parent, const std::string& parent_path, yaml_reader& in,
+                       std::optional<listener_tls>& out);
+void read_upstream_tls(const YAML::Node& parent, const std::string& parent_path,
+                       const upstream_url& url, yaml_reader& in, upstream_tls& out);
 
 // Shared checks (sections.cpp) returning a reason or an empty string, for string_check.
 std::string check_name(std::string& value);

@@ -12,14 +12,15 @@
 namespace shadowproxy::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 7> production_keys{"name",
+constexpr std::array<std::string_view, 8> production_keys{"name",
                                                           "url",
                                                           "host",
                                                           "timeout_ms",
                                                           "connect_timeout_ms",
                                                           "max_idle_connections",
-                                                          "resolve_interval_ms"};
-constexpr std::array<std::string_view, 14> shadow_keys{"name",
+                                                          "resolve_interval_ms",
+                                                          "tls"};
+constexpr std::array<std::string_view, 15> shadow_keys{"name",
                                                        "url",
                                                        "sample_rate",
                                                        "timeout_ms",
@@ -32,7 +33,8 @@ constexpr std::array<std::string_view, 14> shadow_keys{"name",
                                                        "path_rewrite",
                                                        "remove_headers",
                                                        "resolve_interval_ms",
-                                                       "eject_after_failures"};
+                                                       "eject_after_failures",
+                                                       "tls"};
 // Re-resolving more often than every 100 ms would only load the DNS server; a day is the
 // longest wait that still follows a recreated Service.
 constexpr std::int64_t min_resolve_interval_ms = 100;
@@ -54,7 +56,7 @@ constexpr std::array<std::string_view, 11> reserved_headers{
 // Required: a shadow or production without somewhere to send requests means nothing.
 void read_url(const YAML::Node& map, const std::string& path, yaml_reader& in, upstream_url& out) {
     if (!map["url"] || map["url"].IsNull()) {
-        in.problem(join(path, "url"), "is required (http://host[:port])");
+        in.problem(join(path, "url"), "is required (http[s]://host[:port])");
         return;
     }
     std::string text;
@@ -198,7 +200,7 @@ void read_shadow(const YAML::Node& node, const std::string& path, yaml_reader& i
         return;
     }
     if (node.IsNull()) {
-        in.problem(join(path, "url"), "is required (http://host[:port])");
+        in.problem(join(path, "url"), "is required (http[s]://host[:port])");
         return;
     }
     in.read_string(node, path, "name", out.name, check_name);
@@ -216,6 +218,7 @@ void read_shadow(const YAML::Node& node, const std::string& path, yaml_reader& i
     in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
                      min_resolve_interval_ms, max_resolve_interval_ms);
     in.read_integer(node, path, "eject_after_failures", out.eject_after_failures, 0, 1'000'000);
+    read_upstream_tls(node, path, out.url, in, out.tls);
 }
 
 }  // namespace
@@ -233,6 +236,7 @@ void read_production(const YAML::Node& node, yaml_reader& in, production_config&
     in.read_integer(node, path, "max_idle_connections", out.max_idle_connections, 0, 100'000);
     in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
                      min_resolve_interval_ms, max_resolve_interval_ms);
+    read_upstream_tls(node, path, out.url, in, out.tls);
 }
 
 void read_shadows(const YAML::Node& node, const std::string& production_name, yaml_reader& in,

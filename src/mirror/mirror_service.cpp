@@ -7,6 +7,7 @@
 
 #include "mirror/shadow.hpp"
 #include "shadowproxy/mirror/sampler.hpp"
+#include "shadowproxy/net/tls_context.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -58,10 +59,19 @@ mirror_service::~mirror_service() {
 
 std::shared_ptr<const shadow_set> mirror_service::build(
     const std::shared_ptr<const config::config>& config) {
+    // The TLS contexts first: one that cannot be built (a file changed since the config was
+    // checked) throws before anything running is touched.
+    std::vector<std::shared_ptr<net::client_tls>> tls;
+    for (const auto& settings : config->shadows) {
+        tls.push_back(settings.url.tls
+                          ? std::make_shared<net::client_tls>(settings.tls, settings.url.host)
+                          : nullptr);
+    }
     auto set = std::make_shared<shadow_set>();
     total_bytes_.set_limit(config->mirror.max_total_bytes);
     std::vector<std::string> names;
-    for (const auto& settings : config->shadows) {
+    for (std::size_t i = 0; i < config->shadows.size(); ++i) {
+        const auto& settings = config->shadows[i];
         upstream::upstream_settings pool_settings{
             settings.name,
             settings.host.empty() ? settings.url.authority : settings.host,
@@ -70,6 +80,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             settings.connect_timeout,
             settings.timeout,
             settings.max_in_flight,
+            std::move(tls[i]),
         };
         set->shadows.push_back(std::make_shared<shadow>(
             shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},

@@ -164,7 +164,8 @@ void shadow::update_ejection(const comparison_pair& pair, const upstream::upstre
     using metrics::upstream_error;
     const bool unreachable = answer.error && (*answer.error == upstream_error::connect_failed ||
                                               *answer.error == upstream_error::timeout ||
-                                              *answer.error == upstream_error::dns_failed);
+                                              *answer.error == upstream_error::dns_failed ||
+                                              *answer.error == upstream_error::tls_failed);
     const auto was_ejected = ejection_.ejected();
     switch (ejection_.on_result(unreachable, pair.probe, std::chrono::steady_clock::now())) {
         case ejection::transition::ejected:

@@ -8,9 +8,9 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <iterator>
 
+#include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
-#include "shadowproxy/upstream/write_now.hpp"
 
 namespace shadowproxy::proxy {
 
@@ -47,14 +47,19 @@ const char* error_message(metrics::upstream_error e) {
             return "production upstream closed the connection";
         case metrics::upstream_error::dns_failed:
             return "production upstream unresolvable";
+        case metrics::upstream_error::tls_failed:
+            return "production TLS handshake failed";
     }
     return "production upstream failed";
 }
 
 }  // namespace
 
-client_session::client_session(worker& owner, client_stream::socket_type&& socket)
-    : worker_(owner), stream_(std::move(socket)) {
+client_session::client_session(worker& owner, client_stream::socket_type&& socket,
+                               std::shared_ptr<asio::ssl::context> tls)
+    : worker_(owner),
+      tls_(std::move(tls)),
+      stream_(tls_ ? client_stream(std::move(socket), *tls_) : client_stream(std::move(socket))) {
     beast::error_code ec;
     const auto remote = stream_.socket().remote_endpoint(ec);
     client_address_ = ec ? "unknown" : remote.address().to_string();
@@ -70,9 +75,33 @@ client_session::~client_session() {
 void client_session::start(bool over_limit) {
     if (over_limit) {
         worker_.shared().metrics.client_connections_rejected.inc();
+        if (stream_.is_tls()) {
+            return close();  // a handshake costs more than the 503 is worth under overload
+        }
         request_id_ = make_request_id();
         return respond_error(503, "too many connections", true);
     }
+    if (!stream_.is_tls()) {
+        return do_read_header();
+    }
+    // The handshake is part of the head: it must end within header_timeout_ms.
+    header_deadline_ = steady_clock::now() + worker_.snapshot().config->limits.header_timeout;
+    idle_ = false;
+    stream_.tcp().expires_at(*header_deadline_);
+    stream_.async_handshake(
+        client_stream::handshake_type::server,
+        [self = shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+}
+
+void client_session::on_handshake(beast::error_code ec) {
+    if (ec) {
+        worker_.shared().metrics.client_tls_handshake_failures.inc();
+        spdlog::debug("TLS handshake with {} failed: {}", client_address_,
+                      net::describe_failure(stream_.native_handle(), ec));
+        return close();
+    }
+    header_deadline_.reset();
+    idle_ = true;
     do_read_header();
 }
 
@@ -83,9 +112,7 @@ void client_session::close_if_idle() {
 }
 
 void client_session::close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    stream_.close();
 }
 
 void client_session::do_read_header() {
@@ -110,13 +137,13 @@ void client_session::do_read_header() {
     }
     if (pending.empty() && !header_deadline_) {
         idle_ = true;
-        stream_.expires_after(limits.idle_timeout);
+        stream_.tcp().expires_after(limits.idle_timeout);
     } else {
         if (!header_deadline_) {
             header_deadline_ = steady_clock::now() + limits.header_timeout;
         }
         idle_ = false;
-        stream_.expires_at(*header_deadline_);
+        stream_.tcp().expires_at(*header_deadline_);
     }
     stream_.async_read_some(buffer_.prepare(client_read_chunk),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
@@ -196,7 +223,7 @@ void client_session::on_header(std::size_t header_bytes) {
 
 void client_session::do_read_body() {
     // One deadline for the whole body, as for the head: a body dripped byte by byte is cut too.
-    stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
+    stream_.tcp().expires_after(worker_.snapshot().config->limits.idle_timeout);
     parser_->eager(true);
     body_problem_.clear();
     chunk_header_cb_ = [this](std::uint64_t size, beast::string_view extensions,
@@ -323,13 +350,14 @@ void client_session::on_request() {
     options.path = std::move(line_.path);
     options.forwarded_host = std::move(line_.authority);
     options.owned_header = snapshot.config->mirror.shadow_header_name;
+    options.tls = stream_.is_tls();
     request_ = forward(parser_->release(), client_address_, request_id_, options);
     parser_.reset();
     header_deadline_.reset();
     if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
         copies_ = worker_.shared().mirror.offer(*snapshot.shadows, request_);
     }
-    stream_.expires_never();
+    stream_.tcp().expires_never();
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
     exchange_ = pool->open(upstream::upstream_head(*request_, {.host = settings.authority,
@@ -442,11 +470,11 @@ void client_session::write(std::string&& head, std::shared_ptr<const std::string
     head_ = std::move(head);
     body_ = std::move(body);
     keep_alive_ = keep_alive;
-    stream_.expires_after(worker_.snapshot().config->limits.idle_timeout);
+    stream_.tcp().expires_after(worker_.snapshot().config->limits.idle_timeout);
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
         std::array<asio::const_buffer, 2>{asio::buffer(head_),
                                           body_ ? asio::buffer(*body_) : asio::const_buffer{}}};
-    if (upstream::write_now(stream_.socket(), pending)) {
+    if (stream_.write_now(pending)) {
         return on_write({});
     }
     asio::async_write(

@@ -83,23 +83,10 @@ void response_relay::do_write(std::string_view piece, bool last) {
     // Most pieces fit the socket's send buffer: written right away they need no async operation
     // and no timer. A rest, or a full buffer (a slow client), goes the async way, and production
     // is not read again until it is written.
-    beast::error_code sync_ec;
-    if (!client_.socket().non_blocking()) {
-        client_.socket().non_blocking(true, sync_ec);
+    if (client_.write_now(pending)) {
+        return on_write({}, last);
     }
-    if (!sync_ec) {
-        pending.consume(client_.socket().write_some(pending, sync_ec));
-        if (!sync_ec && beast::buffer_bytes(pending) == 0) {
-            return on_write({}, last);
-        }
-        if (sync_ec == asio::error::would_block) {
-            sync_ec = {};
-        }
-    }
-    if (sync_ec) {
-        return on_write(sync_ec, last);
-    }
-    client_.expires_after(write_timeout_);
+    client_.tcp().expires_after(write_timeout_);
     asio::async_write(client_, pending,
                       [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
                           self->on_write(ec, last);

@@ -239,7 +239,7 @@ std::shared_ptr<const upstream::forwarded_request> forward(
     if (!options.forwarded_host.empty()) {
         append_header(out->headers, "X-Forwarded-Host", options.forwarded_host);
     }
-    append_header(out->headers, "X-Forwarded-Proto", "http");
+    append_header(out->headers, "X-Forwarded-Proto", options.tls ? "https" : "http");
     append_header(out->headers, "X-Request-Id", out->request_id);
     out->body = std::move(request.body());
     if (had_body_framing || !out->body.empty()) {

@@ -65,9 +65,10 @@ void warn_if_descriptors_short(const config::config& config) {
 
 worker::worker(shared_state& shared, std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows,
-               upstream::upstream_settings production)
+               upstream::upstream_settings production,
+               std::shared_ptr<asio::ssl::context> listener_tls)
     : shared_(shared) {
-    apply(std::move(config), std::move(shadows), std::move(production));
+    apply(std::move(config), std::move(shadows), std::move(production), std::move(listener_tls));
 }
 
 worker::~worker() {
@@ -121,23 +122,27 @@ void worker::join() {
 
 void worker::reload(std::shared_ptr<const config::config> config,
                     std::shared_ptr<const mirror::shadow_set> shadows,
-                    upstream::upstream_settings production) {
-    asio::post(context_, [this, config = std::move(config), shadows = std::move(shadows),
-                          production = std::move(production)]() mutable {
-        apply(std::move(config), std::move(shadows), std::move(production));
-    });
+                    upstream::upstream_settings production,
+                    std::shared_ptr<asio::ssl::context> listener_tls) {
+    asio::post(
+        context_, [this, config = std::move(config), shadows = std::move(shadows),
+                   production = std::move(production), tls = std::move(listener_tls)]() mutable {
+            apply(std::move(config), std::move(shadows), std::move(production), std::move(tls));
+        });
 }
 
 void worker::apply(std::shared_ptr<const config::config> config,
                    std::shared_ptr<const mirror::shadow_set> shadows,
-                   upstream::upstream_settings production) {
+                   upstream::upstream_settings production,
+                   std::shared_ptr<asio::ssl::context> listener_tls) {
     const auto& old = snapshot_.production;
     const bool same_pool = old && old->settings().address == production.address &&
                            old->settings().authority == production.authority &&
                            old->settings().base_path == production.base_path &&
                            old->settings().timeout == production.timeout &&
                            old->settings().connect_timeout == production.connect_timeout &&
-                           old->settings().max_idle == production.max_idle;
+                           old->settings().max_idle == production.max_idle &&
+                           old->settings().tls == production.tls;
     if (!same_pool) {
         if (old) {
             old->close_idle();
@@ -148,6 +153,7 @@ void worker::apply(std::shared_ptr<const config::config> config,
     }
     snapshot_.config = std::move(config);
     snapshot_.shadows = std::move(shadows);
+    snapshot_.listener_tls = std::move(listener_tls);
 }
 
 void worker::drain() {
@@ -196,7 +202,8 @@ void worker::on_accept(beast::error_code ec, client_stream::socket_type socket) 
     }
     const std::size_t open = shared_.connections.fetch_add(1, std::memory_order_relaxed) + 1;
     const bool over_limit = open > snapshot_.config->limits.max_connections;
-    std::make_shared<client_session>(*this, std::move(socket))->start(over_limit);
+    std::make_shared<client_session>(*this, std::move(socket), snapshot_.listener_tls)
+        ->start(over_limit);
     do_accept();
 }
 

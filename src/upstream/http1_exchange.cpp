@@ -3,11 +3,10 @@
 #include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
-
-#include "shadowproxy/upstream/write_now.hpp"
 
 namespace shadowproxy::upstream {
 
@@ -25,7 +24,8 @@ constexpr std::size_t max_buffered = header_limit + read_chunk;
 bool is_peer_closed(const beast::error_code& ec) {
     return ec == http::error::end_of_stream || ec == http::error::partial_message ||
            ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted ||
+           ec == asio::ssl::error::stream_truncated;  // a TLS peer closed without close_notify
 }
 
 upstream_error classify(const beast::error_code& ec) {
@@ -34,6 +34,11 @@ upstream_error classify(const beast::error_code& ec) {
     }
     if (is_peer_closed(ec) || ec == asio::error::operation_aborted) {
         return upstream_error::reset;
+    }
+    // A TLS alert or protocol error. In TLS 1.3 a server refuses a client certificate only
+    // after the client's handshake has completed: that arrives here, at the first read.
+    if (ec.category() == asio::error::get_ssl_category()) {
+        return upstream_error::tls_failed;
     }
     return upstream_error::bad_response;
 }
@@ -58,8 +63,7 @@ http1_exchange::http1_exchange(std::shared_ptr<upstream_pool> pool, std::string 
 
 http1_exchange::~http1_exchange() {
     if (stream_) {
-        beast::error_code ignored;
-        stream_->socket().close(ignored);
+        stream_->close();
     }
 }
 
@@ -85,11 +89,13 @@ void http1_exchange::start(step_handler done) {
 
 void http1_exchange::do_connect() {
     reused_ = false;
-    stream_ = std::make_unique<upstream_stream>(pool_->context_);
+    const auto& tls = pool_->settings().tls;
+    stream_ = tls ? std::make_unique<upstream_stream>(pool_->context_, tls->context)
+                  : std::make_unique<upstream_stream>(pool_->context_);
     endpoints_ = pool_->endpoints_;
     const auto connect_deadline = steady_clock::now() + pool_->settings().connect_timeout;
-    stream_->expires_at(std::min(connect_deadline, deadline_));
-    stream_->async_connect(
+    stream_->tcp().expires_at(std::min(connect_deadline, deadline_));
+    stream_->tcp().async_connect(
         *endpoints_, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint& peer) {
             self->peer_ = peer;
             self->on_connect(ec);
@@ -102,15 +108,52 @@ void http1_exchange::on_connect(beast::error_code ec) {
                                                        : upstream_error::connect_failed);
     }
     stream_->socket().set_option(tcp::no_delay{true}, ec);
+    if (!stream_->is_tls()) {
+        return do_write();
+    }
+    const auto& tls = *pool_->settings().tls;
+    tls.prepare(stream_->native_handle());
+    pool_->offer_session(stream_->native_handle());
+    // The handshake counts toward the time to the answer's head, like the connect.
+    stream_->tcp().expires_at(deadline_);
+    stream_->async_handshake(upstream_stream::handshake_type::client,
+                             [self = shared_from_this()](beast::error_code handshake_ec) {
+                                 self->on_handshake(handshake_ec);
+                             });
+}
+
+void http1_exchange::on_handshake(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+        return finish_head(upstream_error::timeout);
+    }
+    if (ec) {
+        log_tls_failure(ec);
+        return finish_head(upstream_error::tls_failed);
+    }
     do_write();
 }
 
+upstream_error http1_exchange::failure(const beast::error_code& ec) {
+    const upstream_error error = classify(ec);
+    if (error == upstream_error::tls_failed) {
+        log_tls_failure(ec);
+    }
+    return error;
+}
+
+void http1_exchange::log_tls_failure(const beast::error_code& ec) {
+    const auto& settings = pool_->settings();
+    if (settings.tls && stream_) {
+        settings.tls->log_failure(settings.name, stream_->native_handle(), ec);
+    }
+}
+
 void http1_exchange::do_write() {
-    stream_->expires_at(deadline_);
+    stream_->tcp().expires_at(deadline_);
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
         std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
     // A rest or an error goes the async way, so completions never run inside start().
-    if (write_now(stream_->socket(), pending)) {
+    if (stream_->write_now(pending)) {
         return do_read_head();
     }
     asio::async_write(
@@ -123,7 +166,7 @@ void http1_exchange::on_write(beast::error_code ec) {
         if (retry_if_stale(ec)) {
             return;
         }
-        return finish_head(classify(ec));
+        return finish_head(failure(ec));
     }
     do_read_head();
 }
@@ -143,7 +186,7 @@ void http1_exchange::do_read_head() {
     if (buffer_.size() + head_read > buffer_.max_size()) {
         return finish_head(upstream_error::bad_response);
     }
-    stream_->expires_at(deadline_);
+    stream_->tcp().expires_at(deadline_);
     stream_->async_read_some(buffer_.prepare(head_read),
                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                  self->on_read_head(ec, n);
@@ -160,7 +203,7 @@ void http1_exchange::on_read_head(beast::error_code ec, std::size_t bytes) {
         if (retry_if_stale(ec)) {
             return;
         }
-        return finish_head(classify(ec));
+        return finish_head(failure(ec));
     }
     parse_head();
 }
@@ -270,7 +313,7 @@ void http1_exchange::read_more(step_handler done) {
             handler(self->error_);
         });
     }
-    stream_->expires_after(pool_->settings().timeout);
+    stream_->tcp().expires_after(pool_->settings().timeout);
     stream_->async_read_some(buffer_.prepare(read_chunk),
                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                  self->on_read_body(ec, n);
@@ -279,13 +322,14 @@ void http1_exchange::read_more(step_handler done) {
 
 void http1_exchange::on_read_body(beast::error_code ec, std::size_t bytes) {
     buffer_.commit(bytes);
-    if (ec == asio::error::eof && parser_->need_eof()) {
+    if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) &&
+        parser_->need_eof()) {
         beast::error_code eof_ec;
         parser_->put_eof(eof_ec);  // the answer was delimited by the close
         ec = eof_ec;
     }
     if (ec) {
-        fail(classify(ec));
+        fail(failure(ec));
     }
     auto done = std::move(done_);
     done(error_);
@@ -297,6 +341,9 @@ void http1_exchange::complete_body() {
     }
     finished_ = true;
     latency_ = steady_clock::now() - started_;
+    if (stream_ && !reused_) {
+        pool_->remember_session(stream_->native_handle());
+    }
     if (stream_ && parser_->keep_alive() && !parser_->need_eof() && buffer_.size() == 0) {
         pool_->give_back(std::move(stream_), peer_);
     }
@@ -310,8 +357,7 @@ void http1_exchange::fail(upstream_error error) {
     }
     finished_ = true;
     if (stream_) {
-        beast::error_code ignored;
-        stream_->socket().close(ignored);
+        stream_->close();
         stream_.reset();
     }
 }

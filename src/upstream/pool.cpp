@@ -100,7 +100,7 @@ void upstream_pool::give_back(std::unique_ptr<upstream_stream> stream, const tcp
     if (idle_.size() >= settings_.max_idle || !current(peer)) {
         return;  // closed as the stream is destroyed
     }
-    stream->expires_never();
+    stream->tcp().expires_never();
     idle_.push_back({std::move(stream), peer});
 }
 
@@ -123,6 +123,28 @@ void upstream_pool::follow_addresses() {
         connection.stream->socket().close(ignored);
         return true;
     });
+}
+
+void upstream_pool::remember_session(SSL* ssl) {
+    if (ssl == nullptr || (session_ && SSL_session_reused(ssl) == 1)) {
+        return;
+    }
+    // TLS 1.3 sends its session tickets after the handshake: this runs once an answer was read.
+    // A copy: OpenSSL marks a connection's own session unresumable when the connection is freed
+    // without a close_notify, which is how pooled connections end.
+    SSL_SESSION* current = SSL_get0_session(ssl);
+    if (current == nullptr || SSL_SESSION_is_resumable(current) != 1) {
+        return;
+    }
+    if (SSL_SESSION* copy = SSL_SESSION_dup(current)) {
+        session_.reset(copy, SSL_SESSION_free);
+    }
+}
+
+void upstream_pool::offer_session(SSL* ssl) const {
+    if (session_) {
+        SSL_set_session(ssl, session_.get());
+    }
 }
 
 void upstream_pool::close_idle() {

@@ -30,7 +30,8 @@ protected:
         std::make_shared<upstream::resolved_name>("model", 8080, 30000ms);
     boost::asio::io_context context;
     std::shared_ptr<upstream::upstream_pool> pool = std::make_shared<upstream::upstream_pool>(
-        context, upstream::upstream_settings{"model", "model:8080", "", name, 1000ms, 5000ms, 8});
+        context,
+        upstream::upstream_settings{"model", "model:8080", "", name, 1000ms, 5000ms, 8, nullptr});
 
     // One exchange, run to completion on this thread (bounded by the pool's timeouts).
     upstream::upstream_result exchange() {

@@ -3,11 +3,13 @@
 // route function for the page.
 //
 // Runs on the io_context it is given (the application's control thread); the route function is
-// called on that thread. Failures to bind throw std::runtime_error naming the address.
+// called on that thread. Failures to bind throw std::runtime_error naming the address. With
+// admin.tls it speaks HTTPS (the handshake bounded like every admin read).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,11 +44,15 @@ public:
     boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& where);
     void start();
     void stop();
+    // admin.tls's context, or null for plain HTTP; connections accepted later use it.
+    void set_tls(std::shared_ptr<boost::asio::ssl::context> tls) { tls_ = std::move(tls); }
 
 private:
     void do_accept();
 
+    boost::asio::io_context& context_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
     std::shared_ptr<const route_function> routes_;
 };
 

@@ -22,9 +22,28 @@ struct endpoint {
     std::uint16_t port = 0;
 };
 
-// An http:// upstream URL split into the parts the proxy uses.
+// TLS on a listener (listen.tls, admin.tls). The files are read and checked at load time (and on
+// every reload): a missing, unparsable or mismatched file is a config problem.
+struct listener_tls {
+    std::string cert_file;       // PEM: the certificate, then its chain
+    std::string key_file;        // PEM: the certificate's private key
+    std::string client_ca_file;  // empty = no client certificate asked; else required and checked
+    std::string min_version = "1.2";  // "1.2" or "1.3"
+};
+
+// TLS to an https:// upstream.
+struct upstream_tls {
+    std::string ca_file;      // empty = the system's trust store
+    std::string server_name;  // SNI and the name verified; empty = the URL's host
+    std::string cert_file;    // client certificate (mTLS), with key_file
+    std::string key_file;
+    bool insecure_skip_verify = false;
+};
+
+// An http:// or https:// upstream URL split into the parts the proxy uses.
 struct upstream_url {
     std::string text;  // as written in the file
+    bool tls = false;  // https://
     std::string host;  // name or address to resolve
     std::uint16_t port = 80;
     std::string authority;  // host[:port] as written, sent as the Host header by default
@@ -45,6 +64,7 @@ struct production_config {
     milliseconds connect_timeout{1000};
     std::size_t max_idle_connections = 64;
     milliseconds resolve_interval{30000};
+    upstream_tls tls;  // used when url.tls
 };
 
 struct match_filter {
@@ -73,6 +93,7 @@ struct shadow_config {
     std::string host;                   // empty = url.authority
     std::optional<path_rewrite> rewrite;
     std::vector<std::string> remove_headers;  // lower case; not sent to this shadow
+    upstream_tls tls;                         // used when url.tls
 };
 
 struct mirror_config {
@@ -169,11 +190,17 @@ struct admin_config : endpoint {
     std::string token_file;  // empty = no write endpoints
     std::string token;       // the file's content, surrounding white space removed
     bool protect_reads = false;
+    std::optional<listener_tls> tls;  // admin.tls: HTTPS on the admin listener
+};
+
+struct listen_config : endpoint {
+    listen_config() : endpoint{"0.0.0.0", 8080} {}
+    std::optional<listener_tls> tls;  // listen.tls: HTTPS for clients
 };
 
 struct config {
     std::string source_path;  // the file it was loaded from, for reloads and messages
-    endpoint listen{"0.0.0.0", 8080};
+    listen_config listen;
     admin_config admin;
     unsigned threads = 0;  // 0 = one per hardware thread; see worker_count()
     production_config production;

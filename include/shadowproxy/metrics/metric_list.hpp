@@ -20,7 +20,7 @@ struct metric_info {
     std::string_view help;
 };
 
-inline constexpr std::array<metric_info, 22> metric_list{{
+inline constexpr std::array<metric_info, 23> metric_list{{
     {"requests_total",
      "counter",
      {"upstream", "code"},
@@ -92,7 +92,11 @@ inline constexpr std::array<metric_info, 22> metric_list{{
     {"client_connections_rejected_total",
      "counter",
      {"", ""},
-     "Client connections refused with 503 over limits.max_connections."},
+     "Client connections refused with 503 (TLS: closed) over limits.max_connections."},
+    {"client_tls_handshake_failures_total",
+     "counter",
+     {"", ""},
+     "Client connections closed because their TLS handshake failed or timed out."},
     {"accept_errors_total",
      "counter",
      {"reason", ""},

@@ -110,6 +110,7 @@ public:
     counter config_reloads_success;
     counter config_reloads_failure;
     counter client_connections_rejected;     // over limits.max_connections
+    counter client_tls_handshake_failures;   // listener handshakes failed or timed out
     counter request_trailer_fields_dropped;  // chunked trailer fields, never forwarded
     std::array<counter, accept_error_names.size()> accept_errors;
     void count_accept_error(accept_error e) { accept_errors[static_cast<std::size_t>(e)].inc(); }

@@ -1,7 +1,7 @@
 // Outlier ejection of one shadow: after `eject_after_failures` consecutive exchanges that
-// failed to reach it (connect_failed, timeout, dns_failed) the shadow is ejected, copies are
-// dropped for a backoff (1 s, doubling up to 30 s), then one probe copy decides: an answer
-// recovers the shadow, another failure ejects it again for the next backoff.
+// failed to reach it (connect_failed, timeout, dns_failed, tls_failed) the shadow is ejected,
+// copies are dropped for a backoff (1 s, doubling up to 30 s), then one probe copy decides: an
+// answer recovers the shadow, another failure ejects it again for the next backoff.
 //
 // A pure state machine: time comes in as arguments, nothing is logged or counted here (the
 // caller does that on the transitions it gets back). Used on the mirror thread only; the
@@ -32,7 +32,8 @@ public:
     // drop it (ejected, or a probe is already out).
     admission admit(clock::time_point now);
 
-    // After an exchange: `unreachable` is true for connect_failed, timeout and dns_failed.
+    // After an exchange: `unreachable` is true for connect_failed, timeout, dns_failed and
+    // tls_failed.
     // `probe` says whether the copy was the probe admit() handed out. Answers of copies sent
     // before an ejection do not change an ejected shadow's state: only the probe decides.
     transition on_result(bool unreachable, bool probe, clock::time_point now);

@@ -82,7 +82,8 @@ public:
 
     // Builds the shadows of a config; their hosts are watched by the resolver, never resolved
     // here, so a name that does not resolve only makes that shadow's copies dns_failed.
-    // Control thread.
+    // Control thread. Throws std::runtime_error when an https:// shadow's TLS files cannot be
+    // loaded, before anything running changes.
     std::shared_ptr<const shadow_set> build(const std::shared_ptr<const config::config>& config);
 
     // Worker thread: applies each shadow's filter and sampling, queues the copies. Never blocks.

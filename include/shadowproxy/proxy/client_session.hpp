@@ -8,8 +8,8 @@
 // they end in the proxy's own JSON error response (README (Configuration)) or a closed connection.
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
@@ -34,16 +34,22 @@ class worker;
 
 class client_session : public std::enable_shared_from_this<client_session> {
 public:
-    client_session(worker& owner, client_stream::socket_type&& socket);
+    // tls: the listener's context when it speaks TLS (kept for this connection's life, so a
+    // reload that swaps the worker's context leaves this connection as it is), else null.
+    client_session(worker& owner, client_stream::socket_type&& socket,
+                   std::shared_ptr<asio::ssl::context> tls);
     ~client_session();
 
-    // over_limit: the connection exceeds limits.max_connections and only gets a 503.
+    // over_limit: the connection exceeds limits.max_connections and only gets a 503 (a TLS
+    // one is closed before its handshake). A TLS connection first shakes hands, within
+    // header_timeout_ms.
     void start(bool over_limit);
     // Closes the connection if it is waiting for a request; a request in progress finishes.
     void close_if_idle();
     void close();
 
 private:
+    void on_handshake(beast::error_code ec);
     void do_read_header();
     void on_read_some(beast::error_code ec, std::size_t bytes);
     void on_header(std::size_t header_bytes);
@@ -63,6 +69,7 @@ private:
                        std::string_view extra_header_lines = {});
 
     worker& worker_;
+    std::shared_ptr<asio::ssl::context> tls_;
     client_stream stream_;
     std::string client_address_;
     beast::flat_buffer buffer_;

@@ -12,24 +12,20 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "shadowproxy/net/transport.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/upstream/http1_exchange.hpp"
 
 namespace shadowproxy::proxy {
 
-// The client side's transport, on the worker's io_context executor (it accepts onto it) rather
-// than any_io_executor. TLS will replace it here, for the session and the relay alike.
-using client_stream =
-    boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+// The client side's transport (plain TCP or TLS), for the session and the relay alike.
+using client_stream = net::transport;
 
 struct relay_result {
     std::optional<upstream::upstream_error> production_error;

@@ -43,6 +43,7 @@ struct forward_options {
     std::string path;               // target without the query, with `target`
     std::string forwarded_host;     // the client's authority; empty: no X-Forwarded-Host
     std::string_view owned_header;  // mirror.shadow_header.name: no client copy goes anywhere
+    bool tls = false;               // the client came over TLS: X-Forwarded-Proto is https
 };
 
 // Strips hop-by-hop headers (and those any Connection field lists, in one pass), the client's

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <thread>
@@ -25,6 +26,9 @@ struct worker_snapshot {
     std::shared_ptr<upstream::upstream_pool> production;
     std::shared_ptr<const mirror::shadow_set> shadows;
     metrics::upstream_family* production_metrics = nullptr;
+    // listen.tls's context, or null for plain HTTP. A reload swaps it: connections accepted
+    // after it use the new certificate, open ones keep theirs.
+    std::shared_ptr<asio::ssl::context> listener_tls;
 };
 
 // Logs a warning when RLIMIT_NOFILE leaves no room for limits.max_connections client
@@ -46,7 +50,8 @@ class worker {
 public:
     worker(shared_state& shared, std::shared_ptr<const config::config> config,
            std::shared_ptr<const mirror::shadow_set> shadows,
-           upstream::upstream_settings production);
+           upstream::upstream_settings production,
+           std::shared_ptr<asio::ssl::context> listener_tls);
     ~worker();
 
     // Binds the listener (SO_REUSEPORT, shared with this process's other workers) without
@@ -61,7 +66,8 @@ public:
     // Any thread: the new snapshot applies to requests that start after it lands.
     void reload(std::shared_ptr<const config::config> config,
                 std::shared_ptr<const mirror::shadow_set> shadows,
-                upstream::upstream_settings production);
+                upstream::upstream_settings production,
+                std::shared_ptr<asio::ssl::context> listener_tls);
     // Any thread: stop accepting, close idle connections, let in-flight requests finish.
     void drain();
     // Any thread: close every connection now (the drain deadline passed).
@@ -84,7 +90,8 @@ private:
     void on_accept_error(const beast::error_code& ec);
     void apply(std::shared_ptr<const config::config> config,
                std::shared_ptr<const mirror::shadow_set> shadows,
-               upstream::upstream_settings production);
+               upstream::upstream_settings production,
+               std::shared_ptr<asio::ssl::context> listener_tls);
 
     shared_state& shared_;
     asio::io_context context_{1};

@@ -51,7 +51,8 @@ public:
     http1_exchange(const http1_exchange&) = delete;
     http1_exchange& operator=(const http1_exchange&) = delete;
 
-    // Takes a pooled connection or connects, writes the request, reads up to the head of the
+    // Takes a pooled connection or connects (and for TLS shakes hands: a failure is tls_failed),
+    // writes the request, reads up to the head of the
     // final answer (1xx interim answers are skipped). `done` runs on the pool's thread, never
     // inside start(). A pooled connection found closed before any response byte is retried once
     // on a fresh one. The head must arrive within the upstream's timeout from start().
@@ -81,6 +82,10 @@ private:
 
     void do_connect();
     void on_connect(beast::error_code ec);
+    void on_handshake(beast::error_code ec);
+    // The error word of a failed operation; a TLS failure is logged (rate-limited) too.
+    upstream_error failure(const beast::error_code& ec);
+    void log_tls_failure(const beast::error_code& ec);
     void do_write();
     void on_write(beast::error_code ec);
     void do_read_head();

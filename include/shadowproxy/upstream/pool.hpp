@@ -5,14 +5,15 @@
 //
 // A pool and its exchanges live on one io_context and are used only from its thread. Each
 // exchange owns itself (shared_from_this) and holds the pool by shared_ptr, so a pool replaced on
-// reload lives until its last exchange ends. Failures never throw: they come back as
+// reload lives until its last exchange ends. An https:// upstream's connections are TLS
+// (upstream_settings::tls): pooled with their sessions, and a new connection resumes the last
+// session the pool saw. Failures never throw: they come back as
 // upstream_result::error, classified as the error words of
 // metrics::upstream_error.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <cstdint>
@@ -23,6 +24,8 @@
 #include <vector>
 
 #include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/net/tls_context.hpp"
+#include "shadowproxy/net/transport.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
 #include "shadowproxy/upstream/resolver.hpp"
 
@@ -34,9 +37,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using steady_clock = std::chrono::steady_clock;
 
-// On the io_context's own executor rather than any_io_executor: every operation, timer and
-// handler of an exchange would otherwise copy and dispatch through the polymorphic executor.
-using upstream_stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+// Plain TCP, or TLS over it for an https:// upstream.
+using upstream_stream = net::transport;
 
 struct upstream_settings {
     std::string name;
@@ -48,6 +50,7 @@ struct upstream_settings {
     // To the answer's head from the start of the exchange, then each wait for more body.
     std::chrono::milliseconds timeout{};
     std::size_t max_idle = 0;
+    std::shared_ptr<net::client_tls> tls;  // https:// upstreams; null = plain TCP
 };
 
 // A whole answer as the shadow path keeps it.
@@ -98,12 +101,16 @@ private:
     // idle connections to addresses it no longer returns.
     void follow_addresses();
     bool current(const tcp::endpoint& peer) const;
+    // TLS session resumption: the last resumable session, offered by every new connection.
+    void remember_session(SSL* ssl);
+    void offer_session(SSL* ssl) const;
 
     asio::io_context& context_;
     upstream_settings settings_;
     std::uint64_t generation_ = 0;
     std::shared_ptr<const endpoint_list> endpoints_;  // sorted; null until first resolved
     std::vector<idle_connection> idle_;
+    std::shared_ptr<SSL_SESSION> session_;
 };
 
 }  // namespace shadowproxy::upstream

@@ -33,11 +33,12 @@ enum class exchange_error : std::uint8_t {
     timeout,
     bad_response,
     reset,
-    dns_failed
+    dns_failed,
+    tls_failed
 };
-inline constexpr std::array<std::string_view, 5> exchange_error_names{
-    "connect_failed", "timeout", "bad_response", "reset", "dns_failed"};
-static_assert(static_cast<std::size_t>(exchange_error::dns_failed) + 1 ==
+inline constexpr std::array<std::string_view, 6> exchange_error_names{
+    "connect_failed", "timeout", "bad_response", "reset", "dns_failed", "tls_failed"};
+static_assert(static_cast<std::size_t>(exchange_error::tls_failed) + 1 ==
               exchange_error_names.size());
 
 // Every value of an enum above, in order.

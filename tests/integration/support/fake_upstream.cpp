@@ -1,9 +1,13 @@
 #include "support/fake_upstream.hpp"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <set>
+
+#include "shadowproxy/net/transport.hpp"
 
 namespace shadowproxy::testing {
 
@@ -33,6 +37,10 @@ bool received_request::has_header(const std::string& name) const {
 struct fake_upstream::impl {
     asio::io_context context{1};
     tcp::acceptor acceptor{context};
+    std::unique_ptr<asio::ssl::context> tls;
+    std::size_t handshakes = 0;  // under mutex, like the SNI name
+    std::size_t resumed = 0;
+    std::string server_name;
     std::thread thread;
     mutable std::mutex mutex;
     script behaviour;
@@ -43,16 +51,32 @@ struct fake_upstream::impl {
 
 namespace {
 
+using net::transport;
+
 class session : public std::enable_shared_from_this<session> {
 public:
-    session(tcp::socket&& socket, fake_upstream::impl& owner, std::mutex& mutex, script& behaviour,
-            std::vector<received_request>& log)
-        : stream_(std::move(socket)),
+    session(transport::socket_type&& socket, fake_upstream::impl& owner, std::mutex& mutex,
+            script& behaviour, std::vector<received_request>& log)
+        : stream_(owner.tls ? transport(std::move(socket), *owner.tls)
+                            : transport(std::move(socket))),
           timer_(stream_.get_executor()),
           owner_(owner),
           mutex_(mutex),
           behaviour_(behaviour),
           log_(log) {}
+
+    void start() {
+        if (!owner_.tls) {
+            return do_read();
+        }
+        stream_.async_handshake(transport::handshake_type::server,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                    if (ec) {
+                                        return self->stream_.close();
+                                    }
+                                    self->on_handshake();
+                                });
+    }
 
     void do_read() {
         parser_.emplace();
@@ -63,6 +87,18 @@ public:
     }
 
 private:
+    void on_handshake() {
+        SSL* ssl = stream_.native_handle();
+        const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        {
+            std::lock_guard lock(mutex_);
+            ++owner_.handshakes;
+            owner_.resumed += SSL_session_reused(ssl) == 1 ? 1 : 0;
+            owner_.server_name = name != nullptr ? name : "";
+        }
+        do_read();
+    }
+
     void on_read(beast::error_code ec) {
         if (ec) {
             return finish();
@@ -145,7 +181,7 @@ private:
 
     void finish() {}
 
-    beast::tcp_stream stream_;
+    transport stream_;
     asio::steady_timer timer_;
     fake_upstream::impl& owner_;
     std::mutex& mutex_;
@@ -162,8 +198,22 @@ private:
 
 }  // namespace
 
-fake_upstream::fake_upstream(script behaviour) : impl_(std::make_unique<impl>()) {
+fake_upstream::fake_upstream(script behaviour, std::optional<fake_tls> tls)
+    : impl_(std::make_unique<impl>()), tls_(tls.has_value()) {
     impl_->behaviour = std::move(behaviour);
+    if (tls) {
+        impl_->tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        impl_->tls->use_certificate_chain_file(tls->cert_file);
+        impl_->tls->use_private_key_file(tls->key_file, asio::ssl::context::pem);
+        if (!tls->client_ca_file.empty()) {
+            impl_->tls->load_verify_file(tls->client_ca_file);
+            impl_->tls->set_verify_mode(asio::ssl::verify_peer |
+                                        asio::ssl::verify_fail_if_no_peer_cert);
+        }
+        static constexpr unsigned char session_context[] = "fake";
+        SSL_CTX_set_session_id_context(impl_->tls->native_handle(), session_context,
+                                       sizeof(session_context) - 1);
+    }
     const tcp::endpoint where{asio::ip::make_address("127.0.0.1"), 0};
     impl_->acceptor.open(where.protocol());
     impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -172,18 +222,20 @@ fake_upstream::fake_upstream(script behaviour) : impl_(std::make_unique<impl>())
     port_ = impl_->acceptor.local_endpoint().port();
     auto accept = std::make_shared<std::function<void()>>();
     *accept = [this, accept_ref = std::weak_ptr<std::function<void()>>(accept)] {
-        impl_->acceptor.async_accept([this, accept_ref](beast::error_code ec, tcp::socket socket) {
-            if (ec) {
-                return;
-            }
-            connections_.fetch_add(1);
-            std::make_shared<session>(std::move(socket), *impl_, impl_->mutex, impl_->behaviour,
-                                      impl_->requests)
-                ->do_read();
-            if (auto again = accept_ref.lock()) {
-                (*again)();
-            }
-        });
+        impl_->acceptor.async_accept(
+            impl_->context,
+            [this, accept_ref](beast::error_code ec, transport::socket_type socket) {
+                if (ec) {
+                    return;
+                }
+                connections_.fetch_add(1);
+                std::make_shared<session>(std::move(socket), *impl_, impl_->mutex, impl_->behaviour,
+                                          impl_->requests)
+                    ->start();
+                if (auto again = accept_ref.lock()) {
+                    (*again)();
+                }
+            });
     };
     (*accept)();
     impl_->thread = std::thread([this, accept] { impl_->context.run(); });
@@ -204,6 +256,21 @@ void fake_upstream::set_log_bodies(bool keep) {
 void fake_upstream::set_script(script behaviour) {
     std::lock_guard lock(impl_->mutex);
     impl_->behaviour = std::move(behaviour);
+}
+
+std::size_t fake_upstream::handshakes() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->handshakes;
+}
+
+std::size_t fake_upstream::resumed_handshakes() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->resumed;
+}
+
+std::string fake_upstream::server_name() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->server_name;
 }
 
 std::size_t fake_upstream::request_count() const {

@@ -7,6 +7,8 @@
 #include <functional>
 #include <optional>
 
+#include "shadowproxy/net/transport.hpp"
+
 namespace shadowproxy::testing {
 
 namespace asio = boost::asio;
@@ -41,20 +43,85 @@ bool http_response::has_header(const std::string& name) const {
 }
 
 struct http_connection::impl {
+    explicit impl(const tls_client* tls) {
+        if (tls == nullptr) {
+            stream.emplace(context);
+            return;
+        }
+        ssl.emplace(asio::ssl::context::tls_client);
+        ssl->load_verify_file(tls->ca_file);
+        ssl->set_verify_mode(asio::ssl::verify_peer);
+        if (!tls->cert_file.empty()) {
+            ssl->use_certificate_chain_file(tls->cert_file);
+            ssl->use_private_key_file(tls->key_file, asio::ssl::context::pem);
+        }
+        static constexpr unsigned char protocols[] = "\x08http/1.1";
+        SSL_CTX_set_alpn_protos(ssl->native_handle(), protocols, sizeof(protocols) - 1);
+        stream.emplace(context, *ssl);
+        SSL* handle = stream->native_handle();
+        SSL_ctrl(handle, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(tls->server_name.c_str()));
+        SSL_set1_host(handle, tls->server_name.c_str());
+    }
+
     asio::io_context context;
-    beast::tcp_stream stream{context};
+    std::optional<asio::ssl::context> ssl;
+    std::optional<net::transport> stream;
     beast::flat_buffer buffer;
     bool connected = false;
     std::string connect_error;
 };
 
-http_connection::http_connection(unsigned short port) : impl_(std::make_unique<impl>()) {
+http_connection::http_connection(unsigned short port, const tls_client* tls)
+    : impl_(std::make_unique<impl>(tls)) {
     beast::error_code ec;
-    impl_->stream.socket().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    impl_->stream->socket().connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+    if (!ec && tls != nullptr) {
+        // Shared with the handler, which may outlive this wait when the handshake hangs.
+        auto result = std::make_shared<beast::error_code>(asio::error::timed_out);
+        impl_->stream->async_handshake(
+            net::transport::handshake_type::client,
+            [result](beast::error_code handshake_ec) { *result = handshake_ec; });
+        impl_->context.run_for(default_timeout);
+        ec = *result;
+    }
     impl_->connected = !ec;
     if (ec) {
         impl_->connect_error = ec.message();
+        impl_->stream->close();
     }
+}
+
+std::string http_connection::peer_name() const {
+    SSL* ssl = impl_->stream->native_handle();
+    X509* cert = ssl != nullptr ? SSL_get1_peer_certificate(ssl) : nullptr;
+    if (cert == nullptr) {
+        return {};
+    }
+    std::array<char, 256> name{};
+    X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, name.data(),
+                              static_cast<int>(name.size()));
+    X509_free(cert);
+    return name.data();
+}
+
+std::string http_connection::alpn() const {
+    SSL* ssl = impl_->stream->native_handle();
+    const unsigned char* data = nullptr;
+    unsigned int length = 0;
+    if (ssl != nullptr) {
+        SSL_get0_alpn_selected(ssl, &data, &length);
+    }
+    return data != nullptr ? std::string(reinterpret_cast<const char*>(data), length) : "";
+}
+
+std::string http_connection::error() const {
+    return impl_->connect_error;
+}
+
+void http_connection::write_raw(const std::string& bytes) {
+    beast::error_code ignored;
+    asio::write(impl_->stream->socket(), asio::buffer(bytes), ignored);
 }
 
 http_connection::~http_connection() = default;
@@ -87,13 +154,13 @@ http_response http_connection::send(const std::string& method, const std::string
     beast::error_code result = asio::error::timed_out;
     bool done = false;
     impl_->context.restart();
-    http::async_write(impl_->stream, request, [&](beast::error_code ec, std::size_t) {
+    http::async_write(*impl_->stream, request, [&](beast::error_code ec, std::size_t) {
         if (ec) {
             result = ec;
             done = true;
             return;
         }
-        http::async_read(impl_->stream, impl_->buffer, parser,
+        http::async_read(*impl_->stream, impl_->buffer, parser,
                          [&](beast::error_code read_ec, std::size_t) {
                              result = read_ec;
                              done = true;
@@ -101,8 +168,7 @@ http_response http_connection::send(const std::string& method, const std::string
     });
     impl_->context.run_for(timeout);
     if (!done) {
-        beast::error_code ignored;
-        impl_->stream.socket().close(ignored);
+        impl_->stream->close();
         impl_->context.restart();
         impl_->context.run_for(std::chrono::milliseconds(100));
         impl_->connected = false;
@@ -112,6 +178,7 @@ http_response http_connection::send(const std::string& method, const std::string
     if (result) {
         impl_->connected = false;
         out.error = result.message();
+        impl_->connect_error = out.error;
         return out;
     }
     const auto& response = parser.get();
@@ -131,6 +198,13 @@ http_response http_request(unsigned short port, const std::string& method,
                            const header_list& headers, std::chrono::milliseconds timeout) {
     http_connection connection{port};
     return connection.send(method, target, body, headers, timeout);
+}
+
+http_response https_request(unsigned short port, const tls_client& tls, const std::string& method,
+                            const std::string& target, const std::string& body,
+                            std::chrono::milliseconds timeout) {
+    http_connection connection{port, &tls};
+    return connection.send(method, target, body, {}, timeout);
 }
 
 std::string raw_exchange(unsigned short port, const std::string& bytes,

@@ -1,5 +1,6 @@
-// Blocking HTTP/1.1 client helpers for integration tests, every call bounded by a timeout.
-// Only 127.0.0.1. A transport failure comes back as status 0 with `error` set, never thrown.
+// Blocking HTTP/1.1 client helpers for integration tests, every call bounded by a timeout, over
+// plain TCP or TLS (tls_client: the CA it trusts, optionally its own certificate). Only
+// 127.0.0.1. A transport failure comes back as status 0 with `error` set, never thrown.
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,13 @@ struct http_response {
 
 constexpr std::chrono::milliseconds default_timeout{10000};
 
+struct tls_client {
+    std::string ca_file;  // verifies the server's certificate for `server_name`
+    std::string server_name = "localhost";
+    std::string cert_file;  // optional client certificate, with key_file
+    std::string key_file;
+};
+
 // One request on a new connection.
 http_response http_request(unsigned short port, const std::string& method,
                            const std::string& target, const std::string& body = {},
@@ -37,17 +45,30 @@ inline http_response http_get(unsigned short port, const std::string& target,
 // A keep-alive connection: several requests in sequence on one socket.
 class http_connection {
 public:
-    explicit http_connection(unsigned short port);
+    explicit http_connection(unsigned short port, const tls_client* tls = nullptr);
     ~http_connection();
     http_response send(const std::string& method, const std::string& target,
                        const std::string& body = {}, const header_list& headers = {},
                        std::chrono::milliseconds timeout = default_timeout);
     bool connected() const;
+    // TLS only, after the handshake: the server certificate's common name, whether the session
+    // was resumed, and the protocol ALPN chose ("" for none).
+    std::string peer_name() const;
+    std::string alpn() const;
+    // The handshake's or connection's failure, "" while none.
+    std::string error() const;
+    // Writes raw bytes on the TCP socket under the TLS layer (robustness tests).
+    void write_raw(const std::string& bytes);
 
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// One request over TLS on a new connection.
+http_response https_request(unsigned short port, const tls_client& tls, const std::string& method,
+                            const std::string& target, const std::string& body = {},
+                            std::chrono::milliseconds timeout = default_timeout);
 
 // Writes `bytes` on a new connection, then reads until the peer closes or `timeout` passes;
 // returns everything read.

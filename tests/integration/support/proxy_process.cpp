@@ -123,6 +123,10 @@ proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds 
         if (admin_port_ == 0) {
             read_start_line();
         }
+        if (until == readiness::listening && admin_port_ != 0) {
+            ready_ = true;
+            break;
+        }
         const unsigned status =
             admin_port_ == 0
                 ? 0

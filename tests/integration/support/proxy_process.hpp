@@ -26,8 +26,9 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& out_path,
             const std::string& err_path, const std::string& in_path);
 
 // What the constructor waits for: /readyz 200, or any answer from /readyz (for tests of a
-// proxy that runs but is not ready, e.g. while production's name does not resolve).
-enum class readiness { ready, admin_answers };
+// proxy that runs but is not ready, e.g. while production's name does not resolve), or only the
+// start line (an admin listener speaking TLS: the test asks /readyz itself).
+enum class readiness { ready, admin_answers, listening };
 
 class proxy_process {
 public:

@@ -34,7 +34,19 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
         {minimal + "foo: 1\n", "bad.yaml: foo: unknown key\n"},
         {"production: {name: p}\n", "bad.yaml: production.url: is required"},
         {"listen: {port: 1}\n", "bad.yaml: production.url: is required"},
-        {"production: {url: 'https://a'}\n", "production.url: must be an http:// URL"},
+        {"production: {url: 'ftp://a'}\n", "production.url: must be an http:// or https://"},
+        {"production: {url: 'http://a', tls: {ca_file: /x}}\n",
+         "production.tls: needs an https:// url"},
+        {"production: {url: 'https://a', tls: {server_name: 'a:1'}}\n",
+         "production.tls.server_name: must be a host name"},
+        {"production: {url: 'https://a', tls: {insecure_skip_verify: 1}}\n",
+         "production.tls.insecure_skip_verify: must be"},
+        {minimal + "listen: {tls: {cert_file: /nonexistent/c}}\n",
+         "listen.tls.cert_file: cannot read '/nonexistent/c'"},
+        {minimal + "listen: {tls: {cert_file: /nonexistent/c}}\n",
+         "listen.tls.key_file: is required"},
+        {minimal + "admin: {tls: {min_version: '1.0'}}\n",
+         "admin.tls.min_version: must be \"1.2\" or \"1.3\""},
         {"production: {url: 'http://a/p?q=1'}\n", "production.url: must not have a query"},
         {"production: {url: 'http://a/p q'}\n", "production.url: has an invalid base path"},
         {"production: {url: 'http://a', hst: b}\n",
@@ -55,7 +67,8 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
         {"production: {url: 'http://a:70000'}\n", "production.url: has an invalid port"},
         {"production: {url: 'http://a:'}\n", "production.url: has an invalid port"},
         {"production: {url: 'http://:80'}\n", "production.url: has no host"},
-        {"production: {url: 'a:80'}\n", "production.url: must be an http://host[:port] URL"},
+        {"production: {url: 'a:80'}\n",
+         "production.url: must be an http:// or https://host[:port] URL"},
         {"production: {url: 'http://u@a'}\n", "production.url: must not contain user"},
         {"production: {url: [1]}\n", "production.url: must be a string, got a list"},
         {minimal + "listen: {port: 70000}\n",
@@ -190,7 +203,7 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
 TEST(ConfigProblems, ReportsEveryProblemAtOnce) {
     const auto problems = problems_of(R"(
 listen: {port: -5}
-production: {url: 'https://x'}
+production: {url: 'ftp://x'}
 shadows:
   - {name: s, url: 'http://s', sample_rte: 1}
 )");
@@ -199,7 +212,7 @@ shadows:
     EXPECT_NE(joined(problems).find("production.url"), std::string::npos);
     EXPECT_NE(joined(problems).find("shadows[0].sample_rte"), std::string::npos);
     try {
-        parse("listen: {port: -5}\nproduction: {url: 'https://x'}\n", "two.yaml");
+        parse("listen: {port: -5}\nproduction: {url: 'ftp://x'}\n", "two.yaml");
         FAIL() << "expected config_error";
     } catch (const config_error& e) {
         EXPECT_EQ(std::string(e.what()), e.problems()[0] + "\n" + e.problems()[1]);

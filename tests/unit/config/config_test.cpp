@@ -267,6 +267,8 @@ TEST(ConfigParse, UpstreamUrlParts) {
         {"HTTP://Model-V2.svc:8080/", "Model-V2.svc", 8080, "Model-V2.svc:8080"},
         {"http://[fe80::1]", "fe80::1", 80, "[fe80::1]"},
         {"http://10.1.2.3:65535", "10.1.2.3", 65535, "10.1.2.3:65535"},
+        {"https://a", "a", 443, "a"},
+        {"HTTPS://a:8443/v1", "a", 8443, "a:8443"},
     };
     for (const auto& test : cases) {
         SCOPED_TRACE(test.url);
@@ -275,6 +277,7 @@ TEST(ConfigParse, UpstreamUrlParts) {
         EXPECT_EQ(c.production.url.host, test.host);
         EXPECT_EQ(c.production.url.port, test.port);
         EXPECT_EQ(c.production.url.authority, test.authority);
+        EXPECT_EQ(c.production.url.tls, test.url[4] == 's' || test.url[4] == 'S');
     }
 }
 
@@ -298,7 +301,7 @@ TEST(ConfigLoadFile, SetsSourcePathAndUsesFileNameInProblems) {
         FAIL() << "expected config_error";
     } catch (const config_error& e) {
         ASSERT_EQ(e.problems().size(), 1U);
-        EXPECT_EQ(e.problems()[0], bad + ": shadows[0].url: is required (http://host[:port])");
+        EXPECT_EQ(e.problems()[0], bad + ": shadows[0].url: is required (http[s]://host[:port])");
     }
 }
 
