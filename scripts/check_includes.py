@@ -16,14 +16,15 @@ ALLOWED = {
     "metrics": set(),
     "compare": {"config"},
     "stats": {"config"},
-    "logsink": {"config", "compare"},
     "upstream": {"metrics"},
-    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream"},
-    "proxy": {"config", "metrics", "mirror", "upstream"},
+    "llm": {"config", "upstream"},
+    "logsink": {"config", "compare", "llm"},
+    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "llm"},
+    "proxy": {"config", "metrics", "mirror", "upstream", "llm"},
     "admin": {"config", "metrics", "stats"},
     "report": {"config", "stats"},
-    "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "mirror", "proxy",
-            "admin", "report"},
+    "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "llm", "mirror",
+            "proxy", "admin", "report"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -2,11 +2,13 @@
 # The shadow-deployment demo: model-v1 in production, model-v2 as its shadow, a replayed data
 # set, then `shadowproxy report` with ground-truth labels and the promotion checklist.
 #
-# Usage: scripts/demo.sh [--short] [--keep-running] [--regression]
-#   --short         replay 300 rows (CI) instead of 2000
+# Usage: scripts/demo.sh [--short] [--keep-running] [--regression | --llm]
+#   --short         replay 300 rows (CI) instead of 2000 (with --llm: 60 requests, not 300)
 #   --keep-running  leave everything serving after the report, until Ctrl-C
 #   --regression    the models answer a float (the churn probability, model_server --output
 #                   score) and the report judges them as regression (MAE, within tolerance)
+#   --llm           the LLM demo instead (scripts/lib/demo_llm.sh): OpenAI-compatible
+#                   streamed chat through the proxy, compared live, with a noise floor
 # It builds only what it runs (shadowproxy and the example model server); scripts/test.sh builds
 # the rest. Each phase prints a line with the time elapsed since the start; colour only on a
 # terminal and never with NO_COLOR set. The report stays in /tmp/shadowproxy-demo/ afterwards.
@@ -24,8 +26,9 @@ for arg in "$@"; do
         --short) rows=300 ;;
         --keep-running) keep_running=true ;;
         --regression) regression=true ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running, --regression)" >&2; exit 2 ;;
+        --llm) exec scripts/lib/demo_llm.sh "$@" ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running, --regression, --llm)" >&2; exit 2 ;;
     esac
 done
 

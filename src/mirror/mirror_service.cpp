@@ -61,7 +61,17 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     auto set = std::make_shared<shadow_set>();
     total_bytes_.set_limit(config->mirror.max_total_bytes);
     std::vector<std::string> names;
+    // The noise reference is one more shadow on the same bounded, isolated path; only its
+    // records differ ("reference": "noise").
+    std::vector<const config::shadow_config*> targets;
     for (const auto& settings : config->shadows) {
+        targets.push_back(&settings);
+    }
+    if (config->compare.noise_reference) {
+        targets.push_back(&*config->compare.noise_reference);
+    }
+    for (const auto* target : targets) {
+        const auto& settings = *target;
         upstream::upstream_settings pool_settings{
             settings.name,
             settings.host.empty() ? settings.url.authority : settings.host,
