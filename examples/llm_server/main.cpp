@@ -5,31 +5,23 @@
 //                   [--tool-bug-rate R]
 // Exit codes: 0 after SIGINT/SIGTERM, 2 on bad usage or an unbindable port.
 #include <boost/system/system_error.hpp>
-#include <charconv>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/serve.hpp"
 #include "llm_server/server.hpp"
 
 namespace {
+
+using shadowproxy::examples::parse_number;
 
 constexpr std::string_view usage =
     "usage: llm_server --version v1|v2 --port N [--address 127.0.0.1] [--token-delay-ms 20]\n"
     "                  [--threads 2] [--tool-bug-rate 0.3]\n"
     "Serves POST /v1/chat/completions and /v1/completions (\"stream\": true for SSE), GET "
     "/healthz.\n";
-
-template <typename Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 }  // namespace
 

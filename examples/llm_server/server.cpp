@@ -4,12 +4,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
-#include <vector>
 
+#include "common/serve.hpp"
 #include "llm_server/openai_api.hpp"
 
 namespace shadowproxy::examples::llm {
@@ -151,63 +149,13 @@ private:
     const server_options& options_;
 };
 
-class listener : public std::enable_shared_from_this<listener> {
-public:
-    listener(asio::io_context& ioc, const tcp::endpoint& endpoint, const generator& model,
-             const server_options& options)
-        : ioc_(ioc), acceptor_(ioc, endpoint), model_(model), options_(options) {}
-
-    void do_accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_),
-                               beast::bind_front_handler(&listener::on_accept, shared_from_this()));
-    }
-
-    void stop() {
-        beast::error_code ec;
-        acceptor_.close(ec);
-    }
-
-private:
-    void on_accept(beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) {
-            return;
-        }
-        if (!ec) {
-            socket.set_option(tcp::no_delay{true}, ec);
-            std::make_shared<session>(std::move(socket), model_, options_)->start();
-        }
-        do_accept();
-    }
-
-    asio::io_context& ioc_;
-    tcp::acceptor acceptor_;
-    const generator& model_;
-    const server_options& options_;
-};
-
 }  // namespace
 
 void run(const generator& model, const server_options& options) {
-    const unsigned threads = std::max(1U, options.threads);
-    asio::io_context ioc(static_cast<int>(threads));
-    const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
-    auto accepting = std::make_shared<listener>(ioc, endpoint, model, options);
-    accepting->do_accept();
-    std::cerr << "llm_server: " << model.version() << " listening on " << endpoint << '\n';
-
-    asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](beast::error_code, int) {
-        accepting->stop();
-        ioc.stop();
-    });
-    std::vector<std::thread> workers;
-    for (unsigned i = 1; i < threads; ++i) {
-        workers.emplace_back([&ioc] { ioc.run(); });
-    }
-    ioc.run();
-    for (auto& worker : workers) {
-        worker.join();
-    }
+    serve(options.address, options.port, options.threads, "llm_server: " + model.version(),
+          [&](tcp::socket&& socket) {
+              std::make_shared<session>(std::move(socket), model, options)->start();
+          });
 }
 
 }  // namespace shadowproxy::examples::llm

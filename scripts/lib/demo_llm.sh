@@ -40,45 +40,7 @@ scripts/build.sh --target shadowproxy --target llm_server release
 [ -x "$proxy" ] && [ -x "$llm_server" ] || fail "the build did not produce $proxy and $llm_server"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shadowproxy-demo-llm.XXXXXX")
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-start() {
-    local name=$1
-    shift
-    "$@" >"$work/$name.log" 2>&1 &
-    pids+=($!)
-}
-
-wait_healthy() {
-    local name=$1 url=$2 pid=$3
-    for _ in $(seq 100); do
-        if curl -fsS --max-time 1 "$url" >/dev/null 2>&1; then
-            echo "  $name is healthy ($url)"
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$work/$name.log" >&2; fail "$name exited"; }
-        sleep 0.1
-    done
-    fail "$name did not answer $url within 10 s"
-}
+. scripts/lib/processes.sh
 
 ui_step "Checking $config"
 "$proxy" check --config "$config"

@@ -19,22 +19,29 @@ bool flag(od::value& item) {
     return item.get_bool().get(value) == simdjson::SUCCESS && value;
 }
 
-}  // namespace
-
-void parse_llm_side(od::value& value, parsed_side& side) {
+// Calls on_field(key, value) for each field of an object; false when `value` is not one.
+template <typename OnField>
+bool for_each_field(od::value& value, OnField&& on_field) {
     od::object object;
     if (value.get_object().get(object) != simdjson::SUCCESS) {
-        return;
+        return false;
     }
-    side.has_llm = true;
     for (auto field_result : object) {
         od::field field;
         std::string_view key;
         if (std::move(field_result).get(field) != simdjson::SUCCESS ||
             field.unescaped_key().get(key) != simdjson::SUCCESS) {
-            return;
+            break;
         }
-        od::value& item = field.value();
+        on_field(key, field.value());
+    }
+    return true;
+}
+
+}  // namespace
+
+void parse_llm_side(od::value& value, parsed_side& side) {
+    side.has_llm = for_each_field(value, [&](std::string_view key, od::value& item) {
         if (key == "ttft_ms") {
             side.ttft_ms = number_or_none(item);
         } else if (key == "itl_ms_mean") {
@@ -47,23 +54,12 @@ void parse_llm_side(od::value& value, parsed_side& side) {
                 side.finish_reason.assign(text);
             }
         }
-    }
+    });
 }
 
 void parse_llm_compare(od::value& value, parsed_llm_compare& out) {
-    od::object object;
-    if (value.get_object().get(object) != simdjson::SUCCESS) {
-        return;
-    }
     bool has_similarity = false;
-    for (auto field_result : object) {
-        od::field field;
-        std::string_view key;
-        if (std::move(field_result).get(field) != simdjson::SUCCESS ||
-            field.unescaped_key().get(key) != simdjson::SUCCESS) {
-            return;
-        }
-        od::value& item = field.value();
+    for_each_field(value, [&](std::string_view key, od::value& item) {
         if (key == "exact_match") {
             out.exact_match = flag(item);
         } else if (key == "text_similarity") {
@@ -79,7 +75,7 @@ void parse_llm_compare(od::value& value, parsed_llm_compare& out) {
         } else if (key == "tool_calls_match") {
             out.tool_calls_match = flag(item);
         }
-    }
+    });
     out.present = has_similarity;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/percentile.hpp"
 #include "support/http_client.hpp"
 #include "support/model_server_process.hpp"
 #include "support/proxy_process.hpp"
@@ -67,14 +68,7 @@ std::string config_for(const model_server_process& v1, const model_server_proces
            noise.url() + "\", sample_rate: 1.0}\n";
 }
 
-// numpy's default ('linear') percentile.
-double percentile(std::vector<double> values, double q) {
-    std::sort(values.begin(), values.end());
-    const double rank = q * static_cast<double>(values.size() - 1);
-    const auto low = static_cast<std::size_t>(std::floor(rank));
-    const auto high = std::min(low + 1, values.size() - 1);
-    return values[low] + (rank - static_cast<double>(low)) * (values[high] - values[low]);
-}
+using test_support::percentile;
 
 class LlmNoise : public ::testing::Test {
 protected:

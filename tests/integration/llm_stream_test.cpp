@@ -22,6 +22,12 @@ using steady = std::chrono::steady_clock;
 const std::string chat_body =
     R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 
+// The raw request of chat_body, for the stream_client.
+std::string chat_request() {
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+           std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body;
+}
+
 std::string config_for(const stream_upstream& production, const stream_upstream& shadow) {
     return "production: {name: model-v1, url: \"" + production.url() +
            "\"}\n"
@@ -140,9 +146,7 @@ TEST(LlmStream, ClientStreamIsByteIdenticalToDirectAndOnTime) {
     proxy_process proxy{config_for(production, shadow)};
     ASSERT_TRUE(proxy.ready());
 
-    const std::string request =
-        "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-        std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body;
+    const std::string request = chat_request();
     std::array<std::array<steady::time_point, tokens>, 2> arrival{};
     std::array<std::string, 2> bodies;
     auto reader = [&](int which, unsigned short port) {
@@ -208,10 +212,7 @@ TEST(LlmStream, ClientAbortClosesProductionAndStillWritesARecord) {
     proxy_process proxy{config_for(production, shadow)};
     ASSERT_TRUE(proxy.ready());
     {
-        const std::string request =
-            "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-            std::to_string(chat_body.size()) + "\r\n\r\n" + chat_body;
-        stream_client client{proxy.port(), request};
+        stream_client client{proxy.port(), chat_request()};
         ASSERT_TRUE(wait_until(
             [&] {
                 client.read_some(50ms);
