@@ -3,12 +3,13 @@
 //
 // Pure functions of their arguments: any thread may call them; nothing throws but
 // std::bad_alloc. Invalid UTF-8 is read byte by byte (each bad byte one code point), never an
-// error. The cost of similarity() is bounded by max_chars (see below), so a 1 MB answer never
-// costs more than max_chars² cell updates.
+// error. The cost of similarity() is bounded by max_chars (see below): a 1 MB answer costs about
+// max_chars² cell updates, plus linear work.
 #pragma once
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,14 +26,15 @@ struct similarity_result {
 };
 
 // The common prefix and suffix are cut first (linear, exact). When what is left of both texts
-// is at most max_chars code points long, the distance is exact; otherwise both rests are cut to
-// their first max_chars code points, and the distance of the cut parts plus the longer rest's
-// surplus (an upper bound of the true distance) is used: the similarity is then a lower bound
-// and `estimated` is true.
+// is at most max_chars code points long, the distance is exact; otherwise both rests are cut
+// into the same number of consecutive pieces in proportion to their lengths (each piece of the
+// longer rest about max_chars² / its length long) and the pieces' distances are summed: an
+// upper bound of the true distance (close to it for scattered edits), so the similarity is a
+// lower bound and `estimated` is true. Either way the cost is about max_chars² cell updates.
 similarity_result similarity(std::string_view a, std::string_view b, std::size_t max_chars);
 
 // Levenshtein distance of two code point sequences (insert, delete, substitute, each 1).
-std::size_t levenshtein(const std::vector<char32_t>& a, const std::vector<char32_t>& b);
+std::size_t levenshtein(std::span<const char32_t> a, std::span<const char32_t> b);
 
 // Tokens as token_f1 sees them: ASCII letters lower-cased, split at white space and ASCII
 // punctuation; other code points belong to their token.
