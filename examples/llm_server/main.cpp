@@ -19,7 +19,7 @@ using shadowproxy::examples::parse_number;
 
 constexpr std::string_view usage =
     "usage: llm_server --version v1|v2 --port N [--address 127.0.0.1] [--token-delay-ms 20]\n"
-    "                  [--threads 2] [--tool-bug-rate 0.3]\n"
+    "                  [--threads 2] [--tool-bug-rate 0.4]\n"
     "Serves POST /v1/chat/completions and /v1/completions (\"stream\": true for SSE), GET "
     "/healthz.\n";
 
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     namespace llm = shadowproxy::examples::llm;
     llm::server_options options;
     std::string version;
-    double bug_rate = 0.3;
+    double bug_rate = 0.4;
     bool have_port = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view flag = argv[i];

@@ -55,6 +55,11 @@ stats::llm_observation observation_of(const generated_pair& generated) {
         o.finish_reason_match = c->finish_reason_match;
         o.tool_calls_match = c->tool_calls_match;
     }
+    const auto called_tool = [](const std::optional<llm::side_answer>& side) {
+        return side && !side->assembled.choices.empty() &&
+               !side->assembled.choices.front().tool_calls.empty();
+    };
+    o.tool_calls_seen = called_tool(generated.production) || called_tool(generated.shadow);
     const auto finish = [](const llm::side_answer& side) {
         const auto& choices = side.assembled.choices;
         return choices.empty() || !choices.front().finish_reason

@@ -48,6 +48,13 @@ void parse_llm_side(od::value& value, parsed_side& side) {
             side.itl_ms_mean = number_or_none(item);
         } else if (key == "tokens_per_s") {
             side.tokens_per_s = number_or_none(item);
+        } else if (key == "tool_calls") {
+            od::array calls;
+            std::size_t count = 0;
+            if (item.get_array().get(calls) == simdjson::SUCCESS &&
+                calls.count_elements().get(count) == simdjson::SUCCESS) {
+                side.tool_calls = count;
+            }
         } else if (key == "finish_reason") {
             std::string_view text;
             if (item.get_string().get(text) == simdjson::SUCCESS) {

@@ -81,6 +81,7 @@ stats::llm_observation llm_observation_of(const parsed_record& record) {
     o.tool_calls_match = c.tool_calls_match;
     const auto& p = record.production;
     const auto& s = record.shadow;
+    o.tool_calls_seen = p.tool_calls > 0 || s.tool_calls > 0;
     if (p.has_llm && !p.has_error) {
         o.production_ttft_ms = p.ttft_ms;
         o.production_itl_ms = p.itl_ms_mean;

@@ -86,7 +86,10 @@ void llm_accumulator::add(const llm_observation& record) {
     ++compared_;
     exact_ += record.exact_match ? 1 : 0;
     finish_mismatches_ += record.finish_reason_match ? 0 : 1;
-    tool_agreements_ += record.tool_calls_match ? 1 : 0;
+    if (record.tool_calls_seen) {
+        ++tool_records_;
+        tool_agreements_ += record.tool_calls_match ? 1 : 0;
+    }
     similarity_sum_ += record.text_similarity;
     similarity_squares_ += record.text_similarity * record.text_similarity;
     f1_sum_ += record.token_f1;
@@ -106,7 +109,11 @@ llm_summary llm_accumulator::summarize() {
         out.exact_match_rate = static_cast<double>(exact_) / n;
         out.exact_match_ci95 = wilson_interval(exact_, compared_);
         out.finish_reason_mismatch_rate = static_cast<double>(finish_mismatches_) / n;
-        out.tool_call_agreement = static_cast<double>(tool_agreements_) / n;
+    }
+    out.tool_call_records = tool_records_;
+    if (tool_records_ > 0) {
+        out.tool_call_agreement =
+            static_cast<double>(tool_agreements_) / static_cast<double>(tool_records_);
     }
     out.text_similarity = mean_of(compared_, similarity_sum_, similarity_squares_);
     out.text_similarity.p10 = similarity_.quantile(0.10);

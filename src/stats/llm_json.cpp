@@ -53,7 +53,8 @@ ordered_json to_json(const llm_summary& summary) {
             {"finish_reason",
              {{"mismatch_rate", optional_number(summary.finish_reason_mismatch_rate)},
               {"confusion", confusion}}},
-            {"tool_call_agreement", optional_number(summary.tool_call_agreement)}};
+            {"tool_call_agreement", optional_number(summary.tool_call_agreement)},
+            {"tool_call_records", summary.tool_call_records}};
 }
 
 ordered_json to_json(const noise_gap& gap) {

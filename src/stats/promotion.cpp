@@ -111,7 +111,8 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
                        in.shadow_ttft_p95_ms,
                        no_records ? no_records : "no shadow answer with content");
     optional_criterion("min_tool_call_agreement", true, criteria.min_tool_call_agreement,
-                       in.tool_call_agreement, no_text);
+                       in.tool_call_agreement,
+                       no_records ? no_records : "no compared record with a tool call");
     optional_criterion("max_finish_reason_mismatch_rate", false,
                        criteria.max_finish_reason_mismatch_rate, in.finish_reason_mismatch_rate,
                        no_text);

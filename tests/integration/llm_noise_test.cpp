@@ -96,7 +96,7 @@ TEST_F(LlmNoise, SampledProductionHasAFloorBelowOneAndTheReportAgreesWithTheLog)
 
     // The same numbers from the log, computed here.
     std::vector<double> similarity, ttft;
-    int exact = 0, finish_mismatch = 0, tools_agree = 0;
+    int exact = 0, finish_mismatch = 0, tools_agree = 0, tool_records = 0;
     for (const auto& record : proxy.records()) {
         if (record.contains("reference") || !record.contains("llm_compare")) {
             continue;
@@ -105,7 +105,11 @@ TEST_F(LlmNoise, SampledProductionHasAFloorBelowOneAndTheReportAgreesWithTheLog)
         similarity.push_back(c["text_similarity"]);
         exact += c["exact_match"].get<bool>() ? 1 : 0;
         finish_mismatch += c["finish_reason_match"].get<bool>() ? 0 : 1;
-        tools_agree += c["tool_calls_match"].get<bool>() ? 1 : 0;
+        if (!record["production"]["llm"]["tool_calls"].empty() ||
+            !record["shadow"]["llm"]["tool_calls"].empty()) {
+            ++tool_records;
+            tools_agree += c["tool_calls_match"].get<bool>() ? 1 : 0;
+        }
         if (record["shadow"]["llm"]["ttft_ms"].is_number()) {
             ttft.push_back(record["shadow"]["llm"]["ttft_ms"]);
         }
@@ -123,7 +127,10 @@ TEST_F(LlmNoise, SampledProductionHasAFloorBelowOneAndTheReportAgreesWithTheLog)
     EXPECT_NEAR(llm["text_similarity"]["p10"].get<double>(), percentile(similarity, 0.1), 1e-9);
     EXPECT_NEAR(llm["exact_match"]["rate"].get<double>(), exact / n, 1e-9);
     EXPECT_NEAR(llm["finish_reason"]["mismatch_rate"].get<double>(), finish_mismatch / n, 1e-9);
-    EXPECT_NEAR(llm["tool_call_agreement"].get<double>(), tools_agree / n, 1e-9);
+    ASSERT_EQ(llm["tool_call_records"], tool_records);
+    ASSERT_GT(tool_records, 0);
+    EXPECT_NEAR(llm["tool_call_agreement"].get<double>(),
+                static_cast<double>(tools_agree) / tool_records, 1e-9);
     ASSERT_FALSE(ttft.empty());
     EXPECT_NEAR(llm["ttft_ms"]["shadow"]["p50"].get<double>(), percentile(ttft, 0.5), 1e-9);
     EXPECT_NEAR(llm["ttft_ms"]["shadow"]["p95"].get<double>(), percentile(ttft, 0.95), 1e-9);

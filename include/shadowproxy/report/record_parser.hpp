@@ -29,7 +29,8 @@ struct parsed_side {
     // The side's "llm" object (compare.mode openai), when present.
     bool has_llm = false;
     std::optional<double> ttft_ms, itl_ms_mean, tokens_per_s;
-    std::string finish_reason;  // empty = null
+    std::string finish_reason;   // empty = null
+    std::size_t tool_calls = 0;  // entries of its tool_calls array
 };
 
 // The record's "llm_compare" object, when present.

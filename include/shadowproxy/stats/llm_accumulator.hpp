@@ -31,6 +31,7 @@ struct llm_observation {
     std::optional<double> length_ratio;
     bool finish_reason_match = false;
     bool tool_calls_match = false;
+    bool tool_calls_seen = false;  // either side called a tool
     std::optional<double> production_ttft_ms, shadow_ttft_ms;
     std::optional<double> production_itl_ms, shadow_itl_ms;  // the record's mean gap
     std::optional<double> production_tokens_per_s, shadow_tokens_per_s;
@@ -65,7 +66,9 @@ struct llm_summary {
     // (production finish_reason, shadow finish_reason) → records; "null" for none.
     std::map<std::pair<std::string, std::string>, std::uint64_t> finish_reasons;
     std::optional<double> finish_reason_mismatch_rate;
+    // Over the compared records where either side called a tool: tool_calls_match.
     std::optional<double> tool_call_agreement;
+    std::uint64_t tool_call_records = 0;
 };
 
 // The 95% normal interval of a mean from its count, sum and sum of squares.
@@ -90,6 +93,7 @@ private:
     std::uint64_t compared_ = 0;
     std::uint64_t exact_ = 0;
     std::uint64_t finish_mismatches_ = 0;
+    std::uint64_t tool_records_ = 0;
     std::uint64_t tool_agreements_ = 0;
     // Sums for the means (exact in either mode) and the values for the quantiles.
     double similarity_sum_ = 0, similarity_squares_ = 0;

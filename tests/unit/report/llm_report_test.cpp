@@ -16,7 +16,7 @@ using testing::temp_dir;
 using json = nlohmann::json;
 
 json side(const std::string& name, int prediction, std::optional<double> ttft,
-          const std::string& finish) {
+          const std::string& finish, json tool_calls = json::array()) {
     json out = {{"name", name},
                 {"status", 200},
                 {"latency_ms", 10.0},
@@ -29,7 +29,7 @@ json side(const std::string& name, int prediction, std::optional<double> ttft,
                       {"output_tokens", 5},
                       {"tokens_per_s", 500.0},
                       {"finish_reason", finish},
-                      {"tool_calls", json::array()},
+                      {"tool_calls", std::move(tool_calls)},
                       {"tokens_estimated", false}};
     }
     return out;
@@ -41,7 +41,9 @@ std::string record(const std::string& id, const std::string& shadow, bool noise,
               {"outcome", exact ? "match" : "prediction_mismatch"},
               {"status_match", true},
               {"production", side("v1", 1, 10.0, "stop")},
-              {"shadow", side(shadow, 1, ttft, shadow_finish)},
+              {"shadow", side(shadow, 1, ttft, shadow_finish,
+                              tools_match ? json::array()
+                                          : json::array({{{"name", "f"}, {"arguments", "{}"}}}))},
               {"llm_compare",
                {{"exact_match", exact},
                 {"text_similarity", similarity},
@@ -89,7 +91,9 @@ TEST(LlmReport, SummaryCriteriaAndNoiseGap) {
     EXPECT_DOUBLE_EQ(*llm.text_similarity.p50, 0.75);  // linear between 0.6 and 0.9
     EXPECT_DOUBLE_EQ(*llm.exact_match_rate, 0.25);
     EXPECT_DOUBLE_EQ(*llm.finish_reason_mismatch_rate, 0.25);
-    EXPECT_DOUBLE_EQ(*llm.tool_call_agreement, 0.75);
+    // Only record c has a tool call (on one side): agreement over the records with tool calls.
+    EXPECT_EQ(llm.tool_call_records, 1U);
+    EXPECT_DOUBLE_EQ(*llm.tool_call_agreement, 0.0);
     EXPECT_DOUBLE_EQ(*llm.shadow_ttft.p50, 50.0);
     EXPECT_DOUBLE_EQ(*llm.ttft_delta.p50, 40.0);
     EXPECT_EQ(llm.finish_reasons.at({"stop", "length"}), 1U);
