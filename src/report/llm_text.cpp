@@ -40,7 +40,8 @@ void write_llm(const stats::llm_summary& llm, std::ostream& out) {
         << pad_left(percent(llm.exact_match_rate), cell) << "  ("
         << text::interval_text(llm.exact_match_ci95) << ")\n";
     out << "  " << pad_right("Tool-call agreement", name_width)
-        << pad_left(percent(llm.tool_call_agreement), cell) << "\n";
+        << pad_left(percent(llm.tool_call_agreement), cell) << "  (" << llm.tool_call_records
+        << " records with a tool call)\n";
     out << "  " << pad_right("finish_reason mismatch", name_width)
         << pad_left(percent(llm.finish_reason_mismatch_rate), cell) << "\n";
     out << "  " << pad_right("Length ratio (shadow/prod)", name_width) << "  p10 "

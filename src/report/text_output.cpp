@@ -231,6 +231,8 @@ void write_segments(const shadow_report& shadow, bool regression, std::ostream& 
 void write_shadow(const report_result& result, const shadow_report& shadow, std::ostream& out) {
     const bool has_labels = result.has_labels;
     const bool regression = result.predictions == config::prediction_type::regression;
+    // Generated text has no class predictions: its agreement section replaces those tables.
+    const bool generated = shadow.llm.has_value();
     const auto& s = shadow.summary;
     out << "== Shadow " << s.name << ": " << s.requests << " requests ==\n";
     out << "  " << pad_right("Outcome", 24) << pad_left("count", 12) << pad_left("share", 12)
@@ -245,7 +247,7 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
     out << "\n";
     if (regression && shadow.regression) {
         write_regression(*shadow.regression, has_labels, out);
-    } else {
+    } else if (!generated) {
         out << "  Agreement       " << percent(s.agreement_rate) << "  (95% Wilson CI "
             << percent(s.agreement_ci95.low) << " - " << percent(s.agreement_ci95.high)
             << ", n = " << s.agreement_n << ")\n";
@@ -264,7 +266,7 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
         write_accuracy(shadow, out);
     }
     out << "\n";
-    if (!regression) {
+    if (!regression && !generated) {
         write_confusion(s, out);
         if (s.classes_truncated) {
             out << "  (more distinct predictions than tracked: rare ones share \"other\")\n";

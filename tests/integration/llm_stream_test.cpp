@@ -60,6 +60,19 @@ json only_record(const proxy_process& proxy) {
     return records.empty() ? json{} : records.front();
 }
 
+// A proxy in openai mode in front of the two; one chat request through it; its record (null
+// after a failure, which is reported).
+json one_chat_record(const stream_upstream& production, const stream_upstream& shadow) {
+    proxy_process proxy{config_for(production, shadow)};
+    if (!proxy.ready()) {
+        return {};
+    }
+    const auto reply = http_request(proxy.port(), "POST", "/v1/chat/completions", chat_body,
+                                    {{"Content-Type", "application/json"}});
+    EXPECT_EQ(reply.status, 200U) << reply.error;
+    return only_record(proxy);
+}
+
 TEST(LlmStream, StreamedAndWholeAnswersAreAssembledOnBothSides) {
     auto script = hello_stream(10ms);
     script.split_from_end = 20;  // every event in two reads
@@ -68,13 +81,7 @@ TEST(LlmStream, StreamedAndWholeAnswersAreAssembledOnBothSides) {
         R"({"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant",)"
         R"("content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":)"
         R"("get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"finish_reason":"tool_calls"}]})")};
-    proxy_process proxy{config_for(production, shadow)};
-    ASSERT_TRUE(proxy.ready());
-
-    const auto reply = http_request(proxy.port(), "POST", "/v1/chat/completions", chat_body,
-                                    {{"Content-Type", "application/json"}});
-    ASSERT_EQ(reply.status, 200U) << reply.error;
-    const json record = only_record(proxy);
+    const json record = one_chat_record(production, shadow);
     ASSERT_TRUE(record.is_object());
     const auto& p = record["production"]["llm"];
     EXPECT_EQ(p["output_tokens"], 3);
@@ -106,11 +113,7 @@ TEST(LlmStream, IdenticalStreamsMatchWithUtf8SplitAcrossReads) {
     script.split_from_end = 8;
     stream_upstream production{sse_answer(script)};
     stream_upstream shadow{sse_answer(script)};
-    proxy_process proxy{config_for(production, shadow)};
-    ASSERT_TRUE(proxy.ready());
-    const auto reply = http_request(proxy.port(), "POST", "/v1/chat/completions", chat_body);
-    ASSERT_EQ(reply.status, 200U) << reply.error;
-    const json record = only_record(proxy);
+    const json record = one_chat_record(production, shadow);
     ASSERT_TRUE(record.is_object());
     EXPECT_EQ(record["outcome"], "match");
     EXPECT_EQ(record["llm_compare"]["exact_match"], true);
@@ -187,11 +190,7 @@ TEST(LlmStream, ShadowDroppingMidStreamIsShadowErrorReset) {
     auto dropped = hello_stream(5ms);
     dropped.drop_after = 2;
     stream_upstream shadow{sse_answer(dropped)};
-    proxy_process proxy{config_for(production, shadow)};
-    ASSERT_TRUE(proxy.ready());
-    const auto reply = http_request(proxy.port(), "POST", "/v1/chat/completions", chat_body);
-    ASSERT_EQ(reply.status, 200U) << reply.error;
-    const json record = only_record(proxy);
+    const json record = one_chat_record(production, shadow);
     ASSERT_TRUE(record.is_object());
     EXPECT_EQ(record["outcome"], "shadow_error");
     EXPECT_EQ(record["shadow"]["error"], "reset");
