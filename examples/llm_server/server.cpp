@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/http_session.hpp"
 #include "common/serve.hpp"
 #include "llm_server/openai_api.hpp"
 
@@ -18,36 +19,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr std::uint64_t max_body_bytes = 256 * 1024;
 
-class session : public std::enable_shared_from_this<session> {
+class session : public http_session<session> {
 public:
     session(tcp::socket&& socket, const generator& model, const server_options& options)
-        : stream_(std::move(socket)),
-          timer_(stream_.get_executor()),
-          model_(model),
-          options_(options) {}
-
-    void start() {
-        asio::dispatch(stream_.get_executor(),
-                       beast::bind_front_handler(&session::do_read, shared_from_this()));
-    }
+        : http_session(std::move(socket), max_body_bytes), model_(model), options_(options) {}
 
 private:
-    void do_read() {
-        parser_.emplace();
-        parser_->body_limit(max_body_bytes);
-        stream_.expires_after(idle_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&session::on_read, shared_from_this()));
-    }
+    friend class http_session<session>;
 
-    void on_read(beast::error_code ec, std::size_t) {
-        if (ec) {
-            return;  // closed, timed out or garbage: the connection just goes away
-        }
-        request_ = parser_->release();
+    void on_request() {
         keep_alive_ = request_.keep_alive();
         const auto target = request_.target();
         const auto path = target.substr(0, target.find('?'));
@@ -128,18 +110,11 @@ private:
 
     void finish() {
         if (!keep_alive_) {
-            beast::error_code ec;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-            return;
+            return close_send();
         }
         do_read();
     }
 
-    beast::tcp_stream stream_;
-    asio::steady_timer timer_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::request<http::string_body> request_;
     http::response<http::string_body> response_;
     api_reply reply_;
     std::size_t next_event_ = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/http_session.hpp"
 #include "common/serve.hpp"
 #include "model_server/predict_api.hpp"
 
@@ -17,44 +18,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// Generous bounds: this is a demo server, but it still must not be held open or fed forever.
-constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr std::uint64_t max_body_bytes = 64 * 1024;
 
-class session : public std::enable_shared_from_this<session> {
+class session : public http_session<session> {
 public:
     session(tcp::socket&& socket, const softmax_model& model, const server_options& options)
-        : stream_(std::move(socket)),
-          timer_(stream_.get_executor()),
-          model_(model),
-          options_(options) {}
-
-    void start() {
-        asio::dispatch(stream_.get_executor(),
-                       beast::bind_front_handler(&session::do_read, shared_from_this()));
-    }
+        : http_session(std::move(socket), max_body_bytes), model_(model), options_(options) {}
 
 private:
-    void do_read() {
-        parser_.emplace();
-        parser_->body_limit(max_body_bytes);
-        stream_.expires_after(idle_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&session::on_read, shared_from_this()));
-    }
+    friend class http_session<session>;
 
-    void on_read(beast::error_code ec, std::size_t) {
-        if (ec == http::error::end_of_stream) {
-            return do_close();
-        }
-        if (ec) {
-            return;  // timeout, reset or garbage: the connection just goes away
-        }
-        request_ = parser_->release();
-        respond();
-    }
-
-    void respond() {
+    void on_request() {
         response_ = {};
         response_.version(request_.version());
         response_.keep_alive(request_.keep_alive());
@@ -101,21 +75,11 @@ private:
             return;
         }
         if (!response_.keep_alive()) {
-            return do_close();
+            return close_send();
         }
         do_read();
     }
 
-    void do_close() {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    }
-
-    beast::tcp_stream stream_;
-    asio::steady_timer timer_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::request<http::string_body> request_;
     http::response<http::string_body> response_;
     const softmax_model& model_;
     const server_options& options_;
