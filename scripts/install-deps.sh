@@ -9,10 +9,11 @@ set -euo pipefail
 
 # apt-utils: without it debconf cannot preconfigure packages and says so on every later install
 # (apt's output goes to a log anyway, shown only when apt fails).
+# libprotobuf-dev, protobuf-compiler: the Open Inference Protocol messages (src/oip/*.proto).
 # lld: the linker every preset uses (cmake/linker.cmake; without it, GNU ld, slower).
 build_packages=(apt-utils g++ lld cmake ninja-build ccache pkg-config libboost1.81-dev
     nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
-    libsimdjson-dev zlib1g-dev curl python3)
+    libsimdjson-dev zlib1g-dev curl python3 libprotobuf-dev protobuf-compiler)
 test_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 prometheus chromium yamllint jq gzip
     procps)
 bench_packages=(wrk nginx valgrind procps)

@@ -24,7 +24,7 @@ page method_not_allowed(std::string_view allowed) {
     return out;
 }
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_token(std::string_view s) {
     const auto first = s.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) {
         return {};
@@ -34,7 +34,7 @@ std::string_view trim(std::string_view s) {
 
 // A whole body holding one number in [0, 1], or nothing.
 std::optional<double> parse_rate(std::string_view body) {
-    body = trim(body);
+    body = trim_token(body);
     double value = -1;
     const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
     if (body.empty() || ec != std::errc{} || end != body.data() + body.size() || !(value >= 0) ||
@@ -64,7 +64,7 @@ bool bearer_matches(std::string_view authorization, std::string_view token) {
         !boost::beast::iequals(authorization.substr(0, scheme.size()), scheme)) {
         return false;
     }
-    const std::string_view given = trim(authorization.substr(scheme.size()));
+    const std::string_view given = trim_token(authorization.substr(scheme.size()));
     unsigned char difference = given.size() == token.size() ? 0 : 1;
     for (std::size_t i = 0; i < token.size(); ++i) {
         difference |= static_cast<unsigned char>(token[i] ^ (i < given.size() ? given[i] : 0));

@@ -5,7 +5,7 @@ namespace shadowproxy::admin {
 namespace {
 
 // The page as written; kept readable rather than minified (it is ~25 KiB, served rarely).
-constexpr std::string_view page = R"html(<!DOCTYPE html>
+constexpr std::string_view page_text = R"html(<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -455,7 +455,7 @@ poll();
 }  // namespace
 
 std::string_view dashboard_html() {
-    return page;
+    return page_text;
 }
 
 }  // namespace shadowproxy::admin

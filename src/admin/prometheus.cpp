@@ -28,7 +28,7 @@ std::string escape(std::string_view value) {
     return out;
 }
 
-std::string number(double v) {
+std::string prometheus_number(double v) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.9g", v);
     return buffer;
@@ -59,11 +59,12 @@ void histogram_samples(std::string& out, std::string_view name, const std::strin
     const auto cumulative = histogram.cumulative();
     for (std::size_t i = 0; i < cumulative.size(); ++i) {
         const auto& bounds = metrics::basic_histogram<Bounds>::bounds;
-        const std::string le = i < bounds.size() ? number(bounds[i]) : std::string{"+Inf"};
+        const std::string le =
+            i < bounds.size() ? prometheus_number(bounds[i]) : std::string{"+Inf"};
         sample(out, (base + "_bucket").c_str(), labels + "," + label("le", le), cumulative[i]);
     }
     out.append("shadowproxy_").append(base).append("_sum{").append(labels).append("} ");
-    out.append(number(histogram.sum())).append("\n");
+    out.append(prometheus_number(histogram.sum())).append("\n");
     sample(out, (base + "_count").c_str(), labels, cumulative.back());
 }
 
@@ -135,7 +136,7 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
                     // Whole values (bytes, counts) exactly; %.9g would round large byte counts.
                     out.append(*value == std::floor(*value)
                                    ? std::to_string(static_cast<std::int64_t>(*value))
-                                   : number(*value))
+                                   : prometheus_number(*value))
                         .append("\n");
                 }
             }

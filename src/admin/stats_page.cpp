@@ -13,11 +13,11 @@ namespace shadowproxy::admin {
 
 namespace {
 
-using json = stats::ordered_json;
+using ojson = stats::ordered_json;
 
 using stats::optional_number;
 
-std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
+std::optional<double> share_of(std::uint64_t part, std::uint64_t whole) {
     if (whole == 0) {
         return std::nullopt;
     }
@@ -25,13 +25,13 @@ std::optional<double> rate(std::uint64_t part, std::uint64_t whole) {
 }
 
 // The admin API's sample rate replacing the configured one, or null.
-json override_json(const metrics::shadow_family* family) {
+ojson override_json(const metrics::shadow_family* family) {
     const double rate =
         family != nullptr ? family->sample_rate_override.load(std::memory_order_relaxed) : -1.0;
-    return rate >= 0 ? json(rate) : json(nullptr);
+    return rate >= 0 ? ojson(rate) : ojson(nullptr);
 }
 
-json window_json(const stats::live_window& w) {
+ojson window_json(const stats::live_window& w) {
     return {{"seconds", stats::live_window_seconds},
             {"requests", w.requests},
             {"outcomes", stats::outcomes_to_json(w.outcomes)},
@@ -40,25 +40,25 @@ json window_json(const stats::live_window& w) {
              {{"production", stats::to_json(w.production_latency)},
               {"shadow", stats::to_json(w.shadow_latency)}}},
             {"error_rate",
-             {{"production", optional_number(rate(w.production_errors, w.requests))},
-              {"shadow", optional_number(rate(w.shadow_errors, w.requests))}}},
-            {"status_mismatch_rate", optional_number(rate(w.status_mismatches, w.requests))}};
+             {{"production", optional_number(share_of(w.production_errors, w.requests))},
+              {"shadow", optional_number(share_of(w.shadow_errors, w.requests))}}},
+            {"status_mismatch_rate", optional_number(share_of(w.status_mismatches, w.requests))}};
 }
 
 // The dashboard's charts: one entry per 5 s bucket, oldest first, dated in Unix seconds.
-json history_json(const std::vector<stats::history_point>& points,
-                  const stats::live_snapshot& live) {
-    json t = json::array(), requests = json::array(), agreement = json::array(),
-         errors = json::array(), server_errors = json::array(), mismatches = json::array();
-    json production = {{"p50", json::array()}, {"p95", json::array()}, {"p99", json::array()}};
-    json shadow = production;
+ojson history_json(const std::vector<stats::history_point>& points,
+                   const stats::live_snapshot& live) {
+    ojson t = ojson::array(), requests = ojson::array(), agreement = ojson::array(),
+          errors = ojson::array(), server_errors = ojson::array(), mismatches = ojson::array();
+    ojson production = {{"p50", ojson::array()}, {"p95", ojson::array()}, {"p99", ojson::array()}};
+    ojson shadow = production;
     for (const auto& p : points) {
         t.push_back(live.now_unix_seconds - static_cast<double>(live.now_seconds - p.start));
         requests.push_back(p.requests);
-        agreement.push_back(optional_number(rate(p.agreements, p.agreement_n)));
-        errors.push_back(optional_number(rate(p.shadow_errors, p.requests)));
+        agreement.push_back(optional_number(share_of(p.agreements, p.agreement_n)));
+        errors.push_back(optional_number(share_of(p.shadow_errors, p.requests)));
         server_errors.push_back(p.shadow_server_errors);
-        mismatches.push_back(optional_number(rate(p.status_mismatches, p.requests)));
+        mismatches.push_back(optional_number(share_of(p.status_mismatches, p.requests)));
         production["p50"].push_back(optional_number(p.production_p50));
         production["p95"].push_back(optional_number(p.production_p95));
         production["p99"].push_back(optional_number(p.production_p99));
@@ -76,8 +76,8 @@ json history_json(const std::vector<stats::history_point>& points,
             {"latency_ms", {{"production", std::move(production)}, {"shadow", std::move(shadow)}}}};
 }
 
-json features_json(const stats::features_summary& summary) {
-    json out = stats::summary_to_json(summary);
+ojson features_json(const stats::features_summary& summary) {
+    ojson out = stats::summary_to_json(summary);
     out["features"] = stats::features_to_json(summary);
     return out;
 }
@@ -93,8 +93,8 @@ const metrics::shadow_family* family_of(
     return nullptr;
 }
 
-json mirror_json(const metrics::shadow_family* family) {
-    json dropped = json::object();
+ojson mirror_json(const metrics::shadow_family* family) {
+    ojson dropped = ojson::object();
     for (std::size_t i = 0; i < metrics::drop_reason_names.size(); ++i) {
         dropped[metrics::drop_reason_names[i]] = family ? family->dropped[i].value() : 0;
     }
@@ -111,24 +111,24 @@ json mirror_json(const metrics::shadow_family* family) {
 }
 
 // `noise`: the noise reference's live statistics, when it has any.
-json shadow_json(const stats_inputs& in, const stats::live_shadow* noise_live,
-                 const std::string& name, const config::shadow_config* settings,
-                 const stats::live_shadow* live, const metrics::shadow_family* family) {
+ojson shadow_json(const stats_inputs& in, const stats::live_shadow* noise_live,
+                  const std::string& name, const config::shadow_config* settings,
+                  const stats::live_shadow* live, const metrics::shadow_family* family) {
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
     const stats::shadow_summary& s = live ? live->since_start : empty_summary;
-    json out = {{"name", name},
-                {"active", settings != nullptr},
-                {"sample_rate", settings ? json(settings->sample_rate) : json(nullptr)},
-                {"sample_rate_override", override_json(family)},
-                {"paused", family != nullptr && family->paused.load(std::memory_order_relaxed)},
-                {"requests", s.requests},
-                {"outcomes", stats::outcomes_to_json(s.outcomes)},
-                {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
-                {"kappa", optional_number(s.kappa)},
-                {"classes_truncated", s.classes_truncated},
-                {"latency_ms", stats::latency_to_json(s)},
-                {"ttfb_ms", stats::ttfb_to_json(s)}};
+    ojson out = {{"name", name},
+                 {"active", settings != nullptr},
+                 {"sample_rate", settings ? ojson(settings->sample_rate) : ojson(nullptr)},
+                 {"sample_rate_override", override_json(family)},
+                 {"paused", family != nullptr && family->paused.load(std::memory_order_relaxed)},
+                 {"requests", s.requests},
+                 {"outcomes", stats::outcomes_to_json(s.outcomes)},
+                 {"agreement", stats::agreement_to_json(s.agreements, s.agreement_n)},
+                 {"kappa", optional_number(s.kappa)},
+                 {"classes_truncated", s.classes_truncated},
+                 {"latency_ms", stats::latency_to_json(s)},
+                 {"ttfb_ms", stats::ttfb_to_json(s)}};
     stats::add_errors(out, s);
     if (settings != nullptr && settings->noise_reference) {
         out["reference"] = "noise";
@@ -201,7 +201,7 @@ std::string render_stats(const stats_inputs& in) {
             noise = &live;
         }
     }
-    json shadows = json::array();
+    ojson shadows = ojson::array();
     for (const auto* settings : configured) {
         shadows.push_back(shadow_json(in, noise, settings->name, settings, live_of(settings->name),
                                       family_of(families, settings->name)));
@@ -218,32 +218,33 @@ std::string render_stats(const stats_inputs& in) {
         }
     }
 
-    json out = {{"uptime_seconds", in.live.uptime_seconds},
-                {"draining", in.draining},
-                {"window_seconds", stats::live_window_seconds},
-                {"production",
-                 {{"name", in.config.production.name},
-                  {"latency_ms",
-                   {{"since_start", stats::to_json(in.live.production_latency)},
-                    {"last_60s", stats::to_json(in.live.production_latency_window)}}}}},
-                {"log", {{"written", in.log_records_written}, {"dropped", in.log_records_dropped}}},
-                {"config_reloads",
-                 {{"success", in.registry.config_reloads_success.value()},
-                  {"failure", in.registry.config_reloads_failure.value()}}},
-                {"prediction_type",
-                 in.config.compare.predictions == config::prediction_type::regression ? "regression"
-                                                                                      : "class"},
-                {"promotion_criteria",
-                 {{"min_requests", in.config.promotion.min_requests},
-                  {"min_agreement", in.config.promotion.min_agreement},
-                  {"min_within_tolerance", in.config.promotion.min_within_tolerance},
-                  {"max_mae", optional_number(in.config.promotion.max_mae)},
-                  {"max_shadow_p95_ms", in.config.promotion.max_shadow_p95_ms},
-                  {"max_shadow_error_rate", in.config.promotion.max_shadow_error_rate},
-                  {"max_status_mismatch_rate", in.config.promotion.max_status_mismatch_rate},
-                  {"max_feature_psi", in.config.promotion.max_feature_psi},
-                  {"use_lower_bound", in.config.promotion.use_lower_bound}}},
-                {"shadows", std::move(shadows)}};
+    ojson out = {
+        {"uptime_seconds", in.live.uptime_seconds},
+        {"draining", in.draining},
+        {"window_seconds", stats::live_window_seconds},
+        {"production",
+         {{"name", in.config.production.name},
+          {"latency_ms",
+           {{"since_start", stats::to_json(in.live.production_latency)},
+            {"last_60s", stats::to_json(in.live.production_latency_window)}}}}},
+        {"log", {{"written", in.log_records_written}, {"dropped", in.log_records_dropped}}},
+        {"config_reloads",
+         {{"success", in.registry.config_reloads_success.value()},
+          {"failure", in.registry.config_reloads_failure.value()}}},
+        {"prediction_type", in.config.compare.predictions == config::prediction_type::regression
+                                ? "regression"
+                                : "class"},
+        {"promotion_criteria",
+         {{"min_requests", in.config.promotion.min_requests},
+          {"min_agreement", in.config.promotion.min_agreement},
+          {"min_within_tolerance", in.config.promotion.min_within_tolerance},
+          {"max_mae", optional_number(in.config.promotion.max_mae)},
+          {"max_shadow_p95_ms", in.config.promotion.max_shadow_p95_ms},
+          {"max_shadow_error_rate", in.config.promotion.max_shadow_error_rate},
+          {"max_status_mismatch_rate", in.config.promotion.max_status_mismatch_rate},
+          {"max_feature_psi", in.config.promotion.max_feature_psi},
+          {"use_lower_bound", in.config.promotion.use_lower_bound}}},
+        {"shadows", std::move(shadows)}};
     if (in.live.features) {
         out["features"] = {{"since_start", features_json(*in.live.features)},
                            {"window", features_json(*in.live.features_window)},

@@ -3,6 +3,9 @@
 #include <utility>
 
 #include "shadowproxy/compare/prefix_pointer.hpp"
+#include "shadowproxy/compare/tensor_prediction.hpp"
+#include "shadowproxy/oip/grpc_message.hpp"
+#include "shadowproxy/oip/tensor_view.hpp"
 
 namespace shadowproxy::compare {
 
@@ -110,6 +113,10 @@ std::optional<json> parse_body(const side_response& side) {
     if (side.error) {
         return std::nullopt;
     }
+    if (side.kind == body_kind::grpc_model_infer) {
+        const auto message = oip::unary_grpc_message(side.body);
+        return message ? oip::infer_response_view(*message) : std::nullopt;
+    }
     json doc = json::parse(side.body, nullptr, false);
     if (doc.is_discarded()) {
         return std::nullopt;
@@ -156,6 +163,7 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
 
 comparator::comparator(const config::compare_config& settings)
     : prediction_pointer_(json_pointer::parse(settings.prediction_pointer)),
+      tensor_prediction_(settings.grpc),
       tolerance_{settings.float_abs_tolerance, settings.float_rel_tolerance},
       max_diffs_(settings.max_diffs) {
     for (const auto& text : settings.ignore_pointers) {
@@ -177,14 +185,12 @@ comparison comparator::compare(const side_response& production, const side_respo
     std::optional<json> shadow_doc = same_bytes ? std::nullopt : parse_body(shadow);
 
     // Predictions come from the documents as received: the ignore list does not apply to them.
-    const json* production_prediction = nullptr;
-    const json* shadow_prediction = nullptr;
-    if (prediction_pointer_ && production_doc) {
-        production_prediction = prediction_pointer_->find(*production_doc);
-    }
-    if (prediction_pointer_ && shadow_doc) {
-        shadow_prediction = prediction_pointer_->find(*shadow_doc);
-    }
+    std::optional<json> production_reduced;
+    std::optional<json> shadow_reduced;
+    const json* production_prediction =
+        production_doc ? prediction_in(*production_doc, production_reduced) : nullptr;
+    const json* shadow_prediction =
+        shadow_doc ? prediction_in(*shadow_doc, shadow_reduced) : nullptr;
     if (same_bytes) {
         shadow_prediction = production_prediction;
     }
@@ -228,15 +234,26 @@ comparison comparator::compare(const side_response& production, const side_respo
     return result;
 }
 
+const json* comparator::prediction_in(const json& document, std::optional<json>& reduced) const {
+    if (!tensor_prediction_.prediction_output.empty()) {
+        reduced = tensor_prediction(document, tensor_prediction_);
+        return reduced ? &*reduced : nullptr;
+    }
+    return prediction_pointer_ ? prediction_pointer_->find(document) : nullptr;
+}
+
 std::optional<json> comparator::prediction_of(const side_response& side) const {
-    if (!prediction_pointer_ || side.error) {
+    if (side.error) {
         return std::nullopt;
     }
     if (side.truncated) {
-        return find_in_prefix(side.body, *prediction_pointer_);
+        return prediction_pointer_ && tensor_prediction_.prediction_output.empty()
+                   ? find_in_prefix(side.body, *prediction_pointer_)
+                   : std::nullopt;
     }
     const std::optional<json> doc = parse_body(side);
-    const json* found = doc ? prediction_pointer_->find(*doc) : nullptr;
+    std::optional<json> reduced;
+    const json* found = doc ? prediction_in(*doc, reduced) : nullptr;
     return found != nullptr ? std::optional<json>{*found} : std::nullopt;
 }
 

@@ -28,7 +28,7 @@ constexpr std::array<std::string_view, 4> admin_keys{"address", "port", "token_f
 constexpr std::array<std::string_view, 5> mirror_keys{
     "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 10> compare_keys{"prediction_pointer",
+constexpr std::array<std::string_view, 11> compare_keys{"prediction_pointer",
                                                         "ignore_pointers",
                                                         "float_abs_tolerance",
                                                         "float_rel_tolerance",
@@ -37,8 +37,10 @@ constexpr std::array<std::string_view, 10> compare_keys{"prediction_pointer",
                                                         "max_body_bytes",
                                                         "mode",
                                                         "openai",
-                                                        "noise_reference"};
+                                                        "noise_reference",
+                                                        "grpc"};
 constexpr std::array<std::string_view, 2> openai_keys{"paths", "max_similarity_chars"};
+constexpr std::array<std::string_view, 2> compare_grpc_keys{"prediction_output", "reduce"};
 constexpr std::array<std::string_view, 8> log_keys{
     "path",           "max_file_bytes", "max_files",  "include_bodies", "body_limit_bytes",
     "redact_headers", "level",          "diff_values"};
@@ -47,7 +49,7 @@ constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info"
 constexpr std::array<std::string_view, 8> limits_keys{
     "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
     "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods"};
-constexpr std::array<std::string_view, 3> features_keys{"pointer", "names", "baseline"};
+constexpr std::array<std::string_view, 4> features_keys{"pointer", "input", "names", "baseline"};
 constexpr std::array<std::string_view, 16> promotion_keys{"min_requests",
                                                           "min_agreement",
                                                           "min_within_tolerance",
@@ -140,6 +142,24 @@ void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
     }
 }
 
+void read_compare_grpc(const YAML::Node& node, yaml_reader& in, grpc_compare_config& out) {
+    const std::string path = "compare.grpc";
+    if (!node || !in.check_map(node, path, compare_grpc_keys)) {
+        return;
+    }
+    in.read_string(node, path, "prediction_output", out.prediction_output, [](std::string& value) {
+        return value.empty() ? std::string("must name an output tensor") : std::string{};
+    });
+    std::string reduce = "argmax";
+    if (in.read_string(node, path, "reduce", reduce, [](std::string& value) {
+            return value == "argmax" || value == "value"
+                       ? std::string{}
+                       : "must be argmax or value, got '" + value + "'";
+        })) {
+        out.reduce = reduce == "value" ? tensor_reduce::value : tensor_reduce::argmax;
+    }
+}
+
 void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) {
     const std::string path = "compare";
     if (!node || !in.check_map(node, path, compare_keys)) {
@@ -160,6 +180,7 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
             type == "regression" ? prediction_type::regression : prediction_type::class_label;
     }
     in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
+    read_compare_grpc(node["grpc"], in, out.grpc);
     std::string mode = "json";
     if (in.read_string(node, path, "mode", mode, [](std::string& value) {
             return value == "json" || value == "openai"
@@ -273,6 +294,9 @@ void read_features(const YAML::Node& node, yaml_reader& in, std::optional<featur
     }
     features_config features;
     in.read_string(node, path, "pointer", features.pointer, check_json_pointer);
+    in.read_string(node, path, "input", features.input, [](std::string& value) {
+        return value.empty() ? std::string("must name an input tensor") : std::string{};
+    });
     std::vector<std::string> names;
     if (in.read_string_list(node, path, "names", names, [](std::string& value) {
             return value.empty() ? std::string("must not be empty") : std::string{};

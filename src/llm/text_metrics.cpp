@@ -13,7 +13,7 @@ namespace {
 
 constexpr char32_t invalid_base = 0xDC00;
 
-bool is_continuation(unsigned char byte) {
+bool is_utf8_continuation(unsigned char byte) {
     return (byte & 0xC0) == 0x80;
 }
 
@@ -42,7 +42,7 @@ std::optional<std::pair<char32_t, std::size_t>> decode(std::string_view text, st
     }
     for (std::size_t k = 1; k < length; ++k) {
         const auto byte = static_cast<unsigned char>(text[i + k]);
-        if (!is_continuation(byte)) {
+        if (!is_utf8_continuation(byte)) {
             return std::nullopt;
         }
         value = (value << 6) | (byte & 0x3F);

@@ -16,7 +16,7 @@ namespace {
 // failed write never costs much.
 constexpr std::size_t coalesce_bytes = 256 * 1024;
 
-std::string describe(const std::string& what, const std::string& path, int error) {
+std::string describe_failure(const std::string& what, const std::string& path, int error) {
     return what + " " + path + ": " + std::strerror(error);
 }
 
@@ -49,13 +49,13 @@ std::string rotating_file::open() {
     }
     const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
-        return describe("cannot open", path_, errno);
+        return describe_failure("cannot open", path_, errno);
     }
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
         const int error = errno;
         ::close(fd);
-        return describe("cannot stat", path_, error);
+        return describe_failure("cannot stat", path_, error);
     }
     fd_ = fd;
     rotatable_ = S_ISREG(info.st_mode);
@@ -133,9 +133,9 @@ bool rotating_file::flush_buffer(result& outcome) {
     }
     // Cut off whatever part of the batch did reach the file so it never ends in half a line.
     if (done > 0 && rotatable_ && ::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-        outcome.error = describe("cannot remove a partial write from", path_, errno);
+        outcome.error = describe_failure("cannot remove a partial write from", path_, errno);
     } else {
-        outcome.error = describe("cannot write", path_, error);
+        outcome.error = describe_failure("cannot write", path_, error);
     }
     outcome.dropped += lines;
     close();
@@ -154,7 +154,7 @@ void rotating_file::rotate(result& outcome) {
     close();
     const auto fail = [&](const std::string& what, const std::string& path) {
         if (errno != ENOENT) {
-            outcome.error = describe(what, path, errno);
+            outcome.error = describe_failure(what, path, errno);
         }
     };
     if (max_files_ == 0) {

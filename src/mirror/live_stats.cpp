@@ -22,11 +22,11 @@ double log_millis(double ms) {
     return std::round(ms * 1000.0) / 1000.0;
 }
 
-stats::percentiles percentiles_of(const stats::latency_sketch& sketch) {
+stats::percentiles sketch_percentiles(const stats::latency_sketch& sketch) {
     return {sketch.quantile(0.50), sketch.quantile(0.95), sketch.quantile(0.99), sketch.count()};
 }
 
-stats::feature_kind kind_of(const nlohmann::json& value, double& number) {
+stats::feature_kind json_feature_kind(const nlohmann::json& value, double& number) {
     if (value.is_null()) {
         return stats::feature_kind::null;
     }
@@ -43,13 +43,13 @@ void feed(stats::feature_monitor& monitor, const nlohmann::json& features, bool 
     if (features.is_array()) {
         for (std::size_t i = 0; i < features.size(); ++i) {
             number = 0.0;
-            const auto kind = kind_of(features[i], number);
+            const auto kind = json_feature_kind(features[i], number);
             monitor.observe_position(i, kind, number);
         }
     } else if (features.is_object()) {
         for (const auto& [name, value] : features.items()) {
             number = 0.0;
-            const auto kind = kind_of(value, number);
+            const auto kind = json_feature_kind(value, number);
             monitor.observe(name, kind, number);
         }
     }
@@ -239,14 +239,14 @@ stats::live_snapshot live_stats::snapshot() {
                 window.status_mismatches += slot.counts.status_mismatches;
             }
         }
-        window.production_latency = percentiles_of(state.production_window.snapshot(now));
-        window.shadow_latency = percentiles_of(state.shadow_window.snapshot(now));
+        window.production_latency = sketch_percentiles(state.production_window.snapshot(now));
+        window.shadow_latency = sketch_percentiles(state.shadow_window.snapshot(now));
         shadow.history = state.history.points(now);
         shadow.regression = state.regression;
         out.shadows.push_back(std::move(shadow));
     }
-    out.production_latency = percentiles_of(production_latency_);
-    out.production_latency_window = percentiles_of(production_window_.snapshot(now));
+    out.production_latency = sketch_percentiles(production_latency_);
+    out.production_latency_window = sketch_percentiles(production_window_.snapshot(now));
     if (features_) {
         out.features = features_->summarize();
         rotate_feature_windows(now);

@@ -44,7 +44,7 @@ void count_side(metrics::upstream_family& family, const llm::side_answer& side) 
     family.output_tokens.inc(side.output_tokens);
 }
 
-stats::llm_observation observation_of(const generated_pair& generated) {
+stats::llm_observation generated_observation(const generated_pair& generated) {
     stats::llm_observation o;
     if (const auto& c = generated.result) {
         o.compared = true;
@@ -345,7 +345,7 @@ void shadow::record(comparison_pair& pair) {
         fields.features_truncated = features.truncated;
     }
     context_.records.write(logsink::format_record(fields, config_->log));
-    const stats::llm_observation generated_stats = observation_of(generated);
+    const stats::llm_observation generated_stats = generated_observation(generated);
     context_.live.record({fields.request_id, settings_.name, &production_side, &shadow_side,
                           &result, fields.features, fields.features_truncated,
                           generated.production || generated.shadow ? &generated_stats : nullptr,

@@ -16,7 +16,7 @@ namespace shadowproxy::proxy {
 
 namespace {
 
-constexpr std::size_t read_chunk = 8192;
+constexpr std::size_t client_read_chunk = 8192;
 constexpr std::string_view header_end = "\r\n\r\n";
 constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -118,7 +118,7 @@ void client_session::do_read_header() {
         idle_ = false;
         stream_.expires_at(*header_deadline_);
     }
-    stream_.async_read_some(buffer_.prepare(read_chunk),
+    stream_.async_read_some(buffer_.prepare(client_read_chunk),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                 self->on_read_some(ec, n);
                             });
@@ -248,7 +248,7 @@ void client_session::parse_body() {
             return respond_error(400, "malformed request body: " + problem, true);
         }
     }
-    stream_.async_read_some(buffer_.prepare(read_chunk),
+    stream_.async_read_some(buffer_.prepare(client_read_chunk),
                             [self = shared_from_this()](beast::error_code read_ec, std::size_t n) {
                                 self->on_body_read(read_ec, n);
                             });

@@ -10,7 +10,7 @@ namespace {
 
 using boost::beast::iequals;
 
-bool is_token_char(char c) {
+bool is_tchar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
            std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
 }
@@ -269,7 +269,7 @@ std::string trailer_section_problem(std::string_view section) {
         const auto colon = line.find(':');
         if (colon == 0 || colon == std::string_view::npos ||
             !std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon),
-                         is_token_char)) {
+                         is_tchar)) {
             return "malformed trailer field";
         }
         if (eol == std::string_view::npos) {

@@ -22,7 +22,7 @@ constexpr std::array<std::string_view, 9> hop_by_hop_headers{"connection",
                                                              "transfer-encoding",
                                                              "upgrade"};
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_ows(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
     }
@@ -67,7 +67,7 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection) {
     // Any header the Connection header lists is hop-by-hop too (RFC 9110 §7.6.1).
     while (!connection.empty()) {
         const auto comma = connection.find(',');
-        if (iequals(trim(connection.substr(0, comma)), name)) {
+        if (iequals(trim_ows(connection.substr(0, comma)), name)) {
             return true;
         }
         if (comma == std::string_view::npos) {
@@ -87,7 +87,7 @@ std::unordered_set<std::string> connection_tokens(const http::fields& fields) {
         std::string_view list = field.value();
         while (!list.empty()) {
             const auto comma = list.find(',');
-            const auto token = trim(list.substr(0, comma));
+            const auto token = trim_ows(list.substr(0, comma));
             if (!token.empty()) {
                 std::string lower;
                 assign_lower(lower, token);
@@ -110,7 +110,7 @@ std::string framing_problem(const http::request_header<>& head) {
         }
         if (field.name() == http::field::transfer_encoding) {
             ++transfer_encodings;
-            if (!iequals(trim(field.value()), "chunked")) {
+            if (!iequals(trim_ows(field.value()), "chunked")) {
                 return "unsupported Transfer-Encoding";
             }
         }
@@ -167,7 +167,7 @@ std::string make_request_id() {
 std::string choose_request_id(const http::request_header<>& head) {
     const auto it = head.find("X-Request-Id");
     if (it != head.end()) {
-        const std::string_view id = trim(it->value());
+        const std::string_view id = trim_ows(it->value());
         const bool sane =
             !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
                 return is_token_char(c) || c == ':' || c == '/' || c == '=';

@@ -51,7 +51,7 @@ ojson distribution_json(const std::vector<stats::class_share>& shares) {
     return out;
 }
 
-ojson shadow_json(const shadow_report& shadow, bool has_labels, bool regression) {
+ojson shadow_report_json(const shadow_report& shadow, bool has_labels, bool regression) {
     const auto& s = shadow.summary;
     ojson out = {{"name", s.name},
                  {"requests", s.requests},
@@ -112,7 +112,7 @@ void write_json(const report_result& result, std::ostream& out) {
     }
     ojson shadows = ojson::array();
     for (const auto& shadow : result.shadows) {
-        shadows.push_back(shadow_json(shadow, result.has_labels, regression));
+        shadows.push_back(shadow_report_json(shadow, result.has_labels, regression));
     }
     doc["shadows"] = shadows;
     if (result.noise) {

@@ -130,7 +130,7 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
     return std::nullopt;
 }
 
-stats::feature_kind kind_of(od::value& item, double& number) {
+stats::feature_kind feature_kind_of(od::value& item, double& number) {
     od::json_type type{};
     if (item.type().get(type) != simdjson::SUCCESS || type == od::json_type::null) {
         return stats::feature_kind::null;
@@ -159,7 +159,7 @@ std::optional<failure> parse_features(od::value value, parsed_record& out) {
                 return f;
             }
             parsed_feature feature{{}, index++, stats::feature_kind::null, 0.0};
-            feature.kind = kind_of(item, feature.value);
+            feature.kind = feature_kind_of(item, feature.value);
             out.features.push_back(std::move(feature));
         }
     } else if (type == od::json_type::object) {
@@ -176,7 +176,7 @@ std::optional<failure> parse_features(od::value value, parsed_record& out) {
                 return failure{"features: malformed object"};
             }
             parsed_feature feature{std::string(key), 0, stats::feature_kind::null, 0.0};
-            feature.kind = kind_of(field.value(), feature.value);
+            feature.kind = feature_kind_of(field.value(), feature.value);
             out.features.push_back(std::move(feature));
         }
     } else if (type == od::json_type::null) {

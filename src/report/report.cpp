@@ -97,7 +97,7 @@ stats::llm_observation llm_observation_of(const parsed_record& record) {
     return o;
 }
 
-constexpr unsigned first_server_error = 500;
+constexpr unsigned server_error_status = 500;
 
 std::optional<double> number_of_key(std::string_view key) {
     double value = 0;
@@ -181,8 +181,8 @@ stats::observation observation_of(const parsed_record& record) {
     o.shadow_error = record.shadow.has_error;
     o.production_latency_ms = record.production.latency_ms;
     o.shadow_latency_ms = record.shadow.latency_ms;
-    o.production_server_error = record.production.status >= first_server_error;
-    o.shadow_server_error = record.shadow.status >= first_server_error;
+    o.production_server_error = record.production.status >= server_error_status;
+    o.shadow_server_error = record.shadow.status >= server_error_status;
     // Logs without status_match: statuses differ when both are known and unequal.
     o.status_match =
         record.status_match.value_or(record.production.status == 0 || record.shadow.status == 0 ||
@@ -192,7 +192,7 @@ stats::observation observation_of(const parsed_record& record) {
     return o;
 }
 
-bool is_blank(std::string_view line) {
+bool is_blank_line(std::string_view line) {
     return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
@@ -230,7 +230,7 @@ report_result build_report(const report_options& options) {
         line_reader reader(path);
         std::string_view line;
         while (reader.next(line)) {
-            if (is_blank(line)) {
+            if (is_blank_line(line)) {
                 continue;
             }
             if (!parser.parse(line, record)) {

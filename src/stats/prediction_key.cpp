@@ -53,7 +53,7 @@ bool is_plain_string(std::string_view text) {
     });
 }
 
-std::string_view trim(std::string_view text) {
+std::string_view trim_text(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string_view::npos) {
         return {};
@@ -81,7 +81,7 @@ std::string prediction_key(const nlohmann::json& value) {
 }
 
 bool prediction_key_from_raw(std::string_view raw_json, std::string& out) {
-    const std::string_view text = trim(raw_json);
+    const std::string_view text = trim_text(raw_json);
     if (text == "null") {
         out.clear();
         return true;

@@ -27,6 +27,10 @@ using words::exchange_error;
 using words::outcome;
 using words::to_string;
 
+// How a body is read: as JSON (an answer that is not JSON is compared byte for byte), or as
+// the one gRPC message of a ModelInfer call, decoded to its JSON view (oip/tensor_view.hpp).
+enum class body_kind : std::uint8_t { json, grpc_model_infer };
+
 // One upstream's answer as the proxy saw it.
 struct side_response {
     std::optional<exchange_error> error;  // none when a valid HTTP response came
@@ -36,6 +40,7 @@ struct side_response {
     double ttfb_ms = 0;       // to the first byte
     std::uint64_t bytes = 0;  // the whole body's length (at least body.size())
     bool truncated = false;   // body is only a prefix of the answer
+    body_kind kind = body_kind::json;
 };
 
 struct diff_entry {
@@ -51,7 +56,8 @@ struct comparison {
     bool status_match = false;
     bool body_match = false;
     bool body_compared = true;  // false when a side was truncated: body_match means nothing
-    nlohmann::json production_prediction;  // value at prediction_pointer or null
+    // value at prediction_pointer (or of compare.grpc.prediction_output) or null
+    nlohmann::json production_prediction;
     nlohmann::json shadow_prediction;
     std::vector<diff_entry> diffs;  // at most max_diffs
 };
@@ -67,6 +73,8 @@ struct comparison {
 // * If either body is not JSON, the bodies are compared byte for byte; a difference is one entry
 //   at pointer "" holding both bodies as strings cut to 256 bytes.
 // * diffs stop at max_diffs; body_match still reflects every difference.
+// * With compare.grpc.prediction_output set, predictions come from that output tensor
+//   (tensor_prediction.hpp) instead of prediction_pointer; a truncated side then has none.
 // * A truncated side (an answer longer than compare.max_body_bytes) leaves the bodies
 //   uncompared (body_compared false, no diffs); predictions are read from the kept prefix when
 //   it holds them whole (find_in_prefix). The outcome is then status_mismatch when the statuses
@@ -82,8 +90,13 @@ private:
     comparison compare_truncated(const side_response& production,
                                  const side_response& shadow) const;
     std::optional<nlohmann::json> prediction_of(const side_response& side) const;
+    // The prediction in a document: a pointer into it (prediction_pointer: no copy, a
+    // prediction may be a deep subtree), or into `reduced` (compare.grpc's tensor reduction).
+    const nlohmann::json* prediction_in(const nlohmann::json& document,
+                                        std::optional<nlohmann::json>& reduced) const;
 
     std::optional<json_pointer> prediction_pointer_;
+    config::grpc_compare_config tensor_prediction_;
     std::vector<json_pointer> ignore_pointers_;
     tolerance tolerance_;
     std::size_t max_diffs_;

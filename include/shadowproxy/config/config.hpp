@@ -89,6 +89,17 @@ struct mirror_config {
 // correlation, share within the tolerances).
 enum class prediction_type { class_label, regression };
 
+// compare.grpc.reduce: how the prediction output tensor becomes the record's prediction.
+// argmax: the index of the largest element per row (classifiers); value: the elements.
+enum class tensor_reduce { argmax, value };
+
+// compare.grpc: predictions read from an Open Inference Protocol answer (a gRPC ModelInfer
+// answer's view, or the JSON of the REST form) instead of at prediction_pointer.
+struct grpc_compare_config {
+    std::string prediction_output;  // the output tensor's name; empty = use prediction_pointer
+    tensor_reduce reduce = tensor_reduce::argmax;
+};
+
 // json: bodies compared as JSON documents; openai: OpenAI-compatible answers (streamed or not)
 // on compare.openai.paths are assembled and compared as generated text.
 enum class compare_mode { json, openai };
@@ -102,6 +113,7 @@ struct openai_config {
 
 struct compare_config {
     std::string prediction_pointer = "/prediction";
+    grpc_compare_config grpc;
     prediction_type predictions = prediction_type::class_label;
     std::vector<std::string> ignore_pointers{"/model_version", "/latency_ms"};
     double float_abs_tolerance = 0.0;
@@ -144,6 +156,9 @@ struct features_config {
     std::string pointer = "/features";
     std::vector<std::string> names;
     std::string baseline;  // empty = none
+    // An Open Inference Protocol input tensor's name: when set, the features are that input's
+    // data (REST JSON body or gRPC ModelInfer request) and `pointer` is not used.
+    std::string input;
 };
 
 struct promotion_config {

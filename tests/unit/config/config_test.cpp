@@ -238,6 +238,21 @@ TEST(ConfigParse, EmptyFeaturesSectionEnablesDefaults) {
     EXPECT_TRUE(c.shadows.empty());
 }
 
+TEST(ConfigParse, OpenInferenceProtocolPredictionAndFeatures) {
+    const config defaults = parse(minimal, "f.yaml");
+    EXPECT_TRUE(defaults.compare.grpc.prediction_output.empty());
+    EXPECT_EQ(defaults.compare.grpc.reduce, tensor_reduce::argmax);
+    const config c =
+        parse(minimal +
+                  "compare: {grpc: {prediction_output: probabilities, reduce: value}}\n"
+                  "features: {input: pixels}\n",
+              "f.yaml");
+    EXPECT_EQ(c.compare.grpc.prediction_output, "probabilities");
+    EXPECT_EQ(c.compare.grpc.reduce, tensor_reduce::value);
+    ASSERT_TRUE(c.features.has_value());
+    EXPECT_EQ(c.features->input, "pixels");
+}
+
 struct url_case {
     std::string url;
     std::string host;

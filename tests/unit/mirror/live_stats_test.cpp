@@ -80,7 +80,7 @@ TEST(LiveStats, SummarisesLikeTheAccumulatorAndCountsTheWindow) {
 
 TEST(LiveStats, CountsARequestMirroredToTwoShadowsOnceForProductionAndFeatures) {
     live_stats live;
-    live.configure_features(config::features_config{"/f", {"age", "income"}, ""}, nullptr);
+    live.configure_features(config::features_config{"/f", {"age", "income"}, "", ""}, nullptr);
     auto r = make(1, 1, 1.0);
     r.features = json::array({30, nullptr});
     live.record(r.view("same", "v2"));
