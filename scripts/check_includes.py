@@ -16,16 +16,18 @@ ALLOWED = {
     "metrics": set(),
     "compare": {"config", "oip"},
     "stats": {"config"},
-    "logsink": {"config", "compare"},
     "net": {"config"},
     "upstream": {"metrics", "net"},
     "oip": set(),
-    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip", "net"},
-    "proxy": {"config", "metrics", "mirror", "upstream", "net"},
+    "llm": {"config", "upstream"},
+    "logsink": {"config", "compare", "llm"},
+    "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip",
+               "llm", "net"},
+    "proxy": {"config", "metrics", "mirror", "upstream", "llm", "net"},
     "admin": {"config", "metrics", "stats", "net"},
     "report": {"config", "stats"},
-    "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "mirror", "proxy",
-            "admin", "report", "net"},
+    "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "llm", "mirror",
+            "proxy", "admin", "report", "net"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

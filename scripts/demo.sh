@@ -2,11 +2,13 @@
 # The shadow-deployment demo: model-v1 in production, model-v2 as its shadow, a replayed data
 # set, then `shadowproxy report` with ground-truth labels and the promotion checklist.
 #
-# Usage: scripts/demo.sh [--short] [--keep-running] [--regression]
-#   --short         replay 300 rows (CI) instead of 2000
+# Usage: scripts/demo.sh [--short] [--keep-running] [--regression | --llm]
+#   --short         replay 300 rows (CI) instead of 2000 (with --llm: 60 requests, not 300)
 #   --keep-running  leave everything serving after the report, until Ctrl-C
 #   --regression    the models answer a float (the churn probability, model_server --output
 #                   score) and the report judges them as regression (MAE, within tolerance)
+#   --llm           the LLM demo instead (scripts/lib/demo_llm.sh): OpenAI-compatible
+#                   streamed chat through the proxy, compared live, with a noise floor
 # It builds only what it runs (shadowproxy and the example model server); scripts/test.sh builds
 # the rest. Each phase prints a line with the time elapsed since the start; colour only on a
 # terminal and never with NO_COLOR set. The report stays in /tmp/shadowproxy-demo/ afterwards.
@@ -24,8 +26,9 @@ for arg in "$@"; do
         --short) rows=300 ;;
         --keep-running) keep_running=true ;;
         --regression) regression=true ;;
-        -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running, --regression)" >&2; exit 2 ;;
+        --llm) exec scripts/lib/demo_llm.sh "$@" ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "demo.sh: unknown option '$arg' (--short, --keep-running, --regression, --llm)" >&2; exit 2 ;;
     esac
 done
 
@@ -54,54 +57,7 @@ if [ ! -x "$proxy" ] || [ ! -x "$model_server" ]; then
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/shadowproxy-demo.XXXXXX")
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        # Bounded: anything still alive after 5 s of SIGTERM is killed.
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# start NAME COMMAND...: runs a command in the background, its output in $work/NAME.log; its
-# PID is appended to pids, so ${pids[-1]} is the one just started.
-start() {
-    local name=$1
-    shift
-    "$@" >"$work/$name.log" 2>&1 &
-    pids+=($!)
-}
-
-# wait_healthy NAME URL PID: polls URL for up to 10 s while PID lives.
-wait_healthy() {
-    local name=$1 url=$2 pid=$3
-    for _ in $(seq 100); do
-        if curl -fsS --max-time 1 "$url" >/dev/null 2>&1; then
-            echo "  $name is healthy ($url)"
-            return 0
-        fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "demo.sh: $name exited; its output:" >&2
-            tail -n 20 "$work/$name.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    tail -n 20 "$work/$name.log" >&2
-    fail "$name did not answer $url within 10 s"
-}
+. scripts/lib/processes.sh
 
 ui_step "Checking $config"
 "$proxy" check --config "$config"

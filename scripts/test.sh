@@ -145,13 +145,19 @@ if $quick; then
 elif [ ! -x scripts/demo.sh ]; then
     not_run demo "not run (no scripts/demo.sh)"
 else
-    phase "demo --short"
-    if scripts/demo.sh --short; then
-        record demo 1 1 0 0
-    else
-        record demo 1 0 1 0
-        note demo fail "scripts/demo.sh --short failed"
-    fi
+    phase "demo --short, demo --llm --short"
+    demo_passed=0
+    demo_failed=0
+    for mode in "--short" "--llm --short"; do
+        # shellcheck disable=SC2086 # two words on purpose
+        if scripts/demo.sh $mode; then
+            demo_passed=$((demo_passed + 1))
+        else
+            demo_failed=$((demo_failed + 1))
+            note demo fail "scripts/demo.sh $mode failed"
+        fi
+    done
+    record demo 2 "$demo_passed" "$demo_failed" 0
 fi
 
 phase "done"

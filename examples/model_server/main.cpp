@@ -4,30 +4,22 @@
 //                     [--output class|score]
 // Exit codes: 0 after SIGINT/SIGTERM, 2 on bad usage, an unreadable model or an unbindable port.
 #include <boost/system/system_error.hpp>
-#include <charconv>
 #include <iostream>
 #include <optional>
 #include <string_view>
 
+#include "common/serve.hpp"
 #include "model_server/server.hpp"
 
 namespace {
+
+using shadowproxy::examples::parse_number;
 
 constexpr std::string_view usage =
     "usage: model_server --weights FILE --port N [--address 127.0.0.1] [--delay-ms N] "
     "[--threads 2] [--output class|score]\n"
     "Serves a softmax-regression model: POST /predict {\"features\":[...]}, GET /healthz.\n"
     "--output score answers the last class's probability (a float) instead of the class.\n";
-
-template <typename Number>
-std::optional<Number> parse_number(std::string_view text) {
-    Number value{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 struct arguments {
     std::string weights;

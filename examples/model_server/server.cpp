@@ -3,12 +3,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <iostream>
 #include <memory>
 #include <optional>
-#include <thread>
-#include <vector>
 
+#include "common/http_session.hpp"
+#include "common/serve.hpp"
 #include "model_server/predict_api.hpp"
 
 namespace shadowproxy::examples {
@@ -19,44 +18,17 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// Generous bounds: this is a demo server, but it still must not be held open or fed forever.
-constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr std::uint64_t max_body_bytes = 64 * 1024;
 
-class session : public std::enable_shared_from_this<session> {
+class session : public http_session<session> {
 public:
     session(tcp::socket&& socket, const softmax_model& model, const server_options& options)
-        : stream_(std::move(socket)),
-          timer_(stream_.get_executor()),
-          model_(model),
-          options_(options) {}
-
-    void start() {
-        asio::dispatch(stream_.get_executor(),
-                       beast::bind_front_handler(&session::do_read, shared_from_this()));
-    }
+        : http_session(std::move(socket), max_body_bytes), model_(model), options_(options) {}
 
 private:
-    void do_read() {
-        parser_.emplace();
-        parser_->body_limit(max_body_bytes);
-        stream_.expires_after(idle_timeout);
-        http::async_read(stream_, buffer_, *parser_,
-                         beast::bind_front_handler(&session::on_read, shared_from_this()));
-    }
+    friend class http_session<session>;
 
-    void on_read(beast::error_code ec, std::size_t) {
-        if (ec == http::error::end_of_stream) {
-            return do_close();
-        }
-        if (ec) {
-            return;  // timeout, reset or garbage: the connection just goes away
-        }
-        request_ = parser_->release();
-        respond();
-    }
-
-    void respond() {
+    void on_request() {
         response_ = {};
         response_.version(request_.version());
         response_.keep_alive(request_.keep_alive());
@@ -103,55 +75,12 @@ private:
             return;
         }
         if (!response_.keep_alive()) {
-            return do_close();
+            return close_send();
         }
         do_read();
     }
 
-    void do_close() {
-        beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    }
-
-    beast::tcp_stream stream_;
-    asio::steady_timer timer_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    http::request<http::string_body> request_;
     http::response<http::string_body> response_;
-    const softmax_model& model_;
-    const server_options& options_;
-};
-
-class listener : public std::enable_shared_from_this<listener> {
-public:
-    listener(asio::io_context& ioc, const tcp::endpoint& endpoint, const softmax_model& model,
-             const server_options& options)
-        : ioc_(ioc), acceptor_(ioc, endpoint), model_(model), options_(options) {}
-
-    void do_accept() {
-        acceptor_.async_accept(asio::make_strand(ioc_),
-                               beast::bind_front_handler(&listener::on_accept, shared_from_this()));
-    }
-
-    void stop() {
-        beast::error_code ec;
-        acceptor_.close(ec);
-    }
-
-private:
-    void on_accept(beast::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) {
-            return;
-        }
-        if (!ec) {
-            std::make_shared<session>(std::move(socket), model_, options_)->start();
-        }
-        do_accept();
-    }
-
-    asio::io_context& ioc_;
-    tcp::acceptor acceptor_;
     const softmax_model& model_;
     const server_options& options_;
 };
@@ -159,27 +88,10 @@ private:
 }  // namespace
 
 void run(const softmax_model& model, const server_options& options) {
-    const unsigned threads = std::max(1U, options.threads);
-    asio::io_context ioc(static_cast<int>(threads));
-    const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
-    auto accepting = std::make_shared<listener>(ioc, endpoint, model, options);
-    accepting->do_accept();
-    std::cerr << "model_server: model " << model.version << " listening on " << endpoint << '\n';
-
-    asio::signal_set signals(ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](beast::error_code, int) {
-        accepting->stop();
-        ioc.stop();
-    });
-
-    std::vector<std::thread> workers;
-    for (unsigned i = 1; i < threads; ++i) {
-        workers.emplace_back([&ioc] { ioc.run(); });
-    }
-    ioc.run();
-    for (auto& worker : workers) {
-        worker.join();
-    }
+    serve(options.address, options.port, options.threads, "model_server: model " + model.version,
+          [&](tcp::socket&& socket) {
+              std::make_shared<session>(std::move(socket), model, options)->start();
+          });
 }
 
 }  // namespace shadowproxy::examples

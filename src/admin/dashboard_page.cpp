@@ -70,6 +70,11 @@ constexpr std::string_view page_text = R"html(<!DOCTYPE html>
     <div class="legend" id="legend_outcomes"></div></div>
   <div class="card"><h2>Mirror queue and drops</h2><div id="mirror"></div></div>
   <div class="card"><h2>Input features (worst first)</h2><div id="features"></div></div>
+  <div class="card llm" hidden><h2>Time to first token, ms (since start)</h2>
+    <canvas id="ttft"></canvas></div>
+  <div class="card llm" hidden><h2>Text similarity to production (since start)</h2>
+    <canvas id="similarity"></canvas></div>
+  <div class="card llm" hidden><h2>Generated text</h2><div id="llm_table"></div></div>
   <div class="card full"><h2>Promotion checklist</h2><div id="promotion"></div></div>
 </main>
 <script>
@@ -238,6 +243,54 @@ function outcomeChart(canvas, shadows) {
   return points;
 }
 
+// Horizontal bars [label, value, color]; max null scales to the largest value.
+function barChart(canvas, rows, max, format) {
+  canvas.style.height = Math.max(60, 16 + rows.length * 22) + "px";
+  const { g, w } = setupCanvas(canvas);
+  const left = 150, right = 60, barH = 16;
+  const top = max || Math.max(1e-9, ...rows.map(r => r[1] || 0));
+  let points = 0;
+  rows.forEach(([label, value, color], row) => {
+    const y0 = 8 + row * 22;
+    g.fillStyle = "#1f2430"; g.textAlign = "left"; g.textBaseline = "middle";
+    g.fillText(label, 4, y0 + barH / 2);
+    if (value === null || value === undefined) { return; }
+    const width = (w - left - right) * Math.max(0, value) / top;
+    g.fillStyle = color; g.fillRect(left, y0, width, barH);
+    g.fillStyle = "#1f2430"; g.fillText(format(value), left + width + 4, y0 + barH / 2);
+    ++points;
+  });
+  return points;
+}
+
+// The generated-text cards (compare.mode openai): TTFT per side, similarity distribution.
+function drawLlm(stats, names) {
+  const llm = stats.shadows.filter(s => s.llm);
+  document.querySelectorAll(".llm").forEach(e => { e.hidden = llm.length === 0; });
+  if (!llm.length) { return 0; }
+  const production = llm[0].llm.ttft_ms.production;
+  const ttft = [[stats.production.name + " p50", production.p50, PRODUCTION_COLOR],
+                [stats.production.name + " p95", production.p95, PRODUCTION_COLOR]];
+  const similarity = [];
+  let rows = "";
+  for (const s of llm) {
+    const color = shadowColor(names.indexOf(s.name));
+    const t = s.llm.ttft_ms.shadow, m = s.llm.text_similarity;
+    ttft.push([s.name + " p50", t.p50, color], [s.name + " p95", t.p95, color]);
+    similarity.push([s.name + " p10", m.p10, color], [s.name + " p50", m.p50, color],
+                    [s.name + " mean", m.mean, color]);
+    rows += `<tr><td>${esc(s.name)}${s.reference ? " (noise)" : ""}</td><td>${s.llm.compared}</td>
+      <td>${pct(s.llm.exact_match.rate)}</td><td>${fmt(s.llm.token_f1.mean, 3)}</td>
+      <td>${pct(s.llm.tool_call_agreement)}</td>
+      <td>${pct(s.llm.finish_reason.mismatch_rate)}</td>
+      <td>${s.noise ? fmt(s.noise.gap, 3) : "–"}</td></tr>`;
+  }
+  document.getElementById("llm_table").innerHTML = `<table><tr><th>shadow</th><th>n</th>
+    <th>exact</th><th>F1</th><th>tools</th><th>finish ≠</th><th>gap to noise</th></tr>${rows}</table>`;
+  return barChart(document.getElementById("ttft"), ttft, null, v => v.toFixed(1)) +
+         barChart(document.getElementById("similarity"), similarity, 1, v => v.toFixed(3));
+}
+
 function legend(id, items) {
   document.getElementById(id).innerHTML = items.map(([label, color, dash]) =>
     `<span><i style="background:${color};${dash ? "opacity:.5" : ""}"></i>${esc(label)}</span>`)
@@ -371,6 +424,7 @@ function draw(stats) {
                                                    [n + " status mismatches (dashed)", shadowColor(i), true]]));
   points += outcomeChart(document.getElementById("outcomes"), stats.shadows);
   legend("legend_outcomes", OUTCOMES.map(([k, c]) => [k.replace("_", " "), c]));
+  points += drawLlm(stats, names);
   document.getElementById("mirror").innerHTML = mirrorTable(stats);
   document.getElementById("promotion").innerHTML = promotionTable(stats);
   document.getElementById("features").innerHTML = featuresTable(stats);

@@ -51,6 +51,23 @@ std::string label(const char* key, std::string_view value) {
     return std::string{key} + "=\"" + escape(value) + "\"";
 }
 
+// One histogram's _bucket, _sum and _count samples.
+template <typename Bounds>
+void histogram_samples(std::string& out, std::string_view name, const std::string& labels,
+                       const metrics::basic_histogram<Bounds>& histogram) {
+    const std::string base = std::string{name};
+    const auto cumulative = histogram.cumulative();
+    for (std::size_t i = 0; i < cumulative.size(); ++i) {
+        const auto& bounds = metrics::basic_histogram<Bounds>::bounds;
+        const std::string le =
+            i < bounds.size() ? prometheus_number(bounds[i]) : std::string{"+Inf"};
+        sample(out, (base + "_bucket").c_str(), labels + "," + label("le", le), cumulative[i]);
+    }
+    out.append("shadowproxy_").append(base).append("_sum{").append(labels).append("} ");
+    out.append(prometheus_number(histogram.sum())).append("\n");
+    sample(out, (base + "_count").c_str(), labels, cumulative.back());
+}
+
 }  // namespace
 
 std::string render_prometheus(const metrics::registry& registry, const extra_metrics& extra) {
@@ -71,21 +88,25 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
 
     family_header(out, metrics::metric("upstream_latency_seconds"));
     for (const auto& [name, family] : upstreams) {
-        if (name == "proxy") {
-            continue;
+        if (name != "proxy") {
+            histogram_samples(out, "upstream_latency_seconds", label("upstream", name),
+                              family->latency);
         }
-        const auto cumulative = family->latency.cumulative();
-        const std::string upstream = label("upstream", name);
-        for (std::size_t i = 0; i < cumulative.size(); ++i) {
-            const std::string le = i < metrics::histogram::bounds.size()
-                                       ? prometheus_number(metrics::histogram::bounds[i])
-                                       : std::string{"+Inf"};
-            sample(out, "upstream_latency_seconds_bucket", upstream + "," + label("le", le),
-                   cumulative[i]);
+    }
+    // Only upstreams that answered generated text: an empty histogram per upstream would say
+    // nothing in json mode.
+    family_header(out, metrics::metric("llm_ttft_seconds"));
+    for (const auto& [name, family] : upstreams) {
+        if (name != "proxy" && family->ttft.count() > 0) {
+            histogram_samples(out, "llm_ttft_seconds", label("upstream", name), family->ttft);
         }
-        out.append("shadowproxy_upstream_latency_seconds_sum{").append(upstream).append("} ");
-        out.append(prometheus_number(family->latency.sum_seconds())).append("\n");
-        sample(out, "upstream_latency_seconds_count", upstream, cumulative.back());
+    }
+    family_header(out, metrics::metric("llm_output_tokens_total"));
+    for (const auto& [name, family] : upstreams) {
+        if (name != "proxy" && family->output_tokens.value() > 0) {
+            sample(out, "llm_output_tokens_total", label("upstream", name),
+                   family->output_tokens.value());
+        }
     }
 
     family_header(out, metrics::metric("upstream_errors_total"));
@@ -175,6 +196,13 @@ std::string render_prometheus(const metrics::registry& registry, const extra_met
     for (const auto& [name, family] : shadows) {
         sample(out, "shadow_server_errors_total", label("shadow", name),
                family->shadow_server_errors.value());
+    }
+    family_header(out, metrics::metric("llm_text_similarity"));
+    for (const auto& [name, family] : shadows) {
+        if (family->text_similarity.count() > 0) {
+            histogram_samples(out, "llm_text_similarity", label("shadow", name),
+                              family->text_similarity);
+        }
     }
 
     family_header(out, metrics::metric("log_records_dropped_total"));

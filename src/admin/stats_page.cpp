@@ -5,6 +5,8 @@
 #include <optional>
 
 #include "shadowproxy/stats/json_forms.hpp"
+#include "shadowproxy/stats/llm_json.hpp"
+#include "shadowproxy/stats/noise_floor.hpp"
 #include "shadowproxy/stats/promotion.hpp"
 
 namespace shadowproxy::admin {
@@ -108,9 +110,10 @@ ojson mirror_json(const metrics::shadow_family* family) {
             {"dropped", std::move(dropped)}};
 }
 
-ojson shadow_json(const stats_inputs& in, const std::string& name,
-                  const config::shadow_config* settings, const stats::live_shadow* live,
-                  const metrics::shadow_family* family) {
+// `noise`: the noise reference's live statistics, when it has any.
+ojson shadow_json(const stats_inputs& in, const stats::live_shadow* noise_live,
+                  const std::string& name, const config::shadow_config* settings,
+                  const stats::live_shadow* live, const metrics::shadow_family* family) {
     stats::shadow_summary empty_summary;
     empty_summary.name = name;
     const stats::shadow_summary& s = live ? live->since_start : empty_summary;
@@ -127,6 +130,21 @@ ojson shadow_json(const stats_inputs& in, const std::string& name,
                  {"latency_ms", stats::latency_to_json(s)},
                  {"ttfb_ms", stats::ttfb_to_json(s)}};
     stats::add_errors(out, s);
+    if (settings != nullptr && settings->noise_reference) {
+        out["reference"] = "noise";
+    }
+    const stats::llm_summary* llm = live && live->llm ? &*live->llm : nullptr;
+    if (llm != nullptr) {
+        out["llm"] = stats::to_json(*llm);
+    }
+    std::optional<stats::noise_gap> noise;
+    if (noise_live != nullptr && live != nullptr && !live->noise_reference) {
+        noise = stats::gap_to_noise(noise_live->since_start,
+                                    noise_live->llm ? &*noise_live->llm : nullptr, s, llm);
+        if (noise) {
+            out["noise"] = stats::to_json(*noise);
+        }
+    }
     out["last_60s"] = window_json(live ? live->last_window : stats::live_window{});
     out["history"] =
         history_json(live ? live->history : std::vector<stats::history_point>{}, in.live);
@@ -148,6 +166,10 @@ ojson shadow_json(const stats_inputs& in, const std::string& name,
     sources.labels_possible = false;  // no ground truth in live traffic
     sources.regression = regression ? &measure : nullptr;
     sources.features = in.live.features ? &*in.live.features : nullptr;
+    sources.llm = llm;
+    if (noise) {
+        sources.noise_gap = noise->gap;
+    }
     out["promotion"] = stats::to_json(
         stats::evaluate_promotion(in.config.promotion, stats::promotion_inputs_of(s, sources)));
     return out;
@@ -166,19 +188,33 @@ std::string render_stats(const stats_inputs& in) {
         return nullptr;
     };
 
-    ojson shadows = ojson::array();
+    std::vector<const config::shadow_config*> configured;
     for (const auto& settings : in.config.shadows) {
-        shadows.push_back(shadow_json(in, settings.name, &settings, live_of(settings.name),
-                                      family_of(families, settings.name)));
+        configured.push_back(&settings);
+    }
+    if (in.config.compare.noise_reference) {
+        configured.push_back(&*in.config.compare.noise_reference);
+    }
+    const stats::live_shadow* noise = nullptr;
+    for (const auto& live : in.live.shadows) {
+        if (live.noise_reference) {
+            noise = &live;
+        }
+    }
+    ojson shadows = ojson::array();
+    for (const auto* settings : configured) {
+        shadows.push_back(shadow_json(in, noise, settings->name, settings, live_of(settings->name),
+                                      family_of(families, settings->name)));
     }
     // Shadows removed by a reload keep their statistics since start.
     for (const auto& live : in.live.shadows) {
         const auto& name = live.since_start.name;
-        const bool configured =
-            std::any_of(in.config.shadows.begin(), in.config.shadows.end(),
-                        [&](const config::shadow_config& s) { return s.name == name; });
-        if (!configured) {
-            shadows.push_back(shadow_json(in, name, nullptr, &live, family_of(families, name)));
+        const bool is_configured =
+            std::any_of(configured.begin(), configured.end(),
+                        [&](const config::shadow_config* s) { return s->name == name; });
+        if (!is_configured) {
+            shadows.push_back(
+                shadow_json(in, noise, name, nullptr, &live, family_of(families, name)));
         }
     }
 

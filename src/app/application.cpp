@@ -256,6 +256,10 @@ private:
             names.push_back(
                 names_.watch(shadow.url.host, shadow.url.port, shadow.resolve_interval));
         }
+        if (const auto& noise = config.compare.noise_reference) {
+            names.push_back(
+                names_.watch(noise->url.host, noise->url.port, noise->resolve_interval));
+        }
         names_.wait_first_lookups(names, steady_clock::now() + first_lookup_wait);
         production_address_ = production.address;
     }

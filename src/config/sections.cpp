@@ -28,9 +28,18 @@ constexpr std::array<std::string_view, 5> admin_keys{"address", "port", "token_f
 constexpr std::array<std::string_view, 5> mirror_keys{
     "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
-constexpr std::array<std::string_view, 8> compare_keys{
-    "prediction_pointer", "ignore_pointers", "float_abs_tolerance", "float_rel_tolerance",
-    "max_diffs",          "prediction_type", "max_body_bytes",      "grpc"};
+constexpr std::array<std::string_view, 11> compare_keys{"prediction_pointer",
+                                                        "ignore_pointers",
+                                                        "float_abs_tolerance",
+                                                        "float_rel_tolerance",
+                                                        "max_diffs",
+                                                        "prediction_type",
+                                                        "max_body_bytes",
+                                                        "mode",
+                                                        "openai",
+                                                        "noise_reference",
+                                                        "grpc"};
+constexpr std::array<std::string_view, 2> openai_keys{"paths", "max_similarity_chars"};
 constexpr std::array<std::string_view, 2> compare_grpc_keys{"prediction_output", "reduce"};
 constexpr std::array<std::string_view, 8> log_keys{
     "path",           "max_file_bytes", "max_files",  "include_bodies", "body_limit_bytes",
@@ -41,7 +50,7 @@ constexpr std::array<std::string_view, 8> limits_keys{
     "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
     "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods"};
 constexpr std::array<std::string_view, 4> features_keys{"pointer", "input", "names", "baseline"};
-constexpr std::array<std::string_view, 11> promotion_keys{"min_requests",
+constexpr std::array<std::string_view, 16> promotion_keys{"min_requests",
                                                           "min_agreement",
                                                           "min_within_tolerance",
                                                           "max_mae",
@@ -51,7 +60,12 @@ constexpr std::array<std::string_view, 11> promotion_keys{"min_requests",
                                                           "max_feature_psi",
                                                           "shadow_accuracy",
                                                           "shadow_mae",
-                                                          "use_lower_bound"};
+                                                          "use_lower_bound",
+                                                          "min_mean_text_similarity",
+                                                          "max_shadow_ttft_p95_ms",
+                                                          "min_tool_call_agreement",
+                                                          "max_finish_reason_mismatch_rate",
+                                                          "max_similarity_gap_to_noise"};
 
 std::string check_json_pointer(std::string& value) {
     return is_json_pointer(value)
@@ -173,6 +187,34 @@ void read_compare(const YAML::Node& node, yaml_reader& in, compare_config& out) 
     }
     in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
     read_compare_grpc(node["grpc"], in, out.grpc);
+    std::string mode = "json";
+    if (in.read_string(node, path, "mode", mode, [](std::string& value) {
+            return value == "json" || value == "openai"
+                       ? std::string{}
+                       : "must be json or openai, got '" + value + "'";
+        })) {
+        out.mode = mode == "openai" ? compare_mode::openai : compare_mode::json;
+    }
+    const YAML::Node openai = node["openai"];
+    const std::string openai_path = "compare.openai";
+    if (openai && in.check_map(openai, openai_path, openai_keys)) {
+        in.read_string_list(openai, openai_path, "paths", out.openai.paths, [](std::string& value) {
+            return !value.empty() && value.front() == '/'
+                       ? std::string{}
+                       : "must be a path starting with '/', got '" + value + "'";
+        });
+        in.read_integer(openai, openai_path, "max_similarity_chars",
+                        out.openai.max_similarity_chars, 1, 1'000'000);
+    }
+}
+
+// An optional criterion: set only when the key is in the file.
+void read_optional(const YAML::Node& node, const std::string& path, std::string_view key,
+                   yaml_reader& in, std::optional<double>& out, double max) {
+    double value = 0;
+    if (in.read_number(node, path, key, value, 0, max)) {
+        out = value;
+    }
 }
 
 void read_log(const YAML::Node& node, yaml_reader& in, log_config& out) {
@@ -303,6 +345,14 @@ void read_promotion(const YAML::Node& node, yaml_reader& in, promotion_config& o
         out.shadow_mae = flag;
     }
     in.read_bool(node, path, "use_lower_bound", out.use_lower_bound);
+    read_optional(node, path, "min_mean_text_similarity", in, out.min_mean_text_similarity, 1);
+    read_optional(node, path, "max_shadow_ttft_p95_ms", in, out.max_shadow_ttft_p95_ms,
+                  max_timeout_ms);
+    read_optional(node, path, "min_tool_call_agreement", in, out.min_tool_call_agreement, 1);
+    read_optional(node, path, "max_finish_reason_mismatch_rate", in,
+                  out.max_finish_reason_mismatch_rate, 1);
+    read_optional(node, path, "max_similarity_gap_to_noise", in, out.max_similarity_gap_to_noise,
+                  1);
 }
 
 }  // namespace
@@ -339,6 +389,10 @@ void read_config(const YAML::Node& root, yaml_reader& in, config& out) {
     read_shadows(root["shadows"], out.production.name, in, out.shadows);
     read_mirror(root["mirror"], in, out.mirror);
     read_compare(root["compare"], in, out.compare);
+    if (const YAML::Node compare = root["compare"]; compare && compare.IsMap()) {
+        read_noise_reference(compare["noise_reference"], out.production.name, out.shadows, in,
+                             out.compare.noise_reference);
+    }
     read_log(root["log"], in, out.log);
     read_limits(root["limits"], in, out.limits);
     read_features(root["features"], in, out.features);

@@ -28,6 +28,10 @@ void read_config(const YAML::Node& root, yaml_reader& in, config& out);
 void read_production(const YAML::Node& node, yaml_reader& in, production_config& out);
 void read_shadows(const YAML::Node& node, const std::string& production_name, yaml_reader& in,
                   std::vector<shadow_config>& out);
+// compare.noise_reference: a shadow entry (same keys) named "<production>-noise" by default.
+void read_noise_reference(const YAML::Node& node, const std::string& production_name,
+                          const std::vector<shadow_config>& shadows, yaml_reader& in,
+                          std::optional<shadow_config>& out);
 
 // tls_sections.cpp: the `tls` key of a listener (`parent` is listen or admin) or of an upstream
 // (production or shadows[i], whose url is already read).

@@ -269,4 +269,26 @@ void read_shadows(const YAML::Node& node, const std::string& production_name, ya
     }
 }
 
+void read_noise_reference(const YAML::Node& node, const std::string& production_name,
+                          const std::vector<shadow_config>& shadows, yaml_reader& in,
+                          std::optional<shadow_config>& out) {
+    if (!node || node.IsNull()) {
+        return;
+    }
+    const std::string path = "compare.noise_reference";
+    shadow_config reference;
+    reference.name = production_name + "-noise";
+    reference.sample_rate = 0.05;
+    reference.noise_reference = true;
+    read_shadow(node, path, in, reference);
+    if (reference.name == production_name ||
+        std::any_of(shadows.begin(), shadows.end(),
+                    [&](const shadow_config& s) { return s.name == reference.name; })) {
+        in.problem(join(path, "name"), "'" + reference.name +
+                                           "' is already production's or a shadow's name; "
+                                           "names must differ");
+    }
+    out = std::move(reference);
+}
+
 }  // namespace shadowproxy::config::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "logsink/json_text.hpp"
+#include "logsink/llm_fields.hpp"
 
 namespace shadowproxy::logsink {
 
@@ -41,7 +42,7 @@ bool append_body(std::string& out, std::string_view body, std::size_t limit) {
 // Returns whether the side's body was cut to body_limit_bytes (only with include_bodies).
 bool append_side(std::string& out, std::string_view name, const compare::side_response& side,
                  const double* queue_ms, const nlohmann::json& prediction,
-                 const config::log_config& settings) {
+                 const llm::side_answer* generated, const config::log_config& settings) {
     const bool failed = side.error.has_value();
     bool truncated = false;
     out += "{\"name\":";
@@ -70,6 +71,10 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     }
     out += ",\"prediction\":";
     append_json(out, prediction);
+    if (generated != nullptr) {
+        out += ",\"llm\":";
+        detail::append_llm_side(out, *generated);
+    }
     if (settings.include_bodies) {
         out += ",\"body\":";
         truncated = append_body(out, side.body, settings.body_limit_bytes) || side.truncated;
@@ -147,11 +152,13 @@ std::string format_record(const record_fields& fields, const config::log_config&
     out += ",\"path\":";
     append_string(out, fields.path);
     out += ",\"production\":";
-    const bool production_truncated = append_side(out, fields.production_name, production, nullptr,
-                                                  result.production_prediction, settings);
+    const bool production_truncated =
+        append_side(out, fields.production_name, production, nullptr, result.production_prediction,
+                    fields.production_llm, settings);
     out += ",\"shadow\":";
-    const bool shadow_truncated = append_side(out, fields.shadow_name, shadow, &fields.queue_ms,
-                                              result.shadow_prediction, settings);
+    const bool shadow_truncated =
+        append_side(out, fields.shadow_name, shadow, &fields.queue_ms, result.shadow_prediction,
+                    fields.shadow_llm, settings);
     out += ",\"outcome\":\"";
     out += compare::to_string(result.result);
     out += "\",";
@@ -169,6 +176,16 @@ std::string format_record(const record_fields& fields, const config::log_config&
     }
     out += ",\"diffs\":";
     append_diffs(out, result.diffs, settings.diff_values);
+    if (fields.llm_compare != nullptr) {
+        out += ",\"llm_compare\":";
+        detail::append_llm_compare(out, *fields.llm_compare);
+    }
+    if (fields.noise_reference) {
+        out += ",\"reference\":\"noise\"";
+    }
+    if (fields.client_aborted) {
+        out += ",\"client_aborted\":true";
+    }
     if (fields.features != nullptr) {
         out += ",\"features\":";
         append_json(out, *fields.features);

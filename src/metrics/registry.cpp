@@ -4,27 +4,6 @@
 
 namespace shadowproxy::metrics {
 
-void histogram::observe(double seconds) {
-    const auto it = std::lower_bound(bounds.begin(), bounds.end(), seconds);
-    buckets_[static_cast<std::size_t>(it - bounds.begin())].inc();
-    count_.inc();
-    sum_ns_.inc(seconds > 0 ? static_cast<std::uint64_t>(seconds * 1e9) : 0);
-}
-
-std::vector<std::uint64_t> histogram::cumulative() const {
-    std::vector<std::uint64_t> out(buckets_.size());
-    std::uint64_t running = 0;
-    for (std::size_t i = 0; i < buckets_.size(); ++i) {
-        running += buckets_[i].value();
-        out[i] = running;
-    }
-    return out;
-}
-
-double histogram::sum_seconds() const {
-    return static_cast<double>(sum_ns_.value()) / 1e9;
-}
-
 upstream_family& registry::upstream(const std::string& name) {
     std::lock_guard lock(mutex_);
     auto& slot = upstreams_[name];

@@ -151,6 +151,10 @@ void live_stats::record(const live_record& record) {
     }
     shadow_state& state = found->second;
     state.accumulator.add(o);
+    state.noise_reference = record.noise_reference;
+    if (record.llm != nullptr) {
+        state.llm.add(*record.llm);
+    }
 
     auto& slot = state.seconds[static_cast<std::size_t>(now) % window_seconds];
     if (slot.second != now) {
@@ -217,6 +221,10 @@ stats::live_snapshot live_stats::snapshot() {
     for (auto& [name, state] : shadows_) {
         stats::live_shadow shadow;
         shadow.since_start = state.accumulator.summarize();
+        shadow.noise_reference = state.noise_reference;
+        if (state.llm.any()) {
+            shadow.llm = state.llm.summarize();
+        }
         auto& window = shadow.last_window;
         for (const auto& slot : state.seconds) {
             if (slot.second > now - window_seconds && slot.second <= now) {

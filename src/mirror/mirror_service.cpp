@@ -59,19 +59,28 @@ mirror_service::~mirror_service() {
 
 std::shared_ptr<const shadow_set> mirror_service::build(
     const std::shared_ptr<const config::config>& config) {
+    // The noise reference is one more shadow on the same bounded, isolated path; only its
+    // records differ ("reference": "noise").
+    std::vector<const config::shadow_config*> targets;
+    for (const auto& settings : config->shadows) {
+        targets.push_back(&settings);
+    }
+    if (config->compare.noise_reference) {
+        targets.push_back(&*config->compare.noise_reference);
+    }
     // The TLS contexts first: one that cannot be built (a file changed since the config was
     // checked) throws before anything running is touched.
     std::vector<std::shared_ptr<net::client_tls>> tls;
-    for (const auto& settings : config->shadows) {
-        tls.push_back(settings.url.tls
-                          ? std::make_shared<net::client_tls>(settings.tls, settings.url.host)
+    for (const auto* target : targets) {
+        tls.push_back(target->url.tls
+                          ? std::make_shared<net::client_tls>(target->tls, target->url.host)
                           : nullptr);
     }
     auto set = std::make_shared<shadow_set>();
     total_bytes_.set_limit(config->mirror.max_total_bytes);
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < config->shadows.size(); ++i) {
-        const auto& settings = config->shadows[i];
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const auto& settings = *targets[i];
         upstream::upstream_settings pool_settings{
             settings.name,
             settings.host.empty() ? settings.url.authority : settings.host,

@@ -37,6 +37,55 @@ double to_ms(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
 
+void count_side(metrics::upstream_family& family, const llm::side_answer& side) {
+    if (side.ttft_ms) {
+        family.ttft.observe(*side.ttft_ms / 1000.0);
+    }
+    family.output_tokens.inc(side.output_tokens);
+}
+
+stats::llm_observation generated_observation(const generated_pair& generated) {
+    stats::llm_observation o;
+    if (const auto& c = generated.result) {
+        o.compared = true;
+        o.exact_match = c->exact_match;
+        o.text_similarity = c->text_similarity;
+        o.token_f1 = c->token_f1;
+        o.length_ratio = c->length_ratio;
+        o.finish_reason_match = c->finish_reason_match;
+        o.tool_calls_match = c->tool_calls_match;
+    }
+    const auto called_tool = [](const std::optional<llm::side_answer>& side) {
+        return side && !side->assembled.choices.empty() &&
+               !side->assembled.choices.front().tool_calls.empty();
+    };
+    o.tool_calls_seen = called_tool(generated.production) || called_tool(generated.shadow);
+    const auto finish = [](const llm::side_answer& side) {
+        const auto& choices = side.assembled.choices;
+        return choices.empty() || !choices.front().finish_reason
+                   ? std::string_view{}
+                   : std::string_view{*choices.front().finish_reason};
+    };
+    if (const auto& p = generated.production) {
+        o.production_ttft_ms = p->ttft_ms;
+        o.production_itl_ms = p->itl_ms_mean;
+        o.production_tokens_per_s = p->tokens_per_s;
+        o.production_finish = finish(*p);
+    }
+    if (const auto& s = generated.shadow) {
+        o.shadow_ttft_ms = s->ttft_ms;
+        o.shadow_itl_ms = s->itl_ms_mean;
+        o.shadow_tokens_per_s = s->tokens_per_s;
+        o.shadow_finish = finish(*s);
+    }
+    return o;
+}
+
+bool decided_by_bodies(words::outcome result) {
+    return result == words::outcome::match || result == words::outcome::prediction_match ||
+           result == words::outcome::prediction_mismatch;
+}
+
 }  // namespace
 
 comparison_pair::comparison_pair(std::shared_ptr<const upstream::forwarded_request> r,
@@ -60,6 +109,7 @@ shadow::shadow(shadow_context context, const config::shadow_config& settings,
       comparator_(config_->compare),
       family_(context.metrics.shadow(settings.name)),
       upstream_family_(context.metrics.upstream(settings.name)),
+      production_family_(context.metrics.upstream(config_->production.name)),
       pool_(std::make_shared<upstream::upstream_pool>(context.mirror, std::move(upstream))),
       route_{.host = pool_->settings().authority,
              .base_path = pool_->settings().base_path,
@@ -127,11 +177,14 @@ void shadow::send(const std::shared_ptr<comparison_pair>& pair) {
     family_.sent.inc();
     ++in_flight_;
     pair->queue_ms = to_ms(std::chrono::steady_clock::now() - pair->enqueued);
-    pool_->exchange(upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
-                    pair->request, config_->compare.max_body_bytes,
-                    [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
-                        self->on_answer(pair, std::move(answer));
-                    });
+    pair->observer = llm::observer_for(config_->compare, pair->request->path);
+    pool_->exchange(
+        upstream::upstream_head(*pair->request, route_, extra_headers_, owned_names_),
+        pair->request, config_->compare.max_body_bytes,
+        [self = shared_from_this(), pair](upstream::upstream_result&& answer) {
+            self->on_answer(pair, std::move(answer));
+        },
+        pair->observer);
 }
 
 void shadow::skip(const std::shared_ptr<comparison_pair>& pair) {
@@ -199,6 +252,44 @@ void shadow::publish_ejection() {
     ejected_until_.store(ticks, std::memory_order_relaxed);
 }
 
+generated_pair shadow::compare_generated(const production_outcome& production,
+                                         const comparison_pair& pair,
+                                         compare::comparison& result) const {
+    generated_pair out;
+    if (production.llm && !production.error && production.body) {
+        out.production = llm::side_of(*production.llm, *production.body, production.latency_ms);
+    }
+    if (pair.observer && !pair.answer.error) {
+        out.shadow =
+            llm::side_of(pair.observer->take(), pair.answer.body, to_ms(pair.answer.latency));
+    }
+    if (!out.production || !out.shadow) {
+        return out;
+    }
+    out.result = llm::compare_answers(out.production->assembled, out.shadow->assembled,
+                                      config_->compare.openai.max_similarity_chars);
+    // Generated text is never byte-equal by chance: the outcome says whether the answers are
+    // the same (match) or not (prediction_mismatch); errors and statuses decide first as ever.
+    if (decided_by_bodies(result.result)) {
+        result.result =
+            out.result->exact_match ? words::outcome::match : words::outcome::prediction_mismatch;
+    }
+    return out;
+}
+
+void shadow::count_generated(const production_outcome& production,
+                             const generated_pair& generated) {
+    if (generated.production && !production.llm_counted.exchange(true)) {
+        count_side(production_family_, *generated.production);
+    }
+    if (generated.shadow) {
+        count_side(upstream_family_, *generated.shadow);
+    }
+    if (generated.result) {
+        family_.text_similarity.observe(generated.result->text_similarity);
+    }
+}
+
 void shadow::record(comparison_pair& pair) {
     if (pair.skipped) {
         return;
@@ -220,7 +311,9 @@ void shadow::record(comparison_pair& pair) {
                                              to_ms(answer.ttfb),
                                              answer.bytes,
                                              answer.truncated};
-    const compare::comparison result = comparator_.compare(production_side, shadow_side);
+    compare::comparison result = comparator_.compare(production_side, shadow_side);
+    const generated_pair generated = compare_generated(production, pair, result);
+    count_generated(production, generated);
     family_.comparisons[static_cast<std::size_t>(result.result)].inc();
     if (!result.status_match) {
         family_.status_mismatches.inc();
@@ -241,6 +334,11 @@ void shadow::record(comparison_pair& pair) {
     fields.queue_ms = pair.queue_ms;
     fields.result = &result;
     fields.request_body = pair.request->body;
+    fields.production_llm = generated.production ? &*generated.production : nullptr;
+    fields.shadow_llm = generated.shadow ? &*generated.shadow : nullptr;
+    fields.llm_compare = generated.result ? &*generated.result : nullptr;
+    fields.noise_reference = settings_.noise_reference;
+    fields.client_aborted = production.client_aborted;
     extracted_features features;
     if (config_->features) {
         features = extract_features(pair.request->body, *config_->features);
@@ -248,8 +346,11 @@ void shadow::record(comparison_pair& pair) {
         fields.features_truncated = features.truncated;
     }
     context_.records.write(logsink::format_record(fields, config_->log));
+    const stats::llm_observation generated_stats = generated_observation(generated);
     context_.live.record({fields.request_id, settings_.name, &production_side, &shadow_side,
-                          &result, fields.features, fields.features_truncated});
+                          &result, fields.features, fields.features_truncated,
+                          generated.production || generated.shadow ? &generated_stats : nullptr,
+                          settings_.noise_reference});
 }
 
 }  // namespace shadowproxy::mirror

@@ -18,6 +18,9 @@
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/llm/llm_compare.hpp"
+#include "shadowproxy/llm/side.hpp"
+#include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/byte_budget.hpp"
 #include "shadowproxy/mirror/ejection.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
@@ -46,6 +49,7 @@ struct comparison_pair {
     std::chrono::steady_clock::time_point enqueued = std::chrono::steady_clock::now();
     std::shared_ptr<const production_outcome> production;  // written by the worker
     upstream::upstream_result answer;                      // written on the mirror thread
+    std::shared_ptr<llm::stream_observer> observer;  // mirror thread: the shadow's answer, openai
     double queue_ms = 0;
     bool probe = false;    // mirror thread: the one copy that decides an ejected shadow's fate
     bool skipped = false;  // mirror thread, before arrive(): dropped from the queue, no record
@@ -61,6 +65,13 @@ struct shadow_context {
     live_stats& live;
     std::atomic<std::int64_t>& outstanding;
     byte_budget& total_bytes;  // mirror.max_total_bytes, shared by every shadow
+};
+
+// The generated answers of both sides and their comparison (compare.mode openai), when each
+// side's answer could be assembled.
+struct generated_pair {
+    std::optional<llm::side_answer> production, shadow;
+    std::optional<llm::llm_comparison> result;
 };
 
 class shadow : public std::enable_shared_from_this<shadow> {
@@ -90,6 +101,12 @@ private:
     void on_answer(const std::shared_ptr<comparison_pair>& pair,
                    upstream::upstream_result&& answer);
     void update_ejection(const comparison_pair& pair, const upstream::upstream_result& answer);
+    // Assembles and compares the generated answers; the outcome becomes match or
+    // prediction_mismatch by exact_match when both could be assembled.
+    generated_pair compare_generated(const production_outcome& production,
+                                     const comparison_pair& pair,
+                                     compare::comparison& result) const;
+    void count_generated(const production_outcome& production, const generated_pair& generated);
     void publish_ejection();
 
     shadow_context context_;
@@ -100,6 +117,7 @@ private:
     compare::comparator comparator_;
     metrics::shadow_family& family_;
     metrics::upstream_family& upstream_family_;
+    metrics::upstream_family& production_family_;  // production's LLM metrics
     std::shared_ptr<upstream::upstream_pool> pool_;
     upstream::upstream_route route_;  // views into settings_ and pool_'s settings
     std::atomic<std::size_t> depth_{0};

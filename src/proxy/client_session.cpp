@@ -357,6 +357,8 @@ void client_session::on_request() {
     if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
         copies_ = worker_.shared().mirror.offer(*snapshot.shadows, request_);
     }
+    observer_ =
+        copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, request_->path);
     stream_.tcp().expires_never();
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
@@ -395,6 +397,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
     const std::size_t capture = copies_.empty() ? 0 : config.compare.max_body_bytes;
     relay_ = std::make_shared<response_relay>(stream_, exchange_, framing,
                                               config.limits.idle_timeout, capture);
+    relay_->capture().observe(observer_.get());
     relay_->start(std::move(head), [self = shared_from_this()](const relay_result& result) {
         self->on_relayed(result);
     });
@@ -411,14 +414,18 @@ void client_session::on_production_failed(upstream::upstream_error error) {
     respond_error(status, error_message(error), !keep_alive_);
 }
 
-void client_session::complete_copies(std::optional<upstream::upstream_error> error) {
+void client_session::complete_copies(std::optional<upstream::upstream_error> error,
+                                     bool client_aborted) {
     auto& production = *worker_.snapshot().production_metrics;
     const auto latency = exchange_->latency();
-    if (error) {
+    // A client that went away is not production's failure: the proxy cut the exchange because
+    // nobody was left to read it.
+    if (error && !client_aborted) {
         production.count_error(*error);
-    } else {
+    } else if (!error) {
         production.latency.observe(std::chrono::duration<double>(latency).count());
     }
+    auto observer = std::move(observer_);
     if (copies_.empty()) {
         return;
     }
@@ -426,6 +433,10 @@ void client_session::complete_copies(std::optional<upstream::upstream_error> err
     outcome->latency_ms = std::chrono::duration<double, std::milli>(latency).count();
     outcome->ttfb_ms = std::chrono::duration<double, std::milli>(exchange_->ttfb()).count();
     outcome->error = error;
+    outcome->client_aborted = client_aborted;
+    if (observer) {
+        outcome->llm = std::make_shared<const llm::observed_stream>(observer->take());
+    }
     if (!error) {
         outcome->status = exchange_->head().result_int();
         if (relay_) {
@@ -444,8 +455,9 @@ void client_session::on_relayed(const relay_result& result) {
         return on_production_failed(*result.production_error);
     }
     if (result.client_failed) {
-        // The client went away mid-answer: the copies learn it from the slot (reset).
-        copies_ = {};
+        // The client went away mid-answer and production's exchange was cancelled (its
+        // connection closed): the copies are recorded with production reset, client_aborted.
+        complete_copies(upstream::upstream_error::reset, true);
     } else {
         complete_copies(result.production_error);
     }

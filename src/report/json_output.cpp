@@ -6,6 +6,7 @@
 #include "shadowproxy/report/report.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/json_forms.hpp"
+#include "shadowproxy/stats/llm_json.hpp"
 
 namespace shadowproxy::report {
 
@@ -28,6 +29,17 @@ ojson criteria_json(const config::promotion_config& c, config::prediction_type t
     out["max_status_mismatch_rate"] = c.max_status_mismatch_rate;
     out["max_feature_psi"] = c.max_feature_psi;
     out["use_lower_bound"] = c.use_lower_bound;
+    const std::pair<const char*, const std::optional<double>*> optional_criteria[] = {
+        {"min_mean_text_similarity", &c.min_mean_text_similarity},
+        {"max_shadow_ttft_p95_ms", &c.max_shadow_ttft_p95_ms},
+        {"min_tool_call_agreement", &c.min_tool_call_agreement},
+        {"max_finish_reason_mismatch_rate", &c.max_finish_reason_mismatch_rate},
+        {"max_similarity_gap_to_noise", &c.max_similarity_gap_to_noise}};
+    for (const auto& [name, value] : optional_criteria) {
+        if (*value) {
+            out[name] = **value;
+        }
+    }
     return out;
 }
 
@@ -59,6 +71,12 @@ ojson shadow_report_json(const shadow_report& shadow, bool has_labels, bool regr
     stats::add_errors(out, s);
     if (has_labels && !regression) {
         out["accuracy"] = stats::to_json(s.accuracy, shadow.unmatched_labels);
+    }
+    if (shadow.llm) {
+        out["llm"] = stats::to_json(*shadow.llm);
+    }
+    if (shadow.noise) {
+        out["noise"] = stats::to_json(*shadow.noise);
     }
     out["segments_metric"] = regression ? "mae" : "disagreement_rate";
     out["segments"] = stats::segments_to_json(shadow.segments);
@@ -97,6 +115,17 @@ void write_json(const report_result& result, std::ostream& out) {
         shadows.push_back(shadow_report_json(shadow, result.has_labels, regression));
     }
     doc["shadows"] = shadows;
+    if (result.noise) {
+        const auto& n = *result.noise;
+        ojson reference = {
+            {"name", n.name},
+            {"requests", n.summary.requests},
+            {"agreement", stats::agreement_to_json(n.summary.agreements, n.summary.agreement_n)}};
+        if (n.llm) {
+            reference["llm"] = stats::to_json(*n.llm);
+        }
+        doc["noise_reference"] = reference;
+    }
     out << doc.dump(2, ' ', false, ojson::error_handler_t::replace) << '\n';
 }
 

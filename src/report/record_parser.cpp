@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "report/llm_parser.hpp"
 #include "shadowproxy/stats/prediction_key.hpp"
 
 namespace shadowproxy::report {
@@ -104,6 +105,8 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
                 status < 1000) {
                 side.status = static_cast<unsigned>(status);
             }
+        } else if (key == "llm") {
+            detail::parse_llm_side(item, side);
         } else if (key == "prediction") {
             std::string_view text;
             if (auto f = as_failure(raw_text(item, text), where)) {
@@ -195,6 +198,8 @@ void reset(parsed_record& out) {
     out.form = parsed_record::features_form::absent;
     out.features_truncated = false;
     out.features.clear();
+    out.llm_compare = {};
+    out.noise_reference = false;
 }
 
 }  // namespace
@@ -266,6 +271,12 @@ bool record_parser::parse(std::string_view line, parsed_record& out) {
                 if (item.get_bool().get(match) == simdjson::SUCCESS) {
                     out.status_match = match;
                 }
+            } else if (key == "llm_compare") {
+                detail::parse_llm_compare(item, out.llm_compare);
+            } else if (key == "reference") {
+                std::string_view text;
+                out.noise_reference =
+                    item.get_string().get(text) == simdjson::SUCCESS && text == "noise";
             } else if (key == "features_truncated") {
                 bool truncated = false;
                 out.features_truncated =

@@ -59,7 +59,43 @@ struct shadow_state {
     std::optional<stats::regression_accumulator> regression;
     stats::segment_table paths;
     stats::feature_segments features;
+    stats::llm_accumulator llm{stats::latency_mode::exact};
 };
+
+// The noise reference's records: production against a second instance of itself.
+struct noise_state {
+    std::string name;
+    stats::shadow_accumulator accumulator{"", stats::latency_mode::exact};
+    stats::llm_accumulator llm{stats::latency_mode::exact};
+};
+
+stats::llm_observation llm_observation_of(const parsed_record& record) {
+    stats::llm_observation o;
+    const auto& c = record.llm_compare;
+    o.compared = c.present;
+    o.exact_match = c.exact_match;
+    o.text_similarity = c.text_similarity;
+    o.token_f1 = c.token_f1;
+    o.length_ratio = c.length_ratio;
+    o.finish_reason_match = c.finish_reason_match;
+    o.tool_calls_match = c.tool_calls_match;
+    const auto& p = record.production;
+    const auto& s = record.shadow;
+    o.tool_calls_seen = p.tool_calls > 0 || s.tool_calls > 0;
+    if (p.has_llm && !p.has_error) {
+        o.production_ttft_ms = p.ttft_ms;
+        o.production_itl_ms = p.itl_ms_mean;
+        o.production_tokens_per_s = p.tokens_per_s;
+        o.production_finish = p.finish_reason;
+    }
+    if (s.has_llm && !s.has_error) {
+        o.shadow_ttft_ms = s.ttft_ms;
+        o.shadow_itl_ms = s.itl_ms_mean;
+        o.shadow_tokens_per_s = s.tokens_per_s;
+        o.shadow_finish = s.finish_reason;
+    }
+    return o;
+}
 
 constexpr unsigned server_error_status = 500;
 
@@ -184,6 +220,7 @@ report_result build_report(const report_options& options) {
     stats::feature_monitor monitor(options.feature_names, base);
     id_set feature_requests;
     std::map<std::string, shadow_state, std::less<>> shadows;
+    std::optional<noise_state> noise;
     shadow_state* last = nullptr;  // records of one shadow often come in runs
     const std::string* last_name = nullptr;
 
@@ -210,21 +247,31 @@ report_result build_report(const report_options& options) {
                 feature_requests.insert(std::hash<std::string>{}(record.request_id))) {
                 observe_features(record, monitor);
             }
+            if (record.noise_reference) {
+                if (!noise) {
+                    noise.emplace();
+                    noise->name = record.shadow_name;
+                }
+                noise->accumulator.add(observation_of(record));
+                noise->llm.add(llm_observation_of(record));
+                continue;
+            }
             if (options.shadow && record.shadow_name != *options.shadow) {
                 continue;
             }
             if (last == nullptr || *last_name != record.shadow_name) {
                 auto found = shadows.find(record.shadow_name);
                 if (found == shadows.end()) {
-                    found =
-                        shadows
-                            .emplace(record.shadow_name,
-                                     shadow_state{{record.shadow_name, stats::latency_mode::exact},
-                                                  std::vector<bool>(labels.keys.size(), false),
-                                                  std::nullopt,
-                                                  {},
-                                                  stats::feature_segments(base.get())})
-                            .first;
+                    found = shadows
+                                .emplace(record.shadow_name,
+                                         shadow_state{
+                                             {record.shadow_name, stats::latency_mode::exact},
+                                             std::vector<bool>(labels.keys.size(), false),
+                                             std::nullopt,
+                                             {},
+                                             stats::feature_segments(base.get()),
+                                             stats::llm_accumulator{stats::latency_mode::exact}})
+                                .first;
                 }
                 last = &found->second;
                 last_name = &found->first;
@@ -242,6 +289,7 @@ report_result build_report(const report_options& options) {
                 }
             }
             last->accumulator.add(observation);
+            last->llm.add(llm_observation_of(record));
             if (regression) {
                 add_regression(record, observation.label, *last->regression);
             }
@@ -254,6 +302,16 @@ report_result build_report(const report_options& options) {
         result.features = features;
     }
     result.period = period.summarize(result.records);
+    if (noise) {
+        noise_reference_report reference;
+        reference.name = noise->name;
+        reference.summary = noise->accumulator.summarize();
+        reference.summary.name = noise->name;
+        if (noise->llm.any()) {
+            reference.llm = noise->llm.summarize();
+        }
+        result.noise = std::move(reference);
+    }
     const auto kind = regression ? stats::segment_score::mean : stats::segment_score::rate;
     for (auto& [name, state] : shadows) {
         shadow_report shadow;
@@ -268,6 +326,15 @@ report_result build_report(const report_options& options) {
         auto feature_rows = state.features.rows(kind);
         rows.insert(rows.end(), feature_rows.begin(), feature_rows.end());
         shadow.segments = stats::top_segments(std::move(rows));
+        if (state.llm.any()) {
+            shadow.llm = state.llm.summarize();
+        }
+        if (result.noise) {
+            const auto& noise_report = *result.noise;
+            shadow.noise = stats::gap_to_noise(noise_report.summary,
+                                               noise_report.llm ? &*noise_report.llm : nullptr,
+                                               shadow.summary, shadow.llm ? &*shadow.llm : nullptr);
+        }
 
         stats::regression_measure measure;
         if (shadow.regression) {
@@ -283,6 +350,10 @@ report_result build_report(const report_options& options) {
         sources.has_labels = result.has_labels;
         sources.regression = shadow.regression ? &measure : nullptr;
         sources.features = &features;
+        sources.llm = shadow.llm ? &*shadow.llm : nullptr;
+        if (shadow.noise) {
+            sources.noise_gap = shadow.noise->gap;
+        }
         shadow.promotion = stats::evaluate_promotion(
             options.promotion, stats::promotion_inputs_of(shadow.summary, sources),
             options.allow_unevaluated);

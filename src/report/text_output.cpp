@@ -5,6 +5,8 @@
 #include <ostream>
 #include <string>
 
+#include "report/llm_text.hpp"
+#include "report/text_format.hpp"
 #include "shadowproxy/report/report.hpp"
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/prediction_key.hpp"
@@ -13,37 +15,15 @@ namespace shadowproxy::report {
 
 namespace {
 
-constexpr std::size_t label_width = 14;
-constexpr std::size_t page_width = 100;
-
-std::string format(const char* pattern, double value) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, pattern, value);
-    return buffer;
-}
-
-std::string percent(const std::optional<double>& value) {
-    return value ? format("%.2f%%", *value * 100.0) : "n/a";
-}
-
-std::string number(const std::optional<double>& value, const char* pattern = "%.4f") {
-    return value ? format(pattern, *value) : "n/a";
-}
-
-std::string fit(std::string text, std::size_t width) {
-    if (text.size() > width) {
-        text = text.substr(0, width - 1) + "~";
-    }
-    return text;
-}
-
-std::string pad_left(const std::string& text, std::size_t width) {
-    return text.size() >= width ? text : std::string(width - text.size(), ' ') + text;
-}
-
-std::string pad_right(const std::string& text, std::size_t width) {
-    return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
-}
+using text::fit;
+using text::format;
+using text::interval_text;
+using text::label_width;
+using text::number;
+using text::pad_left;
+using text::pad_right;
+using text::page_width;
+using text::percent;
 
 void write_features(const stats::features_summary& f, std::ostream& out) {
     out << "Input features: " << f.requests << " requests with features (" << f.truncated
@@ -159,10 +139,6 @@ void write_checklist(const stats::promotion_result& promotion, bool allow_uneval
     }
 }
 
-std::string interval_text(const stats::interval& ci) {
-    return "95% CI " + percent(ci.low) + " - " + percent(ci.high);
-}
-
 void write_class_scores(const stats::accuracy_summary& a, std::ostream& out) {
     if (a.production_classes.empty()) {
         return;
@@ -255,6 +231,8 @@ void write_segments(const shadow_report& shadow, bool regression, std::ostream& 
 void write_shadow(const report_result& result, const shadow_report& shadow, std::ostream& out) {
     const bool has_labels = result.has_labels;
     const bool regression = result.predictions == config::prediction_type::regression;
+    // Generated text has no class predictions: its agreement section replaces those tables.
+    const bool generated = shadow.llm.has_value();
     const auto& s = shadow.summary;
     out << "== Shadow " << s.name << ": " << s.requests << " requests ==\n";
     out << "  " << pad_right("Outcome", 24) << pad_left("count", 12) << pad_left("share", 12)
@@ -269,7 +247,7 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
     out << "\n";
     if (regression && shadow.regression) {
         write_regression(*shadow.regression, has_labels, out);
-    } else {
+    } else if (!generated) {
         out << "  Agreement       " << percent(s.agreement_rate) << "  (95% Wilson CI "
             << percent(s.agreement_ci95.low) << " - " << percent(s.agreement_ci95.high)
             << ", n = " << s.agreement_n << ")\n";
@@ -288,7 +266,7 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
         write_accuracy(shadow, out);
     }
     out << "\n";
-    if (!regression) {
+    if (!regression && !generated) {
         write_confusion(s, out);
         if (s.classes_truncated) {
             out << "  (more distinct predictions than tracked: rare ones share \"other\")\n";
@@ -303,6 +281,14 @@ void write_shadow(const report_result& result, const shadow_report& shadow, std:
     }
     write_latency(s, out);
     out << "\n";
+    if (shadow.llm) {
+        write_llm(*shadow.llm, out);
+        out << "\n";
+    }
+    if (shadow.noise) {
+        write_noise(*shadow.noise, out);
+        out << "\n";
+    }
     write_segments(shadow, regression, out);
     out << "\n";
     write_checklist(shadow.promotion, result.allow_unevaluated, out);
@@ -353,6 +339,9 @@ void write_text(const report_result& result, std::ostream& out) {
     }
     for (const auto& shadow : result.shadows) {
         write_shadow(result, shadow, out);
+    }
+    if (result.noise) {
+        write_noise_reference(*result.noise, out);
     }
     out << "Percentiles: linear interpolation between closest ranks (numpy/pandas default), over\n"
            "exchanges without error; delta over records where neither side has an error.\n";

@@ -60,7 +60,7 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
                 judged("max_mae", false, criteria.max_mae, in.mae,
                        no_records ? no_records : "no record with two numeric predictions"));
         }
-    } else {
+    } else if (!in.generated_text) {
         auto c = judged("min_agreement", true, criteria.min_agreement,
                         criteria.use_lower_bound ? in.agreement_low : in.agreement,
                         no_records ? no_records : "no record with both predictions");
@@ -96,6 +96,29 @@ promotion_result evaluate_promotion(const config::promotion_config& criteria,
         list.push_back(not_evaluated("max_feature_psi", false, criteria.max_feature_psi,
                                      "no baseline (--baseline FILE or features.baseline)"));
     }
+
+    const char* no_text = no_records ? no_records : "no record comparing generated text";
+    const auto optional_criterion = [&](const char* name, bool at_least,
+                                        const std::optional<double>& threshold,
+                                        const std::optional<double>& value, const char* reason) {
+        if (threshold) {
+            list.push_back(judged(name, at_least, threshold, value, reason));
+        }
+    };
+    optional_criterion("min_mean_text_similarity", true, criteria.min_mean_text_similarity,
+                       in.mean_text_similarity, no_text);
+    optional_criterion("max_shadow_ttft_p95_ms", false, criteria.max_shadow_ttft_p95_ms,
+                       in.shadow_ttft_p95_ms,
+                       no_records ? no_records : "no shadow answer with content");
+    optional_criterion("min_tool_call_agreement", true, criteria.min_tool_call_agreement,
+                       in.tool_call_agreement,
+                       no_records ? no_records : "no compared record with a tool call");
+    optional_criterion("max_finish_reason_mismatch_rate", false,
+                       criteria.max_finish_reason_mismatch_rate, in.finish_reason_mismatch_rate,
+                       no_text);
+    optional_criterion("max_similarity_gap_to_noise", false, criteria.max_similarity_gap_to_noise,
+                       in.similarity_gap_to_noise,
+                       "no noise reference records (compare.noise_reference)");
 
     result.passed = true;
     for (const auto& c : list) {
@@ -139,6 +162,15 @@ promotion_inputs promotion_inputs_of(const shadow_summary& summary,
         measured.has_baseline = true;
         measured.max_feature_psi = sources.features->max_psi;
     }
+    if (sources.llm != nullptr) {
+        const auto& llm = *sources.llm;
+        measured.generated_text = true;
+        measured.mean_text_similarity = llm.text_similarity.mean;
+        measured.shadow_ttft_p95_ms = llm.shadow_ttft.p95;
+        measured.tool_call_agreement = llm.tool_call_agreement;
+        measured.finish_reason_mismatch_rate = llm.finish_reason_mismatch_rate;
+    }
+    measured.similarity_gap_to_noise = sources.noise_gap;
     return measured;
 }
 

@@ -48,7 +48,11 @@ upstream_error classify(const beast::error_code& ec) {
 void body_capture::append(std::string_view piece) {
     bytes_ += piece.size();
     if (text_.size() < limit_) {
-        text_.append(piece.substr(0, limit_ - text_.size()));
+        const std::string_view kept = piece.substr(0, limit_ - text_.size());
+        text_.append(kept);
+        if (observer_ != nullptr) {
+            observer_->on_captured(kept, steady_clock::now());
+        }
     }
 }
 

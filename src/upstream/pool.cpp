@@ -12,8 +12,13 @@ namespace {
 class capture_reader : public std::enable_shared_from_this<capture_reader> {
 public:
     capture_reader(std::shared_ptr<http1_exchange> exchange, std::size_t capture_limit,
-                   exchange_handler done)
-        : exchange_(std::move(exchange)), capture_(capture_limit), done_(std::move(done)) {}
+                   exchange_handler done, std::shared_ptr<capture_observer> observer)
+        : exchange_(std::move(exchange)),
+          capture_(capture_limit),
+          done_(std::move(done)),
+          observer_(std::move(observer)) {
+        capture_.observe(observer_.get());
+    }
 
     void start() {
         exchange_->start([self = shared_from_this()](std::optional<upstream_error> error) {
@@ -66,6 +71,7 @@ private:
     std::shared_ptr<http1_exchange> exchange_;
     body_capture capture_;
     exchange_handler done_;
+    std::shared_ptr<capture_observer> observer_;
 };
 
 }  // namespace
@@ -80,9 +86,10 @@ std::shared_ptr<http1_exchange> upstream_pool::open(
 }
 
 void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_request> request,
-                             std::size_t capture_limit, exchange_handler done) {
+                             std::size_t capture_limit, exchange_handler done,
+                             std::shared_ptr<capture_observer> observer) {
     std::make_shared<capture_reader>(open(std::move(head), std::move(request)), capture_limit,
-                                     std::move(done))
+                                     std::move(done), std::move(observer))
         ->start();
 }
 

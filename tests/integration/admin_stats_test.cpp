@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/percentile.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -33,14 +34,7 @@ reply prediction(int value) {
     return r;
 }
 
-// numpy 'linear' percentile.
-double percentile(std::vector<double> values, double q) {
-    std::sort(values.begin(), values.end());
-    const double rank = q * static_cast<double>(values.size() - 1);
-    const auto low = static_cast<std::size_t>(std::floor(rank));
-    const auto high = std::min(low + 1, values.size() - 1);
-    return values[low] + (rank - static_cast<double>(low)) * (values[high] - values[low]);
-}
+using test_support::percentile;
 
 struct expected {
     std::map<std::string, std::uint64_t> outcomes;

@@ -94,6 +94,7 @@ struct shadow_config {
     std::optional<path_rewrite> rewrite;
     std::vector<std::string> remove_headers;  // lower case; not sent to this shadow
     upstream_tls tls;                         // used when url.tls
+    bool noise_reference = false;  // compare.noise_reference: a second production instance
 };
 
 struct mirror_config {
@@ -120,6 +121,17 @@ struct grpc_compare_config {
     tensor_reduce reduce = tensor_reduce::argmax;
 };
 
+// json: bodies compared as JSON documents; openai: OpenAI-compatible answers (streamed or not)
+// on compare.openai.paths are assembled and compared as generated text.
+enum class compare_mode { json, openai };
+
+struct openai_config {
+    std::vector<std::string> paths{"/v1/chat/completions", "/v1/completions"};
+    // text_similarity's bound: code points of each text compared exactly, after the common
+    // prefix and suffix are cut.
+    std::size_t max_similarity_chars = 4096;
+};
+
 struct compare_config {
     std::string prediction_pointer = "/prediction";
     grpc_compare_config grpc;
@@ -131,6 +143,11 @@ struct compare_config {
     // Of each side's answer body, the prefix kept for the comparison (the rest is relayed or
     // read and discarded); a longer body's record side says "truncated": true.
     std::size_t max_body_bytes = 1048576;
+    compare_mode mode = compare_mode::json;
+    openai_config openai;
+    // A second instance of production fed a sampled share of the copies like a shadow; its
+    // records carry "reference": "noise" (the noise floor).
+    std::optional<shadow_config> noise_reference;
 };
 
 struct log_config {
@@ -181,6 +198,12 @@ struct promotion_config {
     std::optional<bool> shadow_mae;
     // Judge min_agreement / min_within_tolerance on the 95% Wilson interval's lower bound.
     bool use_lower_bound = false;
+    // Generated text (compare.mode openai) and the noise floor: judged only when set.
+    std::optional<double> min_mean_text_similarity;
+    std::optional<double> max_shadow_ttft_p95_ms;
+    std::optional<double> min_tool_call_agreement;
+    std::optional<double> max_finish_reason_mismatch_rate;
+    std::optional<double> max_similarity_gap_to_noise;
 };
 
 // The admin listener and who may use it. The token is read from token_file at load time (and

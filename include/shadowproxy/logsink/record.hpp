@@ -5,11 +5,15 @@
 // replaced by U+FFFD and the result never contains a raw newline before its final '\n'.
 //
 // Field order: ts, request_id, method, path,
-//   production {name, status, latency_ms, ttfb_ms, bytes, error, prediction[, body][, truncated]},
-//   shadow {name, status, latency_ms, ttfb_ms, queue_ms, bytes, error, prediction[, body]
-//           [, truncated]},
+//   production {name, status, latency_ms, ttfb_ms, bytes, error, prediction[, llm][, body]
+//               [, truncated]},
+//   shadow {name, status, latency_ms, ttfb_ms, queue_ms, bytes, error, prediction[, llm]
+//           [, body][, truncated]},
 //   outcome, prediction_match, status_match, body_match (null when a side is truncated),
 //   diffs [{pointer, production, shadow[, missing]}],
+//   [llm_compare]        when both sides' generated answers were assembled (compare.mode openai),
+//   [reference: "noise"] on the noise reference's records,
+//   [client_aborted: true] when the client went away before production's answer was relayed,
 //   [features, features_truncated]            when record_fields::features is set,
 //   [request_body, request_body_truncated, truncated]  when log.include_bodies is true; the
 //   top-level truncated is true when any of the three bodies was cut.
@@ -31,6 +35,8 @@
 
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/llm/llm_compare.hpp"
+#include "shadowproxy/llm/side.hpp"
 
 namespace shadowproxy::logsink {
 
@@ -48,6 +54,11 @@ struct record_fields {
     std::string_view request_body;             // used only with include_bodies
     const nlohmann::json* features = nullptr;  // docs/report.md: emitted as "features" when set
     bool features_truncated = false;
+    const llm::side_answer* production_llm = nullptr;  // written as the side's "llm" when set
+    const llm::side_answer* shadow_llm = nullptr;
+    const llm::llm_comparison* llm_compare = nullptr;
+    bool noise_reference = false;  // "reference": "noise"
+    bool client_aborted = false;
 };
 
 // One record, ending in '\n'. Null side/result pointers are written as empty answers.

@@ -20,7 +20,7 @@ struct metric_info {
     std::string_view help;
 };
 
-inline constexpr std::array<metric_info, 23> metric_list{{
+inline constexpr std::array<metric_info, 26> metric_list{{
     {"requests_total",
      "counter",
      {"upstream", "code"},
@@ -101,6 +101,19 @@ inline constexpr std::array<metric_info, 23> metric_list{{
      "counter",
      {"reason", ""},
      "Failed accepts of client connections by reason (accepting pauses meanwhile)."},
+    {"llm_ttft_seconds",
+     "histogram",
+     {"upstream", ""},
+     "Time to first token (compare.mode openai): from sending the request to the first event "
+     "carrying content."},
+    {"llm_text_similarity",
+     "histogram",
+     {"shadow", ""},
+     "Text similarity of a shadow's generated answer to production's (compare.mode openai)."},
+    {"llm_output_tokens_total",
+     "counter",
+     {"upstream", ""},
+     "Output tokens of generated answers by upstream (usage, else counted content events)."},
     {"request_trailer_fields_dropped_total",
      "counter",
      {"", ""},

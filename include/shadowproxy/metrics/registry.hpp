@@ -7,6 +7,7 @@
 // label cardinality is bounded by the upstreams ever configured in this process.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -39,22 +40,49 @@ private:
     std::atomic<std::int64_t> value_{0};
 };
 
-// Latency histogram with fixed buckets from 0.5 ms to 10 s (upper bounds in seconds).
-class histogram {
+// A histogram with fixed buckets; Bounds::values are the upper bounds, ascending.
+template <typename Bounds>
+class basic_histogram {
 public:
-    static constexpr std::array<double, 15> bounds{
-        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 7.5, 10.0};
-    void observe(double seconds);
+    static constexpr const auto& bounds = Bounds::values;
+
+    void observe(double value) {
+        const auto it = std::lower_bound(bounds.begin(), bounds.end(), value);
+        buckets_[static_cast<std::size_t>(it - bounds.begin())].inc();
+        count_.inc();
+        sum_nano_.inc(value > 0 ? static_cast<std::uint64_t>(value * 1e9) : 0);
+    }
     // Cumulative count for bucket i (i == bounds.size() is +Inf), as Prometheus wants it.
-    std::vector<std::uint64_t> cumulative() const;
+    std::vector<std::uint64_t> cumulative() const {
+        std::vector<std::uint64_t> out(buckets_.size());
+        std::uint64_t running = 0;
+        for (std::size_t i = 0; i < buckets_.size(); ++i) {
+            running += buckets_[i].value();
+            out[i] = running;
+        }
+        return out;
+    }
     std::uint64_t count() const { return count_.value(); }
-    double sum_seconds() const;
+    double sum() const { return static_cast<double>(sum_nano_.value()) / 1e9; }
 
 private:
     std::array<counter, bounds.size() + 1> buckets_;
     counter count_;
-    counter sum_ns_;
+    counter sum_nano_;  // the sum in billionths, so it stays an atomic integer
 };
+
+// Latency buckets from 0.5 ms to 10 s (seconds).
+struct latency_bounds {
+    static constexpr std::array<double, 15> values{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 7.5, 10.0};
+};
+// Text similarity buckets (0 to 1), finer near 1 where candidates worth promoting are.
+struct similarity_bounds {
+    static constexpr std::array<double, 12> values{0.1, 0.2, 0.3, 0.4,  0.5,  0.6,
+                                                   0.7, 0.8, 0.9, 0.95, 0.99, 1.0};
+};
+using histogram = basic_histogram<latency_bounds>;
+using similarity_histogram = basic_histogram<similarity_bounds>;
 
 // Exchange failures that produced no valid HTTP response (words/words.hpp).
 using upstream_error = words::exchange_error;
@@ -63,6 +91,8 @@ struct upstream_family {
     static constexpr unsigned max_code = 600;
     std::array<counter, max_code> requests_by_code;  // requests_total{upstream,code}
     histogram latency;                               // upstream_latency_seconds{upstream}
+    histogram ttft;                                  // llm_ttft_seconds{upstream}
+    counter output_tokens;                           // llm_output_tokens_total{upstream}
     std::array<counter, words::exchange_error_names.size()> errors;  // upstream_errors_total
 
     void count_response(unsigned code) { requests_by_code[code < max_code ? code : 0].inc(); }
@@ -81,8 +111,9 @@ struct shadow_family {
     gauge ejected;      // shadow_ejected{shadow}: 1 while ejected
     std::array<counter, drop_reason_names.size()> dropped;  // mirror_dropped_total{shadow,reason}
     std::array<counter, words::outcome_names.size()> comparisons;  // comparisons_total
-    counter status_mismatches;     // status_mismatches_total{shadow}: status_match false
-    counter shadow_server_errors;  // shadow_server_errors_total{shadow}: status >= 500
+    counter status_mismatches;             // status_mismatches_total{shadow}: status_match false
+    counter shadow_server_errors;          // shadow_server_errors_total{shadow}: status >= 500
+    similarity_histogram text_similarity;  // llm_text_similarity{shadow}
 
     // Operator overrides set through the admin API. Kept here because a family lives as long as
     // the process and is found by the shadow's name, so they outlive reloads; resume clears both.

@@ -29,6 +29,7 @@
 #include "shadowproxy/stats/drift.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
 #include "shadowproxy/stats/live_snapshot.hpp"
+#include "shadowproxy/stats/llm_accumulator.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::mirror {
@@ -42,6 +43,8 @@ struct live_record {
     const compare::comparison* result = nullptr;
     const nlohmann::json* features = nullptr;  // set when `features` is configured
     bool features_truncated = false;
+    const stats::llm_observation* llm = nullptr;  // set when an answer was generated text
+    bool noise_reference = false;                 // compare.noise_reference's records
 };
 
 class live_stats {
@@ -77,6 +80,8 @@ private:
         stats::windowed_sketch shadow_window{window_seconds};
         live_history history;
         stats::live_regression regression;
+        stats::llm_accumulator llm{stats::latency_mode::sketch};
+        bool noise_reference = false;
     };
     // Two feature monitors restarted every window, half a window apart: the older one always
     // covers between half a window and a whole one.

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "shadowproxy/config/config.hpp"
+#include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/byte_budget.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
@@ -45,6 +46,12 @@ struct production_outcome {
     bool truncated = false;
     double latency_ms = 0;
     double ttfb_ms = 0;
+    // What the LLM observer saw of the answer as it was relayed (compare.mode openai on a
+    // matching path), else null.
+    std::shared_ptr<const llm::observed_stream> llm;
+    bool client_aborted = false;  // the client went away before the answer was relayed whole
+    // Mirror thread: production's LLM metrics are counted by the first of its copies compared.
+    mutable std::atomic<bool> llm_counted{false};
 };
 
 // The shadows of one config snapshot. Workers hold it by shared_ptr next to their config.

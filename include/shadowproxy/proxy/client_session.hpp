@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/proxy/response_relay.hpp"
@@ -61,7 +62,10 @@ private:
     void on_request();
     void on_production_head(std::optional<upstream::upstream_error> error);
     void on_production_failed(upstream::upstream_error error);
-    void complete_copies(std::optional<upstream::upstream_error> error);
+    // Hands production's answer (or failure) to the copies; client_aborted: the client went
+    // away mid-answer, which is recorded but not counted as production's error.
+    void complete_copies(std::optional<upstream::upstream_error> error,
+                         bool client_aborted = false);
     void on_relayed(const relay_result& result);
     void write(std::string&& head, std::shared_ptr<const std::string> body, bool keep_alive);
     void on_write(beast::error_code ec);
@@ -89,7 +93,8 @@ private:
     mirror::production_slot copies_;
     std::shared_ptr<upstream::http1_exchange> exchange_;
     std::shared_ptr<response_relay> relay_;
-    std::string head_;  // the proxy's own answers (errors)
+    std::shared_ptr<llm::stream_observer> observer_;  // compare.mode openai, copies only
+    std::string head_;                                // the proxy's own answers (errors)
     std::shared_ptr<const std::string> body_;
 };
 

@@ -15,6 +15,8 @@
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/report/period.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/llm_accumulator.hpp"
+#include "shadowproxy/stats/noise_floor.hpp"
 #include "shadowproxy/stats/promotion.hpp"
 #include "shadowproxy/stats/regression.hpp"
 #include "shadowproxy/stats/segments.hpp"
@@ -53,7 +55,16 @@ struct shadow_report {
     std::optional<stats::regression_summary> regression;  // prediction_type regression
     // Worst segments (path, feature bucket) by disagreement rate or, for regression, MAE.
     std::vector<stats::segment_row> segments;
+    std::optional<stats::llm_summary> llm;  // when its records compare generated text
+    std::optional<stats::noise_gap> noise;  // when the noise reference has records
     stats::promotion_result promotion;
+};
+
+// Production against a second instance of itself (records with "reference": "noise").
+struct noise_reference_report {
+    std::string name;
+    stats::shadow_summary summary;
+    std::optional<stats::llm_summary> llm;
 };
 
 struct report_result {
@@ -63,7 +74,8 @@ struct report_result {
     bool has_labels = false;
     std::uint64_t labels = 0;
     std::optional<stats::features_summary> features;  // with a baseline or features in records
-    std::vector<shadow_report> shadows;               // by name
+    std::vector<shadow_report> shadows;               // by name; never the noise reference
+    std::optional<noise_reference_report> noise;
     period_summary period;
     config::prediction_type predictions = config::prediction_type::class_label;
     config::promotion_config criteria;  // as applied

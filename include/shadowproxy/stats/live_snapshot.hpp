@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/llm_accumulator.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::stats {
@@ -60,6 +61,8 @@ struct history_point {
 
 struct live_shadow {
     shadow_summary since_start;
+    std::optional<llm_summary> llm;  // since start, when it compared generated text
+    bool noise_reference = false;    // the noise reference: production vs itself
     live_regression regression;
     live_window last_window;
     std::vector<history_point> history;  // oldest first

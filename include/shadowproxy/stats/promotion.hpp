@@ -14,6 +14,7 @@
 
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/llm_accumulator.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::stats {
@@ -57,12 +58,24 @@ struct promotion_inputs {
     // With a features baseline: the largest PSI of any feature.
     bool has_baseline = false;
     std::optional<double> max_feature_psi;
+    // Generated text (compare.mode openai): min_agreement is left out (exact agreement means
+    // little there); the llm criteria below are judged when configured.
+    bool generated_text = false;
+    std::optional<double> mean_text_similarity;
+    std::optional<double> shadow_ttft_p95_ms;
+    std::optional<double> tool_call_agreement;
+    std::optional<double> finish_reason_mismatch_rate;
+    // Noise floor minus the candidate (similarity, or agreement in json mode).
+    std::optional<double> similarity_gap_to_noise;
 };
 
 // Criteria in this order: min_requests; min_agreement (class) or min_within_tolerance and, when
 // set, max_mae (regression); max_shadow_p95_ms, max_shadow_error_rate, max_status_mismatch_rate;
 // shadow_accuracy (class) or shadow_mae (regression) with labels or when configured;
-// max_feature_psi with a baseline or when configured.
+// max_feature_psi with a baseline or when configured; then, each only when configured,
+// min_mean_text_similarity, max_shadow_ttft_p95_ms, min_tool_call_agreement,
+// max_finish_reason_mismatch_rate, max_similarity_gap_to_noise. min_agreement is left out for
+// generated text.
 promotion_result evaluate_promotion(const config::promotion_config& criteria,
                                     const promotion_inputs& measured,
                                     bool allow_unevaluated = false);
@@ -85,6 +98,8 @@ struct promotion_sources {
     const regression_measure* regression = nullptr;  // prediction_type regression
     // The features summary when input monitoring runs; its max_psi counts only with a baseline.
     const features_summary* features = nullptr;
+    const llm_summary* llm = nullptr;  // the shadow's generated-text statistics, when any
+    std::optional<double> noise_gap;   // against the noise reference, when it has records
 };
 
 // The measured values of one shadow, as /stats and `report` both fill them.

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shadowproxy/upstream/capture_observer.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::upstream {
@@ -119,10 +120,12 @@ private:
     bool finished_ = false;
 };
 
-// Keeps the first `limit` bytes of a body and counts them all.
+// Keeps the first `limit` bytes of a body and counts them all; an observer, when set, sees each
+// kept piece as it arrives.
 class body_capture {
 public:
     explicit body_capture(std::size_t limit) : limit_(limit) {}
+    void observe(capture_observer* observer) { observer_ = observer; }
     void append(std::string_view piece);
     const std::string& text() const { return text_; }
     std::string take() { return std::move(text_); }
@@ -131,6 +134,7 @@ public:
 
 private:
     std::size_t limit_;
+    capture_observer* observer_ = nullptr;
     std::string text_;
     std::uint64_t bytes_ = 0;
 };

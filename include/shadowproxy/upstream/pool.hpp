@@ -26,6 +26,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/net/transport.hpp"
+#include "shadowproxy/upstream/capture_observer.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
 #include "shadowproxy/upstream/resolver.hpp"
 
@@ -81,8 +82,10 @@ public:
     // connection found stale before any response byte is retried once on a fresh connection.
     // New connections go to the addresses the name resolves to now; while it has never
     // resolved, the exchange fails with dns_failed without touching the network.
+    // `observer`, when given, sees the kept body bytes as they arrive (capture_observer.hpp).
     void exchange(std::string head, std::shared_ptr<const forwarded_request> request,
-                  std::size_t capture_limit, exchange_handler done);
+                  std::size_t capture_limit, exchange_handler done,
+                  std::shared_ptr<capture_observer> observer = nullptr);
 
     const upstream_settings& settings() const { return settings_; }
     void close_idle();

@@ -34,10 +34,16 @@ bool reaped(pid_t pid, std::chrono::milliseconds timeout) {
 
 model_server_process::model_server_process(const std::string& weights,
                                            const std::vector<std::string>& extra_args)
-    : port_(free_port()) {
-    std::vector<std::string> args{MODEL_SERVER_BINARY, "--weights", weights, "--port",
-                                  std::to_string(port_)};
-    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    : model_server_process(server_command{[&] {
+          std::vector<std::string> args{MODEL_SERVER_BINARY, "--weights", weights};
+          args.insert(args.end(), extra_args.begin(), extra_args.end());
+          return args;
+      }()}) {}
+
+model_server_process::model_server_process(server_command command) : port_(free_port()) {
+    std::vector<std::string> args = std::move(command.args);
+    args.push_back("--port");
+    args.push_back(std::to_string(port_));
     std::vector<char*> argv;
     for (auto& arg : args) {
         argv.push_back(arg.data());
