@@ -7,52 +7,13 @@
 #include <unordered_map>
 #include <utility>
 
+#include "shadowproxy/text/utf8.hpp"
+
 namespace shadowproxy::llm {
 
 namespace {
 
 constexpr char32_t invalid_base = 0xDC00;
-
-bool is_utf8_continuation(unsigned char byte) {
-    return (byte & 0xC0) == 0x80;
-}
-
-// The code point of a valid sequence at text[i] and its length, or none.
-std::optional<std::pair<char32_t, std::size_t>> decode(std::string_view text, std::size_t i) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    char32_t value = 0;
-    if (lead < 0x80) {
-        return std::pair<char32_t, std::size_t>{lead, 1};
-    }
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        value = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        value = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        value = lead & 0x07;
-    } else {
-        return std::nullopt;
-    }
-    if (i + length > text.size()) {
-        return std::nullopt;
-    }
-    for (std::size_t k = 1; k < length; ++k) {
-        const auto byte = static_cast<unsigned char>(text[i + k]);
-        if (!is_utf8_continuation(byte)) {
-            return std::nullopt;
-        }
-        value = (value << 6) | (byte & 0x3F);
-    }
-    constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (value < smallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-        return std::nullopt;
-    }
-    return std::pair<char32_t, std::size_t>{value, length};
-}
 
 bool is_separator(char32_t c) {
     if (c >= 0x80) {
@@ -68,9 +29,9 @@ std::vector<char32_t> code_points(std::string_view text) {
     std::vector<char32_t> out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        if (const auto decoded = decode(text, i)) {
-            out.push_back(decoded->first);
-            i += decoded->second;
+        if (const auto decoded = shadowproxy::text::decode_utf8(text, i)) {
+            out.push_back(decoded->value);
+            i += decoded->length;
         } else {
             out.push_back(invalid_base + static_cast<unsigned char>(text[i]));
             ++i;
@@ -150,9 +111,9 @@ std::vector<std::string> tokens(std::string_view text) {
     std::vector<std::string> out;
     std::string current;
     for (std::size_t i = 0; i < text.size();) {
-        const auto decoded = decode(text, i);
-        const std::size_t length = decoded ? decoded->second : 1;
-        if (decoded && is_separator(decoded->first)) {
+        const auto decoded = shadowproxy::text::decode_utf8(text, i);
+        const std::size_t length = decoded ? decoded->length : 1;
+        if (decoded && is_separator(decoded->value)) {
             if (!current.empty()) {
                 out.push_back(std::move(current));
                 current.clear();

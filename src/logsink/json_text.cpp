@@ -4,48 +4,13 @@
 #include <cmath>
 
 #include "shadowproxy/compare/json_values.hpp"
+#include "shadowproxy/text/utf8.hpp"
 
 namespace shadowproxy::logsink::detail {
 
 namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
-
-bool is_continuation(unsigned char byte) {
-    return (byte & 0xC0) == 0x80;
-}
-
-// Length of the well-formed UTF-8 sequence starting at text[i] (lead byte >= 0x80), or 0 when
-// it is not one (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
-    const unsigned char lead = byte(0);
-    std::size_t length = 0;
-    unsigned char second_min = 0x80;
-    unsigned char second_max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        second_min = lead == 0xE0 ? 0xA0 : 0x80;
-        second_max = lead == 0xED ? 0x9F : 0xBF;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        second_min = lead == 0xF0 ? 0x90 : 0x80;
-        second_max = lead == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size() || byte(1) < second_min || byte(1) > second_max) {
-        return 0;
-    }
-    for (std::size_t k = 2; k < length; ++k) {
-        if (!is_continuation(byte(k))) {
-            return 0;
-        }
-    }
-    return length;
-}
 
 bool needs_escape(unsigned char c) {
     return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
@@ -77,13 +42,12 @@ void append_string(std::string& out, std::string_view text) {
         }
         out.append(text.data() + run_start, i - run_start);
         if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text, i);
-            if (length == 0) {
+            if (const auto decoded = shadowproxy::text::decode_utf8(text, i)) {
+                out.append(text.data() + i, decoded->length);
+                i += decoded->length;
+            } else {
                 out += replacement_character;
                 ++i;
-            } else {
-                out.append(text.data() + i, length);
-                i += length;
             }
         } else {
             switch (c) {

@@ -1,9 +1,10 @@
 #include "shadowproxy/oip/raw_tensor.hpp"
 
-#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
+
+#include "shadowproxy/text/utf8.hpp"
 
 namespace shadowproxy::oip {
 
@@ -31,47 +32,6 @@ double half_to_double(std::uint16_t half) {
         return fraction == 0 ? sign * HUGE_VAL : std::nan("");
     }
     return sign * std::ldexp(fraction + 1024, exponent - 25);
-}
-
-bool valid_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t extra = 0;
-        std::uint32_t code = 0;
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        }
-        if ((lead & 0xE0) == 0xC0) {
-            extra = 1;
-            code = lead & 0x1F;
-        } else if ((lead & 0xF0) == 0xE0) {
-            extra = 2;
-            code = lead & 0x0F;
-        } else if ((lead & 0xF8) == 0xF0) {
-            extra = 3;
-            code = lead & 0x07;
-        } else {
-            return false;
-        }
-        if (text.size() - i <= extra) {
-            return false;
-        }
-        for (std::size_t k = 1; k <= extra; ++k) {
-            const auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) {
-                return false;
-            }
-            code = (code << 6) | (next & 0x3F);
-        }
-        constexpr std::array<std::uint32_t, 4> smallest{0, 0x80, 0x800, 0x10000};
-        if (code < smallest[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-            return false;
-        }
-        i += extra + 1;
-    }
-    return true;
 }
 
 std::string base64(std::string_view bytes) {
@@ -139,7 +99,7 @@ decoded_tensor length_prefixed(std::uint64_t count, std::string_view raw) {
 }  // namespace
 
 json bytes_element(std::string_view bytes) {
-    if (valid_utf8(bytes)) {
+    if (text::is_valid_utf8(bytes)) {
         return std::string(bytes);
     }
     return json{{"base64", base64(bytes)}};

@@ -6,13 +6,11 @@
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
-#include "support/wait.hpp"
 
 namespace shadowproxy::testing {
 
 namespace {
 
-using namespace std::chrono_literals;
 using nlohmann::json;
 
 std::string infer_answer(const std::string& probabilities) {
@@ -51,20 +49,7 @@ protected:
             R"({"inputs": [{"name": "measurements", "datatype": "FP32", "shape": [1, 2],)"
             R"( "data": [5.1, 3.5]}]})");
         EXPECT_EQ(response.status, 200U);
-        const std::string id = response.header("X-Request-Id");
-        json found;
-        EXPECT_TRUE(wait_until(
-            [&] {
-                for (const auto& r : proxy_->records()) {
-                    if (r["request_id"] == id) {
-                        found = r;
-                        return true;
-                    }
-                }
-                return false;
-            },
-            5s, "the record of " + target));
-        return found;
+        return proxy_->record_of(response.header("X-Request-Id"));
     }
 
     fake_upstream production_{

@@ -54,20 +54,7 @@ protected:
     json record_for(const std::string& target) {
         const auto response = http_request(proxy_->port(), "POST", target, R"({"features":[1]})");
         EXPECT_EQ(response.status, 200U);
-        const std::string id = response.header("X-Request-Id");
-        json found;
-        EXPECT_TRUE(wait_until(
-            [&] {
-                for (const auto& r : proxy_->records()) {
-                    if (r["request_id"] == id) {
-                        found = r;
-                        return true;
-                    }
-                }
-                return false;
-            },
-            5s, "the record of " + target));
-        return found;
+        return proxy_->record_of(response.header("X-Request-Id"));
     }
 
     fake_upstream production_{

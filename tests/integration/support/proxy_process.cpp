@@ -14,6 +14,7 @@
 
 #include "common/regex_pattern.hpp"
 #include "support/http_client.hpp"
+#include "support/wait.hpp"
 
 extern char** environ;
 
@@ -265,6 +266,23 @@ std::vector<nlohmann::json> proxy_process::records() const {
         out.push_back(std::move(record));
     }
     return out;
+}
+
+nlohmann::json proxy_process::record_of(const std::string& request_id,
+                                        std::chrono::milliseconds timeout) const {
+    nlohmann::json found;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            for (auto& record : records()) {
+                if (record["request_id"] == request_id) {
+                    found = std::move(record);
+                    return true;
+                }
+            }
+            return false;
+        },
+        timeout, "the record of request " + request_id));
+    return found;
 }
 
 long proxy_process::rss_kib() const {

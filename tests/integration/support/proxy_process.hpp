@@ -64,6 +64,10 @@ public:
     double metric(const std::string& key) const;  // 0 when absent
     // The comparison records written so far, parsed (every line must parse: else ADD_FAILURE).
     std::vector<nlohmann::json> records() const;
+    // The record of the request with this X-Request-Id, waited for up to `timeout`; null (and a
+    // test failure) when it did not come.
+    nlohmann::json record_of(const std::string& request_id,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
     // Resident set size of the process in KiB (VmRSS), 0 when unknown.
     long rss_kib() const;
