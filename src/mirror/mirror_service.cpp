@@ -62,6 +62,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     // The noise reference is one more shadow on the same bounded, isolated path; only its
     // records differ ("reference": "noise").
     std::vector<const config::shadow_config*> targets;
+    targets.reserve(config->shadows.size() + 1);
     for (const auto& settings : config->shadows) {
         targets.push_back(&settings);
     }
@@ -71,6 +72,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     // The TLS contexts first: one that cannot be built (a file changed since the config was
     // checked) throws before anything running is touched.
     std::vector<std::shared_ptr<net::client_tls>> tls;
+    tls.reserve(targets.size());
     for (const auto* target : targets) {
         tls.push_back(target->url.tls
                           ? std::make_shared<net::client_tls>(target->tls, target->url.host)
