@@ -11,8 +11,8 @@
 namespace {
 
 std::string words(std::size_t bytes, unsigned seed, unsigned change_every) {
-    static const char* vocabulary[] = {"the", "model", "streams", "tokens", "to", "a", "client",
-                                       "shadow", "compares", "latency", "ünïcödé", "😀"};
+    static const char* vocabulary[] = {"the",    "model",  "streams",  "tokens",  "to",      "a",
+                                       "client", "shadow", "compares", "latency", "ünïcödé", "😀"};
     std::string out;
     unsigned x = seed;
     for (unsigned i = 0; out.size() < bytes; ++i) {
@@ -31,9 +31,10 @@ void time_case(const char* name, const std::string& a, const std::string& b, std
     const double f1 = shadowproxy::llm::token_f1(a, b);
     const auto end = std::chrono::steady_clock::now();
     const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
-    std::printf("%-44s %7zu/%7zu bytes  bound %6zu  similarity %.4f%s in %8.2f ms, F1 %.4f in %6.2f ms\n",
-                name, a.size(), b.size(), bound, result.value, result.estimated ? " (est.)" : "",
-                ms(middle - start), f1, ms(end - middle));
+    std::printf(
+        "%-44s %7zu/%7zu bytes  bound %6zu  similarity %.4f%s in %8.2f ms, F1 %.4f in %6.2f ms\n",
+        name, a.size(), b.size(), bound, result.value, result.estimated ? " (est.)" : "",
+        ms(middle - start), f1, ms(end - middle));
 }
 
 }  // namespace
