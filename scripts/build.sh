@@ -61,6 +61,13 @@ show_progress() {
     if $open; then echo; fi
 }
 
+# The asan and tsan trees run the release tree's integration tests against their own proxy
+# (tests/CMakeLists.txt): building either tree in full builds those tests in release first.
+if [ ${#targets[@]} -eq 0 ] && [[ " ${presets[*]} " =~ " asan "|" tsan " ]] &&
+    [[ " ${presets[*]} " != *" release "* ]]; then
+    "$0" --target integration_tests release
+fi
+
 for preset in "${presets[@]}"; do
     # A tree configured before CMakePresets.json last changed (e.g. the asan preset's switch to
     # clang++-14) is configured afresh: the compiler and the presets' cache variables are read only
