@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds every configuration in its own
 # tree (release with gcc; ASan+UBSan with clang++-14, the libFuzzer targets in the same tree; TSan
-# with gcc), runs every test in each, runs clang-tidy (scripts/tidy.sh), each fuzzer briefly, and
-# the demo's short mode. Exit 0 only when everything passed.
+# with gcc), runs every test in each (the sanitizer trees run the release tree's integration tests
+# against their own sanitized proxy), runs clang-tidy (scripts/tidy.sh), each fuzzer briefly, and
+# the demo's short modes. Exit 0 only when everything passed.
 # Usage: scripts/test.sh [--quick]   (--quick: release build and its tests only)
 # Ends with a summary: tests run, passed, failed and skipped per phase, the reason of every skip
 # (a test that needs a tool this machine lacks says so), then one line
