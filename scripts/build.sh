@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds one or more CMake presets (release, asan, tsan, fuzz), one tree each.
+# Configures and builds one or more CMake presets (release, asan, tsan), one tree each; asan is
+# clang++-14 (Debian package clang-14, scripts/install-deps.sh test) and holds the fuzz targets.
 # Usage: scripts/build.sh [--target NAME]... [preset...]   (default: release, every target)
 #   --target NAME   build only NAME (repeatable), e.g. --target shadowproxy --target model_server
 # Prints a line per phase with the elapsed time and the build's progress as a percentage (ninja's
@@ -60,10 +61,24 @@ show_progress() {
     if $open; then echo; fi
 }
 
+# The asan and tsan trees run the release tree's integration tests against their own proxy
+# (tests/CMakeLists.txt): building either tree in full builds those tests in release first.
+if [ ${#targets[@]} -eq 0 ] && [[ " ${presets[*]} " =~ " asan "|" tsan " ]] &&
+    [[ " ${presets[*]} " != *" release "* ]]; then
+    "$0" --target integration_tests release
+fi
+
 for preset in "${presets[@]}"; do
-    if [ ! -f "build/$preset/build.ninja" ]; then
-        ui_step "Configuring build/$preset (cmake --preset $preset)"
-        if ! output=$(cmake --preset "$preset" 2>&1); then
+    # A tree configured before CMakePresets.json last changed (e.g. the asan preset's switch to
+    # clang++-14) is configured afresh: the compiler and the presets' cache variables are read only
+    # on a fresh configure. Objects whose command line did not change are not rebuilt.
+    fresh=()
+    if [ -f "build/$preset/CMakeCache.txt" ] && [ CMakePresets.json -nt "build/$preset/CMakeCache.txt" ]; then
+        fresh=(--fresh)
+    fi
+    if [ ! -f "build/$preset/build.ninja" ] || [ ${#fresh[@]} -gt 0 ]; then
+        ui_step "Configuring build/$preset (cmake ${fresh[*]:+--fresh }--preset $preset)"
+        if ! output=$(cmake "${fresh[@]}" --preset "$preset" 2>&1); then
             printf '%s\n' "$output"
             echo "build.sh: configuring the $preset preset failed" >&2
             exit 1

@@ -20,7 +20,7 @@ ALLOWED = {
     "net": {"config"},
     "upstream": {"metrics", "net"},
     "oip": set(),
-    "llm": {"config", "upstream"},
+    "llm": {"config", "upstream", "stats"},
     "logsink": {"config", "compare", "llm"},
     "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip",
                "llm", "net"},

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a bounded time and prints executions and coverage per target.
-# Builds the fuzz targets of the `fuzz` preset first (only those: not the proxy or model_server).
+# Builds the fuzz targets of the `asan` preset first (only those: not the proxy or the tests). The
+# asan tree is clang++-14 with ASan+UBSan and its core library is instrumented for libFuzzer, so
+# the fuzzers and the sanitizer tests share one compile of the core (fuzz/CMakeLists.txt).
 # Usage: scripts/fuzz.sh [-t SECONDS_PER_TARGET] [-j JOBS_FOR_BUILD] [-p TARGETS_AT_ONCE] [target...]
 #   default: 60 s each, every fuzz/fuzz_*.cpp, one target at a time (the machine is shared);
 #   -p 2 runs two targets side by side, each still for the full time on its own core.
 # Seeds come from fuzz/corpus/<target>/ (kept small, checked in); what the fuzzer adds goes to
-# build/fuzz/corpus-work/<target>/ and crashes to build/fuzz/artifacts/<target>/. Exit code 1
+# build/asan/fuzz/corpus-work/<target>/ and crashes to build/asan/fuzz/artifacts/<target>/; each
+# target's log is build/asan/fuzz/<target>.log. Exit code 1
 # when any target crashed (its reproducer is printed), else 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,22 +37,25 @@ for target in "${targets[@]}"; do
     build_targets+=(--target "$target")
 done
 
-if ! build_log=$(BUILD_JOBS=${BUILD_JOBS:-1} scripts/build.sh "${build_targets[@]}" fuzz 2>&1); then
+if ! build_log=$(BUILD_JOBS=${BUILD_JOBS:-1} scripts/build.sh "${build_targets[@]}" asan 2>&1); then
     echo "$build_log" | tail -n 60
-    echo "fuzz.sh: building the fuzz preset failed" >&2
+    echo "fuzz.sh: building the fuzz targets of the asan preset failed" >&2
     exit 1
 fi
+
+# The fuzz targets' folder in the asan tree: binaries, logs, corpora and crash artifacts.
+out=build/asan/fuzz
 
 # Sanitizers make leaks, UB and overflows fatal; a deep recursion shows as stack-overflow.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# fuzz_one TARGET: runs TARGET for $seconds and writes its table row to build/fuzz/TARGET.row
-# and, when it crashed or is not built, what to look at to build/fuzz/TARGET.why.
+# fuzz_one TARGET: runs TARGET for $seconds and writes its table row to $out/TARGET.row and,
+# when it crashed or is not built, what to look at to $out/TARGET.why.
 fuzz_one() {
-    local target=$1 binary=build/fuzz/fuzz/$1 log=build/fuzz/$1.log status=ok
-    local work=build/fuzz/corpus-work/$target artifacts=build/fuzz/artifacts/$target
-    local row=build/fuzz/$target.row why=build/fuzz/$target.why execs rate cov ft
+    local target=$1 binary=$out/$1 log=$out/$1.log status=ok
+    local work=$out/corpus-work/$target artifacts=$out/artifacts/$target
+    local row=$out/$target.row why=$out/$target.why execs rate cov ft
     rm -f "$row" "$why"
     if [ ! -x "$binary" ]; then
         echo "$target: not built ($binary)" >"$why"
@@ -84,10 +90,10 @@ for ((first = 0; first < ${#targets[@]}; first += at_once)); do
     done
     wait
     for target in "${group[@]}"; do
-        [ -f "build/fuzz/$target.row" ] && cat "build/fuzz/$target.row"
-        if [ -f "build/fuzz/$target.why" ]; then
+        [ -f "$out/$target.row" ] && cat "$out/$target.row"
+        if [ -f "$out/$target.why" ]; then
             failed=1
-            cat "build/fuzz/$target.why" >&2
+            cat "$out/$target.why" >&2
         fi
     done
 done

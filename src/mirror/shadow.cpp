@@ -46,14 +46,8 @@ void count_side(metrics::upstream_family& family, const llm::side_answer& side) 
 
 stats::llm_observation generated_observation(const generated_pair& generated) {
     stats::llm_observation o;
-    if (const auto& c = generated.result) {
-        o.compared = true;
-        o.exact_match = c->exact_match;
-        o.text_similarity = c->text_similarity;
-        o.token_f1 = c->token_f1;
-        o.length_ratio = c->length_ratio;
-        o.finish_reason_match = c->finish_reason_match;
-        o.tool_calls_match = c->tool_calls_match;
+    if (generated.result) {
+        o.agreement = static_cast<const stats::llm_agreement&>(*generated.result);
     }
     const auto called_tool = [](const std::optional<llm::side_answer>& side) {
         return side && !side->assembled.choices.empty() &&

@@ -64,7 +64,9 @@ void parse_llm_side(od::value& value, parsed_side& side) {
     });
 }
 
-void parse_llm_compare(od::value& value, parsed_llm_compare& out) {
+std::optional<stats::llm_agreement> parse_llm_compare(od::value& value) {
+    // A field the record lacks counts against agreement.
+    stats::llm_agreement out{false, 0, 0, std::nullopt, false, false};
     bool has_similarity = false;
     for_each_field(value, [&](std::string_view key, od::value& item) {
         if (key == "exact_match") {
@@ -83,7 +85,10 @@ void parse_llm_compare(od::value& value, parsed_llm_compare& out) {
             out.tool_calls_match = flag(item);
         }
     });
-    out.present = has_similarity;
+    if (!has_similarity) {
+        return std::nullopt;
+    }
+    return out;
 }
 
 }  // namespace shadowproxy::report::detail

@@ -12,6 +12,6 @@
 namespace shadowproxy::report::detail {
 
 void parse_llm_side(simdjson::ondemand::value& value, parsed_side& side);
-void parse_llm_compare(simdjson::ondemand::value& value, parsed_llm_compare& out);
+std::optional<stats::llm_agreement> parse_llm_compare(simdjson::ondemand::value& value);
 
 }  // namespace shadowproxy::report::detail

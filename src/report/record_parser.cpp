@@ -198,7 +198,7 @@ void reset(parsed_record& out) {
     out.form = parsed_record::features_form::absent;
     out.features_truncated = false;
     out.features.clear();
-    out.llm_compare = {};
+    out.llm_compare.reset();
     out.noise_reference = false;
 }
 
@@ -272,7 +272,7 @@ bool record_parser::parse(std::string_view line, parsed_record& out) {
                     out.status_match = match;
                 }
             } else if (key == "llm_compare") {
-                detail::parse_llm_compare(item, out.llm_compare);
+                out.llm_compare = detail::parse_llm_compare(item);
             } else if (key == "reference") {
                 std::string_view text;
                 out.noise_reference =

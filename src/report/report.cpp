@@ -71,14 +71,7 @@ struct noise_state {
 
 stats::llm_observation llm_observation_of(const parsed_record& record) {
     stats::llm_observation o;
-    const auto& c = record.llm_compare;
-    o.compared = c.present;
-    o.exact_match = c.exact_match;
-    o.text_similarity = c.text_similarity;
-    o.token_f1 = c.token_f1;
-    o.length_ratio = c.length_ratio;
-    o.finish_reason_match = c.finish_reason_match;
-    o.tool_calls_match = c.tool_calls_match;
+    o.agreement = record.llm_compare;
     const auto& p = record.production;
     const auto& s = record.shadow;
     o.tool_calls_seen = p.tool_calls > 0 || s.tool_calls > 0;

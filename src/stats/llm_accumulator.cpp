@@ -70,7 +70,7 @@ std::string llm_accumulator::finish_key(std::string_view reason) {
 void llm_accumulator::add(const llm_observation& record) {
     const bool production_side = record.production_ttft_ms || record.production_tokens_per_s;
     const bool shadow_side = record.shadow_ttft_ms || record.shadow_tokens_per_s;
-    any_ = any_ || record.compared || production_side || shadow_side;
+    any_ = any_ || record.agreement || production_side || shadow_side;
     record_if(production_ttft_, record.production_ttft_ms);
     record_if(shadow_ttft_, record.shadow_ttft_ms);
     if (record.production_ttft_ms && record.shadow_ttft_ms) {
@@ -80,23 +80,24 @@ void llm_accumulator::add(const llm_observation& record) {
     record_if(shadow_itl_, record.shadow_itl_ms);
     record_if(production_rate_, record.production_tokens_per_s);
     record_if(shadow_rate_, record.shadow_tokens_per_s);
-    if (!record.compared) {
+    if (!record.agreement) {
         return;
     }
+    const llm_agreement& agreement = *record.agreement;
     ++compared_;
-    exact_ += record.exact_match ? 1 : 0;
-    finish_mismatches_ += record.finish_reason_match ? 0 : 1;
+    exact_ += agreement.exact_match ? 1 : 0;
+    finish_mismatches_ += agreement.finish_reason_match ? 0 : 1;
     if (record.tool_calls_seen) {
         ++tool_records_;
-        tool_agreements_ += record.tool_calls_match ? 1 : 0;
+        tool_agreements_ += agreement.tool_calls_match ? 1 : 0;
     }
-    similarity_sum_ += record.text_similarity;
-    similarity_squares_ += record.text_similarity * record.text_similarity;
-    f1_sum_ += record.token_f1;
-    f1_squares_ += record.token_f1 * record.token_f1;
-    similarity_.record(record.text_similarity);
-    f1_.record(record.token_f1);
-    record_if(length_ratio_, record.length_ratio);
+    similarity_sum_ += agreement.text_similarity;
+    similarity_squares_ += agreement.text_similarity * agreement.text_similarity;
+    f1_sum_ += agreement.token_f1;
+    f1_squares_ += agreement.token_f1 * agreement.token_f1;
+    similarity_.record(agreement.text_similarity);
+    f1_.record(agreement.token_f1);
+    record_if(length_ratio_, agreement.length_ratio);
     ++finish_reasons_[{finish_key(record.production_finish), finish_key(record.shadow_finish)}];
 }
 

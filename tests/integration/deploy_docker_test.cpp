@@ -17,9 +17,12 @@
 #include <vector>
 
 #include "common/regex_pattern.hpp"
+#include "support/binaries.hpp"
 #include "support/shell.hpp"
 
 namespace {
+
+using shadowproxy::testing::shadowproxy_binary;
 
 using shadowproxy::test_support::regex_pattern;
 
@@ -179,7 +182,7 @@ TEST(DeployDocker, RuntimeImageHasEveryLibraryTheBinaryLinks) {
     available.insert({"libc6", "libgcc-s1", "libstdc++6", "zlib1g"});  // in debian:12-slim
     // usrmerge: dpkg may know a library under /lib or /usr/lib, as the link or its target.
     const auto libraries = run_shell(
-        std::string("for f in $(ldd ") + SHADOWPROXY_BINARY +
+        std::string("for f in $(ldd ") + shadowproxy_binary() +
         " | awk '/=> \\//{print $3}'); do r=$(readlink -f \"$f\"); found=;"
         " for p in \"$f\" \"$r\" \"${f#/usr}\" \"${r#/usr}\"; do"
         " o=$(dpkg -S \"$p\" 2>/dev/null) && { echo \"${o%%:*}\"; found=1; break; }; done;"
@@ -192,7 +195,7 @@ TEST(DeployDocker, RuntimeImageHasEveryLibraryTheBinaryLinks) {
             continue;
         }
         EXPECT_TRUE(available.contains(package))
-            << SHADOWPROXY_BINARY << " links a library from " << package
+            << shadowproxy_binary() << " links a library from " << package
             << ", which the runtime stage of docker/Dockerfile does not install";
     }
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -158,7 +159,7 @@ public:
         const auto built =
             run_shell("cd " + shell_quote(source_dir.string()) + " && IMAGE_ENGINE=" + engine_ +
                           " IMAGE_TAG=" + image + " scripts/image.sh runtime " +
-                          shell_quote(SHADOWPROXY_BINARY),
+                          shell_quote(shadowproxy_binary()),
                       280);
         built_ = built.exit_code == 0;
         if (!built_) {
@@ -251,7 +252,7 @@ std::vector<json> records_in(const std::string& text) {
 }
 
 TEST(DeployImage, RuntimeImageServesChecksAndReports) {
-    if (SHADOWPROXY_SANITIZED) {
+    if (sanitized_binary()) {
         GTEST_SKIP() << "sanitizer build: the image cannot hold ASan/TSan runtimes, so the image "
                         "smoke test runs in the release build only";
     }

@@ -15,9 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "support/binaries.hpp"
 #include "support/shell.hpp"
 
 namespace {
+
+using shadowproxy::testing::shadowproxy_binary;
 
 using shadowproxy::testing::have_tool;
 using shadowproxy::testing::run_shell;
@@ -43,8 +46,8 @@ protected:
     }
 
     ::testing::AssertionResult passes_check(const fs::path& config, const std::string& label) {
-        const auto result = run_shell(std::string(SHADOWPROXY_BINARY) + " check --config " +
-                                      shell_quote(config.string()));
+        const auto result =
+            run_shell(shadowproxy_binary() + " check --config " + shell_quote(config.string()));
         if (result.exit_code == 0 && result.output.find("ok") != std::string::npos) {
             return ::testing::AssertionSuccess();
         }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/percentile.hpp"
+#include "support/binaries.hpp"
 #include "support/http_client.hpp"
 #include "support/model_server_process.hpp"
 #include "support/proxy_process.hpp"
@@ -48,9 +49,8 @@ void send_chats(const proxy_process& proxy, double temperature) {
 }
 
 json report_json(const proxy_process& proxy) {
-    const auto r =
-        run_shell(std::string(SHADOWPROXY_BINARY) + " report --format json --min-requests 1 " +
-                  shell_quote(proxy.log_path()));
+    const auto r = run_shell(shadowproxy_binary() + " report --format json --min-requests 1 " +
+                             shell_quote(proxy.log_path()));
     EXPECT_NE(r.exit_code, 2) << r.output;
     const auto start = r.output.find('{');
     return start == std::string::npos ? json{}

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -25,7 +26,7 @@ using namespace std::chrono_literals;
 // memory, ASan's quarantine of freed blocks) dwarfs the budgets: there the test sends fewer
 // copies, keeps them in flight longer so that the budget still fills, and records the peak RSS
 // without judging it. The release build runs it as the issue states: 1,000 POSTs, defaults.
-constexpr bool sanitized = SHADOWPROXY_SANITIZED != 0;
+const bool sanitized = sanitized_binary();
 
 // Peak resident set size of a process in KiB (VmHWM), 0 when unknown.
 long peak_rss_kib(pid_t pid) {
@@ -63,7 +64,7 @@ TEST(MirrorBudget, StalledShadowWithOneMebibyteBodiesStaysWithinTheDefaultBudget
     ASSERT_TRUE(proxy.ready());
 
     constexpr int clients = 8;
-    constexpr int per_client = sanitized ? 25 : 125;  // 200 or 1,000 POSTs in all
+    const int per_client = sanitized ? 25 : 125;  // 200 or 1,000 POSTs in all
     const std::string body(1024 * 1024, 'x');
     std::atomic<int> ok{0};
     std::atomic<int> failed{0};

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -176,7 +177,7 @@ TEST(ProxyCli, BareConfigFlagRunsTheProxy) {
     fake_upstream production;
     const auto port = free_port();
     temp_config config{listen_on(port, free_port()) + production_at(production.url())};
-    std::vector<std::string> args{SHADOWPROXY_BINARY, "--config", config.path()};
+    std::vector<std::string> args{shadowproxy_binary(), "--config", config.path()};
     std::vector<char*> argv;
     for (auto& arg : args) {
         argv.push_back(arg.data());

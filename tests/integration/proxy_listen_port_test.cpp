@@ -16,6 +16,7 @@
 #include <sstream>
 #include <vector>
 
+#include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -46,10 +47,10 @@ public:
         }
         dir_ = pattern;
         std::ofstream(dir_ + "/config.yaml") << config_text;
-        pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", dir_ + "/config.yaml"}, "/dev/null",
-                     dir_ + "/stderr", "/dev/null");
+        pid_ = spawn({shadowproxy_binary(), "serve", "--config", dir_ + "/config.yaml"},
+                     "/dev/null", dir_ + "/stderr", "/dev/null");
         if (pid_ < 0) {
-            ADD_FAILURE() << "cannot start " << SHADOWPROXY_BINARY;
+            ADD_FAILURE() << "cannot start " << shadowproxy_binary();
         }
     }
     ~racing_proxy() {

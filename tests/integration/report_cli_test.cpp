@@ -13,7 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/binaries.hpp"
+
 namespace {
+
+using shadowproxy::testing::shadowproxy_binary;
 
 struct run_result {
     int exit_code = -1;
@@ -21,7 +25,7 @@ struct run_result {
 };
 
 run_result run(const std::string& args) {
-    const std::string command = std::string(SHADOWPROXY_BINARY) + " " + args + " 2>&1";
+    const std::string command = shadowproxy_binary() + " " + args + " 2>&1";
     run_result result;
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) {

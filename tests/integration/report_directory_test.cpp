@@ -10,9 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/binaries.hpp"
 #include "support/shell.hpp"
 
 namespace {
+
+using shadowproxy::testing::shadowproxy_binary;
 
 using shadowproxy::testing::run_shell;
 using shadowproxy::testing::shell_quote;
@@ -53,8 +56,8 @@ protected:
     }
 
     shadowproxy::testing::shell_result report(const std::string& args) {
-        return run_shell(std::string(SHADOWPROXY_BINARY) +
-                         " report --format json --min-requests 1 " + args + " 2>&1");
+        return run_shell(shadowproxy_binary() + " report --format json --min-requests 1 " + args +
+                         " 2>&1");
     }
 
     fs::path dir_;

@@ -11,17 +11,14 @@
 #include <optional>
 
 #include "shadowproxy/llm/answer.hpp"
+#include "shadowproxy/stats/llm_agreement.hpp"
 
 namespace shadowproxy::llm {
 
-struct llm_comparison {
-    bool exact_match = true;  // same text, finish_reason and tool calls in every choice
-    double text_similarity = 1.0;
+// The record's llm_compare: the agreement statistics count, and whether the similarity is an
+// estimate.
+struct llm_comparison : stats::llm_agreement {
     bool similarity_estimated = false;  // a text went past max_similarity_chars
-    double token_f1 = 1.0;
-    std::optional<double> length_ratio;  // shadow / production, code points
-    bool finish_reason_match = true;
-    bool tool_calls_match = true;  // same names in order, JSON-equal arguments
 };
 
 llm_comparison compare_answers(const answer& production, const answer& shadow,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "shadowproxy/stats/feature_monitor.hpp"
+#include "shadowproxy/stats/llm_agreement.hpp"
 #include "shadowproxy/stats/shadow_accumulator.hpp"
 
 namespace shadowproxy::report {
@@ -31,17 +32,6 @@ struct parsed_side {
     std::optional<double> ttft_ms, itl_ms_mean, tokens_per_s;
     std::string finish_reason;   // empty = null
     std::size_t tool_calls = 0;  // entries of its tool_calls array
-};
-
-// The record's "llm_compare" object, when present.
-struct parsed_llm_compare {
-    bool present = false;
-    bool exact_match = false;
-    double text_similarity = 0;
-    double token_f1 = 0;
-    std::optional<double> length_ratio;
-    bool finish_reason_match = false;
-    bool tool_calls_match = false;
 };
 
 struct parsed_feature {
@@ -65,8 +55,8 @@ struct parsed_record {
     features_form form = features_form::absent;
     bool features_truncated = false;
     std::vector<parsed_feature> features;
-    parsed_llm_compare llm_compare;
-    bool noise_reference = false;  // "reference": "noise"
+    std::optional<stats::llm_agreement> llm_compare;  // when it has a text_similarity
+    bool noise_reference = false;                     // "reference": "noise"
 };
 
 class record_parser {

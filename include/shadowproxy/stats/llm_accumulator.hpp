@@ -18,20 +18,15 @@
 #include <vector>
 
 #include "shadowproxy/stats/agreement.hpp"
+#include "shadowproxy/stats/llm_agreement.hpp"
 #include "shadowproxy/stats/quantiles.hpp"
 
 namespace shadowproxy::stats {
 
 // One record's generated-text fields; a side's values are absent when it had no `llm`.
 struct llm_observation {
-    bool compared = false;  // llm_compare present: the fields below it are set
-    bool exact_match = false;
-    double text_similarity = 0;
-    double token_f1 = 0;
-    std::optional<double> length_ratio;
-    bool finish_reason_match = false;
-    bool tool_calls_match = false;
-    bool tool_calls_seen = false;  // either side called a tool
+    std::optional<llm_agreement> agreement;  // the record's llm_compare, when present
+    bool tool_calls_seen = false;            // either side called a tool
     std::optional<double> production_ttft_ms, shadow_ttft_ms;
     std::optional<double> production_itl_ms, shadow_itl_ms;  // the record's mean gap
     std::optional<double> production_tokens_per_s, shadow_tokens_per_s;

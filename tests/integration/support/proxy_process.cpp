@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/regex_pattern.hpp"
+#include "support/binaries.hpp"
 #include "support/http_client.hpp"
 #include "support/wait.hpp"
 
@@ -107,10 +108,10 @@ proxy_process::proxy_process(const std::string& yaml, std::chrono::milliseconds 
       log_path_(dir_ + "/comparisons.jsonl"),
       stderr_path_(dir_ + "/stderr.log") {
     rewrite_config(yaml);
-    pid_ = spawn({SHADOWPROXY_BINARY, "serve", "--config", config_path_}, dir_ + "/stdout.log",
+    pid_ = spawn({shadowproxy_binary(), "serve", "--config", config_path_}, dir_ + "/stdout.log",
                  stderr_path_, "/dev/null");
     if (pid_ < 0) {
-        ADD_FAILURE() << "cannot start " << SHADOWPROXY_BINARY;
+        ADD_FAILURE() << "cannot start " << shadowproxy_binary();
         return;
     }
     // The admin port is known, and this proxy's, only once the start line names it: before,
@@ -304,7 +305,7 @@ command_result run_binary(const std::vector<std::string>& args, std::chrono::mil
         std::ofstream in(in_path);
         in << stdin_text;
     }
-    std::vector<std::string> argv{SHADOWPROXY_BINARY};
+    std::vector<std::string> argv{shadowproxy_binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     command_result result;
     const pid_t pid = spawn(argv, dir + "/stdout", dir + "/stderr", in_path);
