@@ -1,0 +1,308 @@
+#include "shadowproxy/proxy/h2_stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "shadowproxy/proxy/h2_session.hpp"
+#include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/proxy/worker.hpp"
+
+namespace shadowproxy::proxy {
+
+namespace {
+
+// RFC 9113 §6.5.2: a field's size in the header list is its name, its value and 32.
+constexpr std::size_t field_overhead = 32;
+
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+    return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+            reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+            value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+ssize_t read_stream_body(nghttp2_session*, std::int32_t, std::uint8_t* buffer, std::size_t length,
+                         std::uint32_t* flags, nghttp2_data_source* source, void*) {
+    return static_cast<h2_stream*>(source->ptr)->read_body(buffer, length, flags);
+}
+
+}  // namespace
+
+h2_stream::h2_stream(std::shared_ptr<h2_session> session, std::int32_t id)
+    : session_(std::move(session)), id_(id) {
+    message_.version(11);
+}
+
+void h2_stream::on_header(std::string_view name, std::string_view value, bool trailer) {
+    if (trailer) {
+        ++trailer_fields_;
+        return;
+    }
+    const auto& limits = session_->owner().snapshot().config->limits;
+    header_bytes_ += name.size() + value.size() + field_overhead;
+    if (header_bytes_ > limits.max_header_bytes) {
+        return;
+    }
+    if (name == ":method") {
+        message_.method_string(value);
+    } else if (name == ":path") {
+        message_.target(value);
+    } else if (name == ":authority") {
+        authority_.assign(value);
+    } else if (name.empty() || name.front() != ':') {
+        ++header_fields_;
+        has_host_ = has_host_ || name == "host";
+        message_.insert(name, value);
+    }
+}
+
+// The head is known: what it alone decides is answered now, before any body is read.
+void h2_stream::on_headers_end() {
+    const auto& limits = session_->owner().snapshot().config->limits;
+    if (header_bytes_ > limits.max_header_bytes) {
+        return respond_error(431, "request header fields too large");
+    }
+    if (header_fields_ > limits.max_header_fields) {
+        return respond_error(431, "too many request header fields");
+    }
+    const std::string_view length = message_[http::field::content_length];
+    std::uint64_t declared = 0;
+    if (!length.empty() &&
+        std::from_chars(length.data(), length.data() + length.size(), declared).ec == std::errc{} &&
+        declared > limits.max_body_bytes) {
+        return respond_error(413, "request body too large");
+    }
+}
+
+void h2_stream::on_data(const std::uint8_t* data, std::size_t length) {
+    if (answered_) {
+        return;
+    }
+    auto& body = message_.body();
+    if (body.size() + length > session_->owner().snapshot().config->limits.max_body_bytes) {
+        return respond_error(413, "request body too large");
+    }
+    body.append(reinterpret_cast<const char*>(data), length);
+}
+
+void h2_stream::on_request_end() {
+    ended_ = true;
+    if (answered_) {
+        return;
+    }
+    auto& owner = session_->owner();
+    const auto& snapshot = owner.snapshot();
+    const auto& limits = snapshot.config->limits;
+    if (trailer_fields_ != 0) {
+        owner.shared().metrics.request_trailer_fields_dropped.inc(trailer_fields_);
+    }
+    if (!authority_.empty()) {
+        message_.set(http::field::host, authority_);
+    }
+    request_id_ = choose_request_id(message_);
+    if (const auto problem = framing_problem(message_); !problem.empty()) {
+        return respond_error(400, "malformed request: " + problem);
+    }
+    auto line = check_request_line(message_, limits.allowed_methods);
+    if (line.status == 405) {
+        return respond_error(405, line.problem, allow_value(limits.allowed_methods));
+    }
+    if (line.status != 0) {
+        return respond_error(line.status, "malformed request: " + line.problem);
+    }
+    answered_ = true;
+    request_ =
+        forward(std::move(message_), session_->client_address(), request_id_,
+                forward_options_for(std::move(line), snapshot.config->mirror.shadow_header_name,
+                                    session_->is_tls()));
+    if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
+        copies_ = owner.shared().mirror.offer(*snapshot.shadows, request_);
+    }
+    observer_ =
+        copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, request_->path);
+    const auto& pool = snapshot.production;
+    const auto& settings = pool->settings();
+    exchange_ = pool->open(upstream::upstream_head(*request_, {.host = settings.authority,
+                                                               .base_path = settings.base_path}),
+                           request_);
+    head_pending_ = true;
+    exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
+        self->on_production_head(error);
+    });
+}
+
+void h2_stream::on_production_head(std::optional<upstream::upstream_error> error) {
+    head_pending_ = false;
+    if (closed_) {
+        // The client reset the stream (or the connection went) while production answered.
+        if (!error) {
+            exchange_->cancel();
+        }
+        return report(
+            {.error = error.value_or(upstream::upstream_error::reset), .client_aborted = !error});
+    }
+    std::optional<h2_fields> fields;
+    if (!error) {
+        fields = h2_response_fields(exchange_->head(), request_id_);
+        if (!fields) {
+            exchange_->cancel();
+            error = metrics::upstream_error::bad_response;
+        }
+    }
+    auto& production = *session_->owner().snapshot().production_metrics;
+    if (error) {
+        report({.error = error});
+        const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
+        spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(*error),
+                     request_->method, request_->path);
+        production.count_response(status);
+        respond_error(status, production_error_message(*error));
+        return session_->flush();
+    }
+    const unsigned status = exchange_->head().result_int();
+    production.count_response(status);
+    const auto& config = *session_->owner().snapshot().config;
+    capture_ = upstream::body_capture(copies_.empty() ? 0 : config.compare.max_body_bytes);
+    capture_.observe(observer_.get());
+    const bool with_body = exchange_->has_body();
+    submit(status, *fields, with_body);
+    if (!with_body) {
+        report({.capture = &capture_, .observer = std::move(observer_)});
+    }
+    session_->flush();
+}
+
+ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint32_t* flags) {
+    while (sent_ == pending_.size()) {
+        if (read_error_) {
+            report({.error = read_error_});
+            spdlog::warn("request {}: {} after the answer's head; stream reset ({} {})",
+                         request_id_, production_error_message(*read_error_), request_->method,
+                         request_->path);
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+        if (body_done_) {
+            // gRPC's trailers will go here: NGHTTP2_DATA_FLAG_NO_END_STREAM and a trailer
+            // HEADERS frame (nghttp2_submit_trailer) instead of END_STREAM on the last DATA.
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+            if (exchange_) {
+                report({.capture = &capture_, .observer = std::move(observer_)});
+            }
+            return 0;
+        }
+        const upstream::body_piece piece = exchange_->next_piece();
+        switch (piece.what) {
+            case upstream::body_piece::kind::data:
+                capture_.append(piece.data);
+                pending_.assign(piece.data);
+                sent_ = 0;
+                break;
+            case upstream::body_piece::kind::end:
+                body_done_ = true;
+                break;
+            case upstream::body_piece::kind::need_read:
+                read_more();
+                return NGHTTP2_ERR_DEFERRED;
+            case upstream::body_piece::kind::failed:
+                read_error_ = exchange_->error().value_or(upstream::upstream_error::reset);
+                break;
+        }
+    }
+    const std::size_t n = std::min(length, pending_.size() - sent_);
+    std::memcpy(buffer, pending_.data() + sent_, n);
+    sent_ += n;
+    return static_cast<ssize_t>(n);
+}
+
+void h2_stream::read_more() {
+    if (reading_) {
+        return;
+    }
+    reading_ = true;
+    exchange_->read_more([self = shared_from_this()](std::optional<upstream::upstream_error> e) {
+        self->on_read_more(e);
+    });
+}
+
+void h2_stream::on_read_more(std::optional<upstream::upstream_error> error) {
+    reading_ = false;
+    if (closed_) {
+        if (!error) {
+            exchange_->cancel();
+        }
+        return report(
+            {.error = error.value_or(upstream::upstream_error::reset), .client_aborted = !error});
+    }
+    read_error_ = error;
+    nghttp2_session_resume_data(session_->nghttp(), id_);
+    session_->flush();
+}
+
+void h2_stream::on_closed() {
+    closed_ = true;
+    if (exchange_ && !reported_ && !head_pending_ && !reading_) {
+        // Reset by the client (or the connection lost) with the answer half sent.
+        exchange_->cancel();
+        report({.error = upstream::upstream_error::reset, .client_aborted = true});
+    }
+}
+
+bool h2_stream::waiting_on_production() const {
+    return exchange_ && !reported_ && (head_pending_ || reading_);
+}
+
+void h2_stream::report(production_end&& end) {
+    if (reported_) {
+        return;
+    }
+    reported_ = true;
+    if (end.error) {
+        end.capture = nullptr;
+    }
+    report_production(session_->owner().snapshot(), *exchange_, copies_, std::move(end));
+}
+
+void h2_stream::submit(unsigned status, const h2_fields& fields, bool with_body) {
+    char digits[4] = {};
+    std::to_chars(digits, digits + 3, status);
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(fields.size() + 1);
+    nva.push_back(make_nv(":status", std::string_view(digits, 3)));
+    for (const auto& [name, value] : fields) {
+        nva.push_back(make_nv(name, value));
+    }
+    nghttp2_data_provider provider{};
+    provider.source.ptr = this;
+    provider.read_callback = read_stream_body;
+    nghttp2_submit_response(session_->nghttp(), id_, nva.data(), nva.size(),
+                            with_body ? &provider : nullptr);
+}
+
+void h2_stream::respond_error(unsigned status, std::string_view message, std::string_view allow) {
+    if (answered_ && exchange_ == nullptr) {
+        return;
+    }
+    early_answer_ = !ended_;
+    answered_ = true;
+    if (request_id_.empty()) {
+        request_id_ = make_request_id();
+    }
+    if (status != 502 && status != 504) {
+        session_->owner().shared().local_errors.count_response(status);
+    }
+    pending_ = error_json(message, request_id_);
+    sent_ = 0;
+    body_done_ = true;
+    exchange_.reset();
+    h2_fields fields{{"content-type", "application/json"},
+                     {"content-length", std::to_string(pending_.size())},
+                     {"x-request-id", request_id_}};
+    if (!allow.empty()) {
+        fields.emplace_back("allow", allow);
+    }
+    submit(status, fields, true);
+}
+
+}  // namespace shadowproxy::proxy
