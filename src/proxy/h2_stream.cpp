@@ -14,9 +14,6 @@ namespace shadowproxy::proxy {
 
 namespace {
 
-// RFC 9113 §6.5.2: a field's size in the header list is its name, its value and 32.
-constexpr std::size_t field_overhead = 32;
-
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
     return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
             reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
@@ -31,60 +28,26 @@ ssize_t read_stream_body(nghttp2_session*, std::int32_t, std::uint8_t* buffer, s
 }  // namespace
 
 h2_stream::h2_stream(std::shared_ptr<h2_session> session, std::int32_t id)
-    : session_(std::move(session)), id_(id) {
-    message_.version(11);
-}
+    : session_(std::move(session)),
+      id_(id),
+      request_(session_->owner().snapshot().config->limits),
+      config_(session_->owner().snapshot().config) {}
 
 void h2_stream::on_header(std::string_view name, std::string_view value, bool trailer) {
-    if (trailer) {
-        ++trailer_fields_;
-        return;
-    }
-    const auto& limits = session_->owner().snapshot().config->limits;
-    header_bytes_ += name.size() + value.size() + field_overhead;
-    if (header_bytes_ > limits.max_header_bytes) {
-        return;
-    }
-    if (name == ":method") {
-        message_.method_string(value);
-    } else if (name == ":path") {
-        message_.target(value);
-    } else if (name == ":authority") {
-        authority_.assign(value);
-    } else if (name.empty() || name.front() != ':') {
-        ++header_fields_;
-        has_host_ = has_host_ || name == "host";
-        message_.insert(name, value);
-    }
+    request_.add_field(name, value, trailer);
 }
 
 // The head is known: what it alone decides is answered now, before any body is read.
 void h2_stream::on_headers_end() {
-    const auto& limits = session_->owner().snapshot().config->limits;
-    if (header_bytes_ > limits.max_header_bytes) {
-        return respond_error(431, "request header fields too large");
-    }
-    if (header_fields_ > limits.max_header_fields) {
-        return respond_error(431, "too many request header fields");
-    }
-    const std::string_view length = message_[http::field::content_length];
-    std::uint64_t declared = 0;
-    if (!length.empty() &&
-        std::from_chars(length.data(), length.data() + length.size(), declared).ec == std::errc{} &&
-        declared > limits.max_body_bytes) {
-        return respond_error(413, "request body too large");
+    if (const auto verdict = request_.head_verdict(); verdict.status != 0) {
+        respond_error(verdict.status, verdict.message);
     }
 }
 
 void h2_stream::on_data(const std::uint8_t* data, std::size_t length) {
-    if (answered_) {
-        return;
+    if (!answered_ && !request_.add_body({reinterpret_cast<const char*>(data), length})) {
+        respond_error(413, "request body too large");
     }
-    auto& body = message_.body();
-    if (body.size() + length > session_->owner().snapshot().config->limits.max_body_bytes) {
-        return respond_error(413, "request body too large");
-    }
-    body.append(reinterpret_cast<const char*>(data), length);
 }
 
 void h2_stream::on_request_end() {
@@ -94,39 +57,27 @@ void h2_stream::on_request_end() {
     }
     auto& owner = session_->owner();
     const auto& snapshot = owner.snapshot();
-    const auto& limits = snapshot.config->limits;
-    if (trailer_fields_ != 0) {
-        owner.shared().metrics.request_trailer_fields_dropped.inc(trailer_fields_);
+    if (request_.trailer_fields() != 0) {
+        owner.shared().metrics.request_trailer_fields_dropped.inc(request_.trailer_fields());
     }
-    if (!authority_.empty()) {
-        message_.set(http::field::host, authority_);
-    }
-    request_id_ = choose_request_id(message_);
-    if (const auto problem = framing_problem(message_); !problem.empty()) {
-        return respond_error(400, "malformed request: " + problem);
-    }
-    auto line = check_request_line(message_, limits.allowed_methods);
-    if (line.status == 405) {
-        return respond_error(405, line.problem, allow_value(limits.allowed_methods));
-    }
-    if (line.status != 0) {
-        return respond_error(line.status, "malformed request: " + line.problem);
+    const auto verdict = request_.finish(
+        session_->client_address(), snapshot.config->mirror.shadow_header_name, session_->is_tls());
+    request_id_ = request_.request_id();
+    if (verdict.status != 0) {
+        return respond_error(verdict.status, verdict.message, verdict.allow);
     }
     answered_ = true;
-    request_ =
-        forward(std::move(message_), session_->client_address(), request_id_,
-                forward_options_for(std::move(line), snapshot.config->mirror.shadow_header_name,
-                                    session_->is_tls()));
+    forwarded_ = request_.request();
     if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
-        copies_ = owner.shared().mirror.offer(*snapshot.shadows, request_);
+        copies_ = owner.shared().mirror.offer(*snapshot.shadows, forwarded_);
     }
     observer_ =
-        copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, request_->path);
+        copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, forwarded_->path);
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
-    exchange_ = pool->open(upstream::upstream_head(*request_, {.host = settings.authority,
-                                                               .base_path = settings.base_path}),
-                           request_);
+    exchange_ = pool->open(upstream::upstream_head(*forwarded_, {.host = settings.authority,
+                                                                 .base_path = settings.base_path}),
+                           forwarded_);
     head_pending_ = true;
     exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
         self->on_production_head(error);
@@ -156,7 +107,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
         report({.error = error});
         const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
         spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(*error),
-                     request_->method, request_->path);
+                     forwarded_->method, forwarded_->path);
         production.count_response(status);
         respond_error(status, production_error_message(*error));
         return session_->flush();
@@ -179,8 +130,8 @@ ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint
         if (read_error_) {
             report({.error = read_error_});
             spdlog::warn("request {}: {} after the answer's head; stream reset ({} {})",
-                         request_id_, production_error_message(*read_error_), request_->method,
-                         request_->path);
+                         request_id_, production_error_message(*read_error_), forwarded_->method,
+                         forwarded_->path);
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
         if (body_done_) {

@@ -1,6 +1,5 @@
-// One HTTP/2 stream of an h2_session: collects the request (pseudo-headers, fields, body under
-// limits.max_header_bytes, max_header_fields and max_body_bytes), turns it into the same
-// upstream::forwarded_request the HTTP/1.1 path builds (request_rules + proxy::forward), offers it
+// One HTTP/2 stream of an h2_session: collects the request (h2_request_builder: limits, then the
+// same upstream::forwarded_request the HTTP/1.1 path builds), offers it
 // to the mirror, sends it to production through the worker's upstream_pool and relays the answer
 // as HEADERS + DATA. The DATA source defers while no body piece is buffered and resumes after
 // read_more, so production is read only as fast as the client's flow-control window lets the
@@ -24,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "shadowproxy/proxy/h2_request.hpp"
 #include "shadowproxy/proxy/production_answer.hpp"
 
 namespace shadowproxy::proxy {
@@ -63,18 +63,14 @@ private:
 
     std::shared_ptr<h2_session> session_;
     std::int32_t id_;
-    http::request<http::string_body> message_;
-    std::string authority_;
-    std::size_t header_bytes_ = 0;
-    std::size_t header_fields_ = 0;
-    std::size_t trailer_fields_ = 0;
-    bool has_host_ = false;
+    h2_request_builder request_;
+    std::shared_ptr<const config::config> config_;  // keeps request_'s limits alive
     bool closed_ = false;
     bool ended_ = false;     // END_STREAM came from the client
     bool answered_ = false;  // the request went to production, or the proxy answered itself
     bool early_answer_ = false;
     std::string request_id_;
-    std::shared_ptr<const upstream::forwarded_request> request_;
+    std::shared_ptr<const upstream::forwarded_request> forwarded_;
     mirror::production_slot copies_;
     std::shared_ptr<llm::stream_observer> observer_;  // compare.mode openai, copies only
     std::shared_ptr<production_exchange> exchange_;
