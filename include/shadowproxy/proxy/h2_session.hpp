@@ -33,6 +33,9 @@
 
 namespace shadowproxy::proxy {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
 class worker;
 class h2_stream;
 
