@@ -348,11 +348,11 @@ void client_session::on_request() {
         }
     }
     // From every Connection field of the head (Beast's keep_alive() reads only the first).
-    const auto connection = connection_tokens(message);
+    const auto tokens = connection_tokens(message);
     version_ = message.version();
-    const bool persistent =
-        version_ >= 11 ? !connection.contains("close")
-                       : connection.contains("keep-alive") && !connection.contains("close");
+    const bool persistent = version_ >= 11
+                                ? !tokens.contains("close")
+                                : tokens.contains("keep-alive") && !tokens.contains("close");
     keep_alive_ = persistent && !worker_.draining();
     request_ =
         forward(parser_->release(), client_address_, request_id_,
@@ -422,11 +422,12 @@ void client_session::on_production_failed(upstream::upstream_error error) {
 
 void client_session::complete_copies(std::optional<upstream::upstream_error> error,
                                      bool client_aborted) {
-    report_production(worker_.snapshot(), *exchange_, copies_,
-                      {.error = error,
-                       .client_aborted = client_aborted,
-                       .capture = relay_ && !error ? &relay_->capture() : nullptr,
-                       .observer = std::move(observer_)});
+    production_end end;
+    end.error = error;
+    end.client_aborted = client_aborted;
+    end.capture = relay_ && !error ? &relay_->capture() : nullptr;
+    end.observer = std::move(observer_);
+    report_production(worker_.snapshot(), *exchange_, copies_, std::move(end));
 }
 
 void client_session::on_relayed(const relay_result& result) {

@@ -92,7 +92,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
             exchange_->cancel();
         }
         return report(
-            {.error = error.value_or(upstream::upstream_error::reset), .client_aborted = !error});
+            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
     }
     std::optional<h2_fields> fields;
     if (!error) {
@@ -104,7 +104,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
     }
     auto& production = *session_->owner().snapshot().production_metrics;
     if (error) {
-        report({.error = error});
+        report(production_end::failed(*error));
         const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
         spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(*error),
                      forwarded_->method, forwarded_->path);
@@ -120,7 +120,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
     const bool with_body = exchange_->has_body();
     submit(status, *fields, with_body);
     if (!with_body) {
-        report({.capture = &capture_, .observer = std::move(observer_)});
+        report(production_end::relayed(&capture_, std::move(observer_)));
     }
     session_->flush();
 }
@@ -128,7 +128,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
 ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint32_t* flags) {
     while (sent_ == pending_.size()) {
         if (read_error_) {
-            report({.error = read_error_});
+            report(production_end::failed(*read_error_));
             spdlog::warn("request {}: {} after the answer's head; stream reset ({} {})",
                          request_id_, production_error_message(*read_error_), forwarded_->method,
                          forwarded_->path);
@@ -139,7 +139,7 @@ ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint
             // HEADERS frame (nghttp2_submit_trailer) instead of END_STREAM on the last DATA.
             *flags |= NGHTTP2_DATA_FLAG_EOF;
             if (exchange_) {
-                report({.capture = &capture_, .observer = std::move(observer_)});
+                report(production_end::relayed(&capture_, std::move(observer_)));
             }
             return 0;
         }
@@ -184,7 +184,7 @@ void h2_stream::on_read_more(std::optional<upstream::upstream_error> error) {
             exchange_->cancel();
         }
         return report(
-            {.error = error.value_or(upstream::upstream_error::reset), .client_aborted = !error});
+            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
     }
     read_error_ = error;
     nghttp2_session_resume_data(session_->nghttp(), id_);
@@ -196,7 +196,7 @@ void h2_stream::on_closed() {
     if (exchange_ && !reported_ && !head_pending_ && !reading_) {
         // Reset by the client (or the connection lost) with the answer half sent.
         exchange_->cancel();
-        report({.error = upstream::upstream_error::reset, .client_aborted = true});
+        report(production_end::failed(upstream::upstream_error::reset, true));
     }
 }
 

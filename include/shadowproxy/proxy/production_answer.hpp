@@ -35,6 +35,22 @@ struct production_end {
     bool client_aborted = false;  // the client went away: not counted as production's error
     upstream::body_capture* capture = nullptr;  // the relayed body's kept prefix, if relayed
     std::shared_ptr<llm::stream_observer> observer;
+
+    // Production failed (or, client_aborted, was cut because the client went away).
+    static production_end failed(upstream::upstream_error error, bool client_aborted = false) {
+        production_end end;
+        end.error = error;
+        end.client_aborted = client_aborted;
+        return end;
+    }
+    // The answer was relayed whole; `capture` holds its kept prefix.
+    static production_end relayed(upstream::body_capture* capture,
+                                  std::shared_ptr<llm::stream_observer> observer) {
+        production_end end;
+        end.capture = capture;
+        end.observer = std::move(observer);
+        return end;
+    }
 };
 
 // Counts production's error or latency and, when there are copies, completes their slot.
