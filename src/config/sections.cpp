@@ -46,9 +46,10 @@ constexpr std::array<std::string_view, 8> log_keys{
     "redact_headers", "level",          "diff_values"};
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
-constexpr std::array<std::string_view, 8> limits_keys{
+constexpr std::array<std::string_view, 9> limits_keys{
     "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
-    "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods"};
+    "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods",
+    "h2_max_concurrent_streams"};
 constexpr std::array<std::string_view, 4> features_keys{"pointer", "input", "names", "baseline"};
 constexpr std::array<std::string_view, 16> promotion_keys{"min_requests",
                                                           "min_agreement",
@@ -256,6 +257,8 @@ void read_limits(const YAML::Node& node, yaml_reader& in, limits_config& out) {
     in.read_integer(node, path, "max_connections", out.max_connections, 1, 10'000'000);
     in.read_duration(node, path, "drain_timeout_ms", out.drain_timeout, 1, max_timeout_ms);
     in.read_integer(node, path, "max_header_fields", out.max_header_fields, 1, 100'000);
+    in.read_integer(node, path, "h2_max_concurrent_streams", out.h2_max_concurrent_streams, 1,
+                    1'000'000);
     std::vector<std::string> methods;
     if (in.read_string_list(node, path, "allowed_methods", methods, [](std::string& value) {
             if (!is_token(value)) {

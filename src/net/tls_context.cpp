@@ -20,8 +20,8 @@ namespace ssl = boost::asio::ssl;
 constexpr std::int64_t failure_log_interval_ms = 1000;
 
 // The protocols the listener offers through ALPN, in order of preference, in the wire format
-// (length-prefixed). HTTP/2 will be one more entry here.
-constexpr std::array<std::string_view, 1> server_protocols{"\x08http/1.1"};
+// (length-prefixed): HTTP/2 first, so a client offering both speaks h2 (proxy::h2_session).
+constexpr std::array<std::string_view, 2> server_protocols{"\x02h2", "\x08http/1.1"};
 constexpr std::string_view client_protocols = "\x08http/1.1";
 
 // Picks the first of our protocols the client offers; none in common (or no ALPN) goes on

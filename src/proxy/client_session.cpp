@@ -9,6 +9,8 @@
 #include <iterator>
 
 #include "shadowproxy/net/tls_context.hpp"
+#include "shadowproxy/proxy/h2_session.hpp"
+#include "shadowproxy/proxy/production_answer.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
 
@@ -19,6 +21,8 @@ namespace {
 constexpr std::size_t client_read_chunk = 8192;
 constexpr std::string_view header_end = "\r\n\r\n";
 constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+// The first bytes of an HTTP/2 connection with prior knowledge (RFC 9113 §3.4).
+constexpr std::string_view h2_preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 std::string_view as_view(const beast::flat_buffer& buffer) {
     const auto data = buffer.data();
@@ -33,24 +37,6 @@ unsigned status_for_parse_error(const beast::error_code& ec) {
         return 413;
     }
     return 400;
-}
-
-const char* error_message(metrics::upstream_error e) {
-    switch (e) {
-        case metrics::upstream_error::connect_failed:
-            return "production upstream unreachable";
-        case metrics::upstream_error::timeout:
-            return "production upstream timed out";
-        case metrics::upstream_error::bad_response:
-            return "production upstream sent an invalid response";
-        case metrics::upstream_error::reset:
-            return "production upstream closed the connection";
-        case metrics::upstream_error::dns_failed:
-            return "production upstream unresolvable";
-        case metrics::upstream_error::tls_failed:
-            return "production TLS handshake failed";
-    }
-    return "production upstream failed";
 }
 
 }  // namespace
@@ -68,8 +54,22 @@ client_session::client_session(worker& owner, client_stream::socket_type&& socke
 }
 
 client_session::~client_session() {
+    if (!handed_off_) {
+        worker_.remove(this);
+        worker_.shared().connections.fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+void client_session::hand_to_h2() {
+    // The connection, its count in limits.max_connections and its place in the worker's list
+    // go to the HTTP/2 session, with the bytes already read.
+    handed_off_ = true;
     worker_.remove(this);
-    worker_.shared().connections.fetch_sub(1, std::memory_order_relaxed);
+    stream_.tcp().expires_never();
+    const auto pending = as_view(buffer_);
+    std::make_shared<h2_session>(worker_, std::move(stream_), std::move(tls_),
+                                 std::move(client_address_))
+        ->start(pending);
 }
 
 void client_session::start(bool over_limit) {
@@ -102,6 +102,12 @@ void client_session::on_handshake(beast::error_code ec) {
     }
     header_deadline_.reset();
     idle_ = true;
+    const unsigned char* protocol = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(stream_.native_handle(), &protocol, &length);
+    if (length == 2 && protocol[0] == 'h' && protocol[1] == '2') {
+        return hand_to_h2();
+    }
     do_read_header();
 }
 
@@ -124,7 +130,12 @@ void client_session::do_read_header() {
     buffer_.consume(empty_lines);
     const std::string_view pending = as_view(buffer_);
     const auto& limits = worker_.snapshot().config->limits;
-    if (const auto end = pending.find(header_end); end != std::string_view::npos) {
+    if (first_request_ && !pending.empty() &&
+        h2_preface.substr(0, pending.size()) == pending.substr(0, h2_preface.size())) {
+        if (pending.size() >= h2_preface.size()) {
+            return hand_to_h2();
+        }
+    } else if (const auto end = pending.find(header_end); end != std::string_view::npos) {
         return on_header(end + header_end.size());
     }
     if (has_bare_line_feed(pending)) {
@@ -168,6 +179,7 @@ void client_session::on_read_some(beast::error_code ec, std::size_t bytes) {
 
 void client_session::on_header(std::size_t header_bytes) {
     idle_ = false;
+    first_request_ = false;
     const auto& limits = worker_.snapshot().config->limits;
     const std::string_view block = as_view(buffer_).substr(0, header_bytes);
     request_id_ = make_request_id();
@@ -197,11 +209,8 @@ void client_session::on_header(std::size_t header_bytes) {
     }
     line_ = check_request_line(parser_->get(), limits.allowed_methods);
     if (line_.status == 405) {
-        std::string allow = "Allow: ";
-        for (std::size_t i = 0; i < limits.allowed_methods.size(); ++i) {
-            allow.append(i == 0 ? "" : ", ").append(limits.allowed_methods[i]);
-        }
-        return respond_error(405, line_.problem, true, allow + "\r\n");
+        return respond_error(405, line_.problem, true,
+                             "Allow: " + allow_value(limits.allowed_methods) + "\r\n");
     }
     if (line_.status != 0) {
         return respond_error(line_.status, "malformed request: " + line_.problem, true);
@@ -339,19 +348,16 @@ void client_session::on_request() {
         }
     }
     // From every Connection field of the head (Beast's keep_alive() reads only the first).
-    const auto connection = connection_tokens(message);
+    const auto tokens = connection_tokens(message);
     version_ = message.version();
-    const bool persistent =
-        version_ >= 11 ? !connection.contains("close")
-                       : connection.contains("keep-alive") && !connection.contains("close");
+    const bool persistent = version_ >= 11
+                                ? !tokens.contains("close")
+                                : tokens.contains("keep-alive") && !tokens.contains("close");
     keep_alive_ = persistent && !worker_.draining();
-    forward_options options;
-    options.target = std::move(line_.target);
-    options.path = std::move(line_.path);
-    options.forwarded_host = std::move(line_.authority);
-    options.owned_header = snapshot.config->mirror.shadow_header_name;
-    options.tls = stream_.is_tls();
-    request_ = forward(parser_->release(), client_address_, request_id_, options);
+    request_ =
+        forward(parser_->release(), client_address_, request_id_,
+                forward_options_for(std::move(line_), snapshot.config->mirror.shadow_header_name,
+                                    stream_.is_tls()));
     parser_.reset();
     header_deadline_.reset();
     if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
@@ -407,46 +413,21 @@ void client_session::on_production_failed(upstream::upstream_error error) {
     auto& production = *worker_.snapshot().production_metrics;
     complete_copies(error);
     const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
-    spdlog::warn("request {}: {} ({} {})", request_id_, error_message(error), request_->method,
-                 request_->path);
+    spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(error),
+                 request_->method, request_->path);
     production.count_response(status);
     exchange_.reset();
-    respond_error(status, error_message(error), !keep_alive_);
+    respond_error(status, production_error_message(error), !keep_alive_);
 }
 
 void client_session::complete_copies(std::optional<upstream::upstream_error> error,
                                      bool client_aborted) {
-    auto& production = *worker_.snapshot().production_metrics;
-    const auto latency = exchange_->latency();
-    // A client that went away is not production's failure: the proxy cut the exchange because
-    // nobody was left to read it.
-    if (error && !client_aborted) {
-        production.count_error(*error);
-    } else if (!error) {
-        production.latency.observe(std::chrono::duration<double>(latency).count());
-    }
-    auto observer = std::move(observer_);
-    if (copies_.empty()) {
-        return;
-    }
-    auto outcome = std::make_shared<mirror::production_outcome>();
-    outcome->latency_ms = std::chrono::duration<double, std::milli>(latency).count();
-    outcome->ttfb_ms = std::chrono::duration<double, std::milli>(exchange_->ttfb()).count();
-    outcome->error = error;
-    outcome->client_aborted = client_aborted;
-    if (observer) {
-        outcome->llm = std::make_shared<const llm::observed_stream>(observer->take());
-    }
-    if (!error) {
-        outcome->status = exchange_->head().result_int();
-        if (relay_) {
-            auto& capture = relay_->capture();
-            outcome->bytes = capture.bytes();
-            outcome->truncated = capture.truncated();
-            outcome->body = std::make_shared<const std::string>(capture.take());
-        }
-    }
-    copies_.complete(std::move(outcome));
+    production_end end;
+    end.error = error;
+    end.client_aborted = client_aborted;
+    end.capture = relay_ && !error ? &relay_->capture() : nullptr;
+    end.observer = std::move(observer_);
+    report_production(worker_.snapshot(), *exchange_, copies_, std::move(end));
 }
 
 void client_session::on_relayed(const relay_result& result) {
@@ -463,8 +444,8 @@ void client_session::on_relayed(const relay_result& result) {
     }
     if (result.production_error) {
         spdlog::warn("request {}: {} after the answer's head; connection closed ({} {})",
-                     request_id_, error_message(*result.production_error), request_->method,
-                     request_->path);
+                     request_id_, production_error_message(*result.production_error),
+                     request_->method, request_->path);
     }
     relay_.reset();
     exchange_.reset();
@@ -511,9 +492,7 @@ void client_session::respond_error(unsigned status, std::string_view message, bo
     if (status != 502 && status != 504) {
         worker_.shared().local_errors.count_response(status);
     }
-    auto body = std::make_shared<std::string>();
-    body->append(R"({"error":")").append(message).append(R"(","request_id":")");
-    body->append(request_id_).append("\"}");
+    auto body = std::make_shared<std::string>(error_json(message, request_id_));
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));
     std::string head = "HTTP/1.1 " + std::to_string(status) + " " + std::string{reason} + "\r\n";
     head.append("Content-Type: application/json\r\n");

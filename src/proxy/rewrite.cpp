@@ -179,6 +179,25 @@ std::string choose_request_id(const http::request_header<>& head) {
     return make_request_id();
 }
 
+forward_options forward_options_for(request_line_check&& line, std::string_view owned_header,
+                                    bool tls) {
+    forward_options options;
+    options.target = std::move(line.target);
+    options.path = std::move(line.path);
+    options.forwarded_host = std::move(line.authority);
+    options.owned_header = owned_header;
+    options.tls = tls;
+    return options;
+}
+
+std::string allow_value(const std::vector<std::string>& methods) {
+    std::string allow;
+    for (std::size_t i = 0; i < methods.size(); ++i) {
+        allow.append(i == 0 ? "" : ", ").append(methods[i]);
+    }
+    return allow;
+}
+
 std::shared_ptr<const upstream::forwarded_request> forward(
     http::request<http::string_body>&& request, std::string_view client_address,
     std::string request_id, const forward_options& options) {
@@ -303,6 +322,30 @@ std::string client_response_head(const http::response_header<>& upstream, body_f
     }
     head.append("\r\n");
     return head;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fields(
+    const http::response_header<>& upstream, std::string_view request_id) {
+    if (upstream.result_int() < 200) {
+        return std::nullopt;
+    }
+    std::vector<std::pair<std::string, std::string>> fields;
+    fields.reserve(16);
+    const std::string_view connection = upstream[http::field::connection];
+    for (const auto& field : upstream) {
+        const auto name = field.name_string();
+        if (has_line_break(field.value())) {
+            return std::nullopt;
+        }
+        if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
+            continue;
+        }
+        fields.emplace_back();
+        assign_lower(fields.back().first, name);
+        fields.back().second.assign(field.value());
+    }
+    fields.emplace_back("x-request-id", std::string{request_id});
+    return fields;
 }
 
 }  // namespace shadowproxy::proxy

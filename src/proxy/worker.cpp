@@ -164,7 +164,7 @@ void worker::drain() {
         accept_pause_.cancel();
         snapshot_.production->close_idle();
         // Copy first: closing a session may destroy it and erase it from the set.
-        const std::vector<client_session*> sessions(sessions_.begin(), sessions_.end());
+        const std::vector<connection*> sessions(sessions_.begin(), sessions_.end());
         for (auto* session : sessions) {
             if (sessions_.contains(session)) {
                 session->close_if_idle();
@@ -175,7 +175,7 @@ void worker::drain() {
 
 void worker::abort() {
     asio::post(context_, [this] {
-        const std::vector<client_session*> sessions(sessions_.begin(), sessions_.end());
+        const std::vector<connection*> sessions(sessions_.begin(), sessions_.end());
         for (auto* session : sessions) {
             if (sessions_.contains(session)) {
                 session->close();

@@ -169,6 +169,8 @@ struct limits_config {
     std::size_t max_connections = 10000;
     milliseconds drain_timeout{15000};
     std::size_t max_header_fields = 100;  // field lines in a request head → 431 above
+    // Streams open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS).
+    std::size_t h2_max_concurrent_streams = 256;
     // Case-sensitive; anything else is 400. CONNECT and TRACE are always 405.
     std::vector<std::string> allowed_methods{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"};
 };

@@ -2,7 +2,8 @@
 // rules of request_rules.hpp; chunk lines and trailers bounded, trailers never forwarded), sends
 // each to production, offers a copy to the mirror, relays production's answer back as it
 // arrives (response_relay), and loops while keep-alive holds. Pipelined requests are answered in
-// order, one at a time.
+// order, one at a time. A connection that opens with the HTTP/2 preface, or negotiated h2
+// through ALPN, is handed to an h2_session.
 //
 // Owns itself through shared_from_this; lives on its worker's thread only. Errors never throw:
 // they end in the proxy's own JSON error response (README (Configuration)) or a closed connection.
@@ -19,6 +20,7 @@
 
 #include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
+#include "shadowproxy/proxy/connection.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/proxy/response_relay.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -33,24 +35,25 @@ using steady_clock = std::chrono::steady_clock;
 
 class worker;
 
-class client_session : public std::enable_shared_from_this<client_session> {
+class client_session : public connection, public std::enable_shared_from_this<client_session> {
 public:
     // tls: the listener's context when it speaks TLS (kept for this connection's life, so a
     // reload that swaps the worker's context leaves this connection as it is), else null.
     client_session(worker& owner, client_stream::socket_type&& socket,
                    std::shared_ptr<asio::ssl::context> tls);
-    ~client_session();
+    ~client_session() override;
 
     // over_limit: the connection exceeds limits.max_connections and only gets a 503 (a TLS
     // one is closed before its handshake). A TLS connection first shakes hands, within
     // header_timeout_ms.
     void start(bool over_limit);
     // Closes the connection if it is waiting for a request; a request in progress finishes.
-    void close_if_idle();
-    void close();
+    void close_if_idle() override;
+    void close() override;
 
 private:
     void on_handshake(beast::error_code ec);
+    void hand_to_h2();
     void do_read_header();
     void on_read_some(beast::error_code ec, std::size_t bytes);
     void on_header(std::size_t header_bytes);
@@ -86,6 +89,8 @@ private:
     request_line_check line_;
     std::optional<steady_clock::time_point> header_deadline_;
     bool idle_ = true;
+    bool first_request_ = true;  // nothing read yet but the HTTP/2 preface may still come
+    bool handed_off_ = false;    // the connection went to an h2_session
     bool keep_alive_ = true;
     unsigned version_ = 11;
     std::string request_id_;

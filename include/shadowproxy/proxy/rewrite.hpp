@@ -13,7 +13,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
+#include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
 
 namespace shadowproxy::proxy {
@@ -45,6 +48,14 @@ struct forward_options {
     std::string_view owned_header;  // mirror.shadow_header.name: no client copy goes anywhere
     bool tls = false;               // the client came over TLS: X-Forwarded-Proto is https
 };
+
+// The options for a request whose line and Host passed check_request_line (HTTP/1.1 and HTTP/2
+// alike).
+forward_options forward_options_for(request_line_check&& line, std::string_view owned_header,
+                                    bool tls);
+
+// The Allow header's value for a 405: the allowed methods, comma-separated.
+std::string allow_value(const std::vector<std::string>& methods);
 
 // Strips hop-by-hop headers (and those any Connection field lists, in one pass), the client's
 // copies of owned_header, X-Forwarded-Host and X-Forwarded-Proto; appends X-Forwarded-For, sets
@@ -78,6 +89,13 @@ body_framing client_framing(bool body_expected, std::optional<std::uint64_t> con
 std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
                                  std::uint64_t content_length, std::string_view request_id,
                                  bool keep_alive, unsigned client_version);
+
+// The fields of production's answer for an HTTP/2 client: names lower-cased, hop-by-hop fields
+// (and those Connection lists) and production's X-Request-Id dropped, x-request-id set; the
+// upstream's Content-Length kept. nullopt when a value carries a line break or the status is not
+// a final one (then the proxy answers 502).
+std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fields(
+    const http::response_header<>& upstream, std::string_view request_id);
 
 // Whether a header is hop-by-hop in a message whose Connection header is `connection`.
 bool is_hop_by_hop(std::string_view name, std::string_view connection);

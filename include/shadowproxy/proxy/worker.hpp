@@ -81,8 +81,8 @@ public:
     const worker_snapshot& snapshot() const { return snapshot_; }
     shared_state& shared() { return shared_; }
     bool draining() const { return draining_; }
-    void add(client_session* session) { sessions_.insert(session); }
-    void remove(client_session* session) { sessions_.erase(session); }
+    void add(connection* session) { sessions_.insert(session); }
+    void remove(connection* session) { sessions_.erase(session); }
 
 private:
     void do_accept();
@@ -98,7 +98,7 @@ private:
     tcp::acceptor acceptor_{context_};
     asio::steady_timer accept_pause_{context_};  // out of descriptors: accepting waits
     worker_snapshot snapshot_;
-    std::unordered_set<client_session*> sessions_;
+    std::unordered_set<connection*> sessions_;  // HTTP/1.1 and HTTP/2 sessions
     bool draining_ = false;
     std::atomic<bool> finished_{false};
     std::thread thread_;

@@ -176,6 +176,8 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
          "promotion.max_shadow_p95_ms: must be an integer number of milliseconds"},
         {minimal + "limits: {max_header_fields: 0}\n",
          "bad.yaml: limits.max_header_fields: must be between 1 and 100000, got 0"},
+        {minimal + "limits: {h2_max_concurrent_streams: 0}\n",
+         "bad.yaml: limits.h2_max_concurrent_streams: must be between 1 and 1000000, got 0"},
         {minimal + "limits: {allowed_methods: [GET, 'BAD METHOD']}\n",
          "bad.yaml: limits.allowed_methods[1]: is not a valid method name, got 'BAD METHOD'"},
         {minimal + "limits: {allowed_methods: [GET, TRACE]}\n",

@@ -71,6 +71,7 @@ TEST(ConfigParse, DefaultsWhenOnlyProductionUrlIsGiven) {
     EXPECT_EQ(c.limits.max_connections, 10000U);
     EXPECT_EQ(c.limits.drain_timeout, milliseconds(15000));
     EXPECT_EQ(c.limits.max_header_fields, 100U);
+    EXPECT_EQ(c.limits.h2_max_concurrent_streams, 256U);
     EXPECT_EQ(c.limits.allowed_methods,
               (std::vector<std::string>{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}));
     EXPECT_FALSE(c.features.has_value());

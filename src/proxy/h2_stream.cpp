@@ -1,0 +1,259 @@
+#include "shadowproxy/proxy/h2_stream.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "shadowproxy/proxy/h2_session.hpp"
+#include "shadowproxy/proxy/rewrite.hpp"
+#include "shadowproxy/proxy/worker.hpp"
+
+namespace shadowproxy::proxy {
+
+namespace {
+
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+    return {reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.data())),
+            reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.data())), name.size(),
+            value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+ssize_t read_stream_body(nghttp2_session*, std::int32_t, std::uint8_t* buffer, std::size_t length,
+                         std::uint32_t* flags, nghttp2_data_source* source, void*) {
+    return static_cast<h2_stream*>(source->ptr)->read_body(buffer, length, flags);
+}
+
+}  // namespace
+
+h2_stream::h2_stream(std::shared_ptr<h2_session> session, std::int32_t id)
+    : session_(std::move(session)),
+      id_(id),
+      request_(session_->owner().snapshot().config->limits),
+      config_(session_->owner().snapshot().config) {}
+
+void h2_stream::on_header(std::string_view name, std::string_view value, bool trailer) {
+    request_.add_field(name, value, trailer);
+}
+
+// The head is known: what it alone decides is answered now, before any body is read.
+void h2_stream::on_headers_end() {
+    if (const auto verdict = request_.head_verdict(); verdict.status != 0) {
+        respond_error(verdict.status, verdict.message);
+    }
+}
+
+void h2_stream::on_data(const std::uint8_t* data, std::size_t length) {
+    if (!answered_ && !request_.add_body({reinterpret_cast<const char*>(data), length})) {
+        respond_error(413, "request body too large");
+    }
+}
+
+void h2_stream::on_request_end() {
+    ended_ = true;
+    if (answered_) {
+        return;
+    }
+    auto& owner = session_->owner();
+    const auto& snapshot = owner.snapshot();
+    if (request_.trailer_fields() != 0) {
+        owner.shared().metrics.request_trailer_fields_dropped.inc(request_.trailer_fields());
+    }
+    const auto verdict = request_.finish(
+        session_->client_address(), snapshot.config->mirror.shadow_header_name, session_->is_tls());
+    request_id_ = request_.request_id();
+    if (verdict.status != 0) {
+        return respond_error(verdict.status, verdict.message, verdict.allow);
+    }
+    answered_ = true;
+    forwarded_ = request_.request();
+    if (snapshot.shadows && !snapshot.shadows->shadows.empty()) {
+        copies_ = owner.shared().mirror.offer(*snapshot.shadows, forwarded_);
+    }
+    observer_ =
+        copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, forwarded_->path);
+    const auto& pool = snapshot.production;
+    const auto& settings = pool->settings();
+    exchange_ = pool->open(upstream::upstream_head(*forwarded_, {.host = settings.authority,
+                                                                 .base_path = settings.base_path}),
+                           forwarded_);
+    head_pending_ = true;
+    exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
+        self->on_production_head(error);
+    });
+}
+
+void h2_stream::on_production_head(std::optional<upstream::upstream_error> error) {
+    head_pending_ = false;
+    if (closed_) {
+        // The client reset the stream (or the connection went) while production answered.
+        if (!error) {
+            exchange_->cancel();
+        }
+        return report(
+            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
+    }
+    std::optional<h2_fields> fields;
+    if (!error) {
+        fields = h2_response_fields(exchange_->head(), request_id_);
+        if (!fields) {
+            exchange_->cancel();
+            error = metrics::upstream_error::bad_response;
+        }
+    }
+    auto& production = *session_->owner().snapshot().production_metrics;
+    if (error) {
+        report(production_end::failed(*error));
+        const unsigned status = error == metrics::upstream_error::timeout ? 504 : 502;
+        spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(*error),
+                     forwarded_->method, forwarded_->path);
+        production.count_response(status);
+        respond_error(status, production_error_message(*error));
+        return session_->flush();
+    }
+    const unsigned status = exchange_->head().result_int();
+    production.count_response(status);
+    const auto& config = *session_->owner().snapshot().config;
+    capture_ = upstream::body_capture(copies_.empty() ? 0 : config.compare.max_body_bytes);
+    capture_.observe(observer_.get());
+    const bool with_body = exchange_->has_body();
+    submit(status, *fields, with_body);
+    if (!with_body) {
+        report(production_end::relayed(&capture_, std::move(observer_)));
+    }
+    session_->flush();
+}
+
+ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint32_t* flags) {
+    while (sent_ == pending_.size()) {
+        if (read_error_) {
+            report(production_end::failed(*read_error_));
+            spdlog::warn("request {}: {} after the answer's head; stream reset ({} {})",
+                         request_id_, production_error_message(*read_error_), forwarded_->method,
+                         forwarded_->path);
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        }
+        if (body_done_) {
+            // gRPC's trailers will go here: NGHTTP2_DATA_FLAG_NO_END_STREAM and a trailer
+            // HEADERS frame (nghttp2_submit_trailer) instead of END_STREAM on the last DATA.
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+            if (exchange_) {
+                report(production_end::relayed(&capture_, std::move(observer_)));
+            }
+            return 0;
+        }
+        const upstream::body_piece piece = exchange_->next_piece();
+        switch (piece.what) {
+            case upstream::body_piece::kind::data:
+                capture_.append(piece.data);
+                pending_.assign(piece.data);
+                sent_ = 0;
+                break;
+            case upstream::body_piece::kind::end:
+                body_done_ = true;
+                break;
+            case upstream::body_piece::kind::need_read:
+                read_more();
+                return NGHTTP2_ERR_DEFERRED;
+            case upstream::body_piece::kind::failed:
+                read_error_ = exchange_->error().value_or(upstream::upstream_error::reset);
+                break;
+        }
+    }
+    const std::size_t n = std::min(length, pending_.size() - sent_);
+    std::memcpy(buffer, pending_.data() + sent_, n);
+    sent_ += n;
+    return static_cast<ssize_t>(n);
+}
+
+void h2_stream::read_more() {
+    if (reading_) {
+        return;
+    }
+    reading_ = true;
+    exchange_->read_more([self = shared_from_this()](std::optional<upstream::upstream_error> e) {
+        self->on_read_more(e);
+    });
+}
+
+void h2_stream::on_read_more(std::optional<upstream::upstream_error> error) {
+    reading_ = false;
+    if (closed_) {
+        if (!error) {
+            exchange_->cancel();
+        }
+        return report(
+            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
+    }
+    read_error_ = error;
+    nghttp2_session_resume_data(session_->nghttp(), id_);
+    session_->flush();
+}
+
+void h2_stream::on_closed() {
+    closed_ = true;
+    if (exchange_ && !reported_ && !head_pending_ && !reading_) {
+        // Reset by the client (or the connection lost) with the answer half sent.
+        exchange_->cancel();
+        report(production_end::failed(upstream::upstream_error::reset, true));
+    }
+}
+
+bool h2_stream::waiting_on_production() const {
+    return exchange_ && !reported_ && (head_pending_ || reading_);
+}
+
+void h2_stream::report(production_end&& end) {
+    if (reported_) {
+        return;
+    }
+    reported_ = true;
+    if (end.error) {
+        end.capture = nullptr;
+    }
+    report_production(session_->owner().snapshot(), *exchange_, copies_, std::move(end));
+}
+
+void h2_stream::submit(unsigned status, const h2_fields& fields, bool with_body) {
+    char digits[4] = {};
+    std::to_chars(digits, digits + 3, status);
+    std::vector<nghttp2_nv> nva;
+    nva.reserve(fields.size() + 1);
+    nva.push_back(make_nv(":status", std::string_view(digits, 3)));
+    for (const auto& [name, value] : fields) {
+        nva.push_back(make_nv(name, value));
+    }
+    nghttp2_data_provider provider{};
+    provider.source.ptr = this;
+    provider.read_callback = read_stream_body;
+    nghttp2_submit_response(session_->nghttp(), id_, nva.data(), nva.size(),
+                            with_body ? &provider : nullptr);
+}
+
+void h2_stream::respond_error(unsigned status, std::string_view message, std::string_view allow) {
+    if (answered_ && exchange_ == nullptr) {
+        return;
+    }
+    early_answer_ = !ended_;
+    answered_ = true;
+    if (request_id_.empty()) {
+        request_id_ = make_request_id();
+    }
+    if (status != 502 && status != 504) {
+        session_->owner().shared().local_errors.count_response(status);
+    }
+    pending_ = error_json(message, request_id_);
+    sent_ = 0;
+    body_done_ = true;
+    exchange_.reset();
+    h2_fields fields{{"content-type", "application/json"},
+                     {"content-length", std::to_string(pending_.size())},
+                     {"x-request-id", request_id_}};
+    if (!allow.empty()) {
+        fields.emplace_back("allow", allow);
+    }
+    submit(status, fields, true);
+}
+
+}  // namespace shadowproxy::proxy
