@@ -75,7 +75,9 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     tls.reserve(targets.size());
     for (const auto* target : targets) {
         tls.push_back(target->url.tls
-                          ? std::make_shared<net::client_tls>(target->tls, target->url.host)
+                          ? std::make_shared<net::client_tls>(
+                                target->tls, target->url.host,
+                                target->protocol == config::upstream_protocol::h2)
                           : nullptr);
     }
     auto set = std::make_shared<shadow_set>();
@@ -92,6 +94,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             settings.timeout,
             settings.max_in_flight,
             std::move(tls[i]),
+            settings.protocol != config::upstream_protocol::http1,
         };
         set->shadows.push_back(std::make_shared<shadow>(
             shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},

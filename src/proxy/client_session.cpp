@@ -439,6 +439,7 @@ void client_session::complete_copies(std::optional<upstream::upstream_error> err
     }
     if (!error) {
         outcome->status = exchange_->head().result_int();
+        outcome->grpc = upstream::grpc_of(*exchange_);
         if (relay_) {
             auto& capture = relay_->capture();
             outcome->bytes = capture.bytes();
