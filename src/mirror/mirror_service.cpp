@@ -74,11 +74,10 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     std::vector<std::shared_ptr<net::client_tls>> tls;
     tls.reserve(targets.size());
     for (const auto* target : targets) {
-        tls.push_back(target->url.tls
-                          ? std::make_shared<net::client_tls>(
-                                target->tls, target->url.host,
-                                target->protocol == config::upstream_protocol::h2)
-                          : nullptr);
+        tls.push_back(target->url.tls ? std::make_shared<net::client_tls>(
+                                            target->tls, target->url.host,
+                                            target->protocol == config::upstream_protocol::h2)
+                                      : nullptr);
     }
     auto set = std::make_shared<shadow_set>();
     total_bytes_.set_limit(config->mirror.max_total_bytes);

@@ -356,9 +356,9 @@ void shadow::record(comparison_pair& pair) {
     if (config_->features) {
         const bool grpc_request = production_side.kind == compare::body_kind::grpc_model_infer ||
                                   shadow_side.kind == compare::body_kind::grpc_model_infer;
-        features = extract_features(pair.request->body, *config_->features,
-                                    grpc_request ? compare::body_kind::grpc_model_infer
-                                                 : compare::body_kind::json);
+        features = extract_features(
+            pair.request->body, *config_->features,
+            grpc_request ? compare::body_kind::grpc_model_infer : compare::body_kind::json);
         fields.features = &features.value;
         fields.features_truncated = features.truncated;
     }

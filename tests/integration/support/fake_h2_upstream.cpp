@@ -166,9 +166,9 @@ private:
         return 0;
     }
 
-    static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id,
-                             std::uint8_t* buffer, std::size_t length, std::uint32_t* flags,
-                             nghttp2_data_source*, void* self) {
+    static ssize_t read_body(nghttp2_session* session, std::int32_t stream_id, std::uint8_t* buffer,
+                             std::size_t length, std::uint32_t* flags, nghttp2_data_source*,
+                             void* self) {
         auto& connection = *static_cast<h2_server_connection*>(self);
         const auto it = connection.outgoing_.find(stream_id);
         if (it == connection.outgoing_.end()) {
@@ -183,10 +183,9 @@ private:
             if (!out.reply.trailers.empty()) {
                 *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
                 for (auto& [name, value] : out.reply.trailers) {
-                    out.trailer_fields.push_back(
-                        {reinterpret_cast<std::uint8_t*>(name.data()),
-                         reinterpret_cast<std::uint8_t*>(value.data()), name.size(), value.size(),
-                         NGHTTP2_NV_FLAG_NONE});
+                    out.trailer_fields.push_back({reinterpret_cast<std::uint8_t*>(name.data()),
+                                                  reinterpret_cast<std::uint8_t*>(value.data()),
+                                                  name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
                 }
                 nghttp2_submit_trailer(session, stream_id, out.trailer_fields.data(),
                                        out.trailer_fields.size());
@@ -229,8 +228,8 @@ private:
         std::vector<nghttp2_nv> nv;
         for (auto& [name, value] : fields) {
             nv.push_back({reinterpret_cast<std::uint8_t*>(name.data()),
-                          reinterpret_cast<std::uint8_t*>(value.data()), name.size(),
-                          value.size(), NGHTTP2_NV_FLAG_NONE});
+                          reinterpret_cast<std::uint8_t*>(value.data()), name.size(), value.size(),
+                          NGHTTP2_NV_FLAG_NONE});
         }
         nghttp2_data_provider body{};
         body.read_callback = &read_body;
@@ -241,7 +240,6 @@ private:
             nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                                   nghttp2_session_get_last_proc_stream_id(session_),
                                   NGHTTP2_NO_ERROR, nullptr, 0);
-            nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
         }
     }
 
