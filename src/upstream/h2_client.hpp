@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "shadowproxy/upstream/exchange.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::upstream {
