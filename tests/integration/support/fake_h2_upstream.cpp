@@ -25,7 +25,7 @@ struct fake_h2_upstream::impl {
     // Before the io_context: the connections its handlers still hold use it until then.
     std::unique_ptr<asio::ssl::context> tls;
     asio::io_context context;
-    tcp::acceptor acceptor{context};
+    asio::basic_socket_acceptor<tcp, asio::io_context::executor_type> acceptor{context};
     h2_script script;
     fake_h2_options options;
     std::atomic<std::size_t> connection_count{0};
@@ -273,7 +273,8 @@ int select_h2(SSL*, const unsigned char** out, unsigned char* out_length,
 }  // namespace
 
 void fake_h2_upstream::impl::accept() {
-    acceptor.async_accept([self = this](boost::system::error_code ec, tcp::socket socket) {
+    acceptor.async_accept([self = this](boost::system::error_code ec,
+                                        net::transport::socket_type socket) {
         if (ec) {
             return;
         }
