@@ -60,7 +60,7 @@ struct upstream_settings {
 // grpc-message, from the trailers or, for a trailers-only answer, from the head.
 struct grpc_answer {
     bool is_grpc = false;
-    std::optional<int> status;  // none when the answer carried no (valid) grpc-status
+    std::optional<int> status{};  // none when the answer carried no (valid) grpc-status
     std::string message;
 };
 
