@@ -66,6 +66,8 @@ void h2_exchange::build_fields() {
         ":scheme",    pool_->settings().tls ? "https" : "http",
         ":authority", pool_->settings().authority,
         ":path",      std::string{line.substr(first_space + 1, last_space - first_space - 1)}};
+    bool grpc = false;
+    bool has_te = false;
     while (!rest.empty()) {
         const auto end = rest.find("\r\n");
         const std::string_view field = rest.substr(0, end);
@@ -85,8 +87,15 @@ void h2_exchange::build_fields() {
             !(name == "te" && boost::beast::iequals(value, "trailers"))) {
             continue;
         }
+        grpc = grpc || (name == "content-type" && value.starts_with("application/grpc"));
+        has_te = has_te || name == "te";
         field_text_.push_back(std::move(name));
         field_text_.emplace_back(value);
+    }
+    // gRPC servers require "te: trailers", which an HTTP/1.1 hop may have dropped.
+    if (grpc && !has_te) {
+        field_text_.emplace_back("te");
+        field_text_.emplace_back("trailers");
     }
 }
 

@@ -6,6 +6,7 @@
 // test is the upstream exchange and the record.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -98,6 +99,11 @@ TEST_F(UpstreamH2Grpc, WithinToleranceTheTensorsMatch) {
     EXPECT_EQ(record["shadow"]["prediction"], 3);
     ASSERT_TRUE(record["features"].is_array()) << record.dump();
     EXPECT_FLOAT_EQ(record["features"][0].get<float>(), 5.5F);
+    // gRPC servers require "te: trailers": added for a gRPC request that lost it on the way.
+    const auto request = production_.requests().front();
+    EXPECT_NE(std::find(request.headers.begin(), request.headers.end(),
+                        std::pair<std::string, std::string>{"te", "trailers"}),
+              request.headers.end());
 }
 
 TEST_F(UpstreamH2Grpc, WithoutToleranceTheDiffPointsAtTheElement) {
