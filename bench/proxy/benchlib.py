@@ -370,7 +370,11 @@ def cmd_post(args):
     """Exactly N sequential keep-alive POSTs (for callgrind, where wrk's time-based runs would
     make instruction counts incomparable). Fails on any non-200."""
     host, port = args.hostport.rsplit(":", 1)
-    connection = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
+    if args.tls:  # the bench's own certificate: one handshake, then keep-alive
+        connection = http.client.HTTPSConnection(
+            host, int(port), timeout=args.timeout, context=ssl._create_unverified_context())
+    else:
+        connection = http.client.HTTPConnection(host, int(port), timeout=args.timeout)
     started = time.monotonic()
     for i in range(args.count):
         connection.request("POST", "/predict", PROBE_BODY, {"Content-Type": "application/json"})
@@ -452,6 +456,7 @@ def main():
     p = sub.add_parser("post", help="exactly N sequential keep-alive POSTs")
     p.add_argument("hostport"), p.add_argument("count", type=int)
     p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("--tls", action="store_true", help="HTTPS (certificate not verified)")
     p.set_defaults(func=cmd_post)
 
     p = sub.add_parser("proc", help="pids, peak RSS and CPU of a process tree")

@@ -2,7 +2,7 @@
 // with SNI, session resumption on new connections, client certificates (mTLS), and every way a
 // handshake fails — unknown CA, hostname mismatch, expired certificate, a missing client
 // certificate — as 502 "production TLS handshake failed" / shadow_error with tls_failed, the
-// reason in the operational log.
+// reason in the operational log; bodies of many records both ways over TLS end to end.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -150,6 +150,47 @@ TEST(TlsUpstream, InsecureSkipVerifyAcceptsAnyCertificate) {
     proxy_process proxy{config(production, "insecure_skip_verify: true")};
     ASSERT_TRUE(proxy.ready());
     EXPECT_EQ(http_get(proxy.port(), "/any").status, 200U);
+}
+
+// Bodies bigger than the sockets' buffers over TLS on every hop: records split across reads,
+// writes the socket takes only in part (the rest sent asynchronously), a head gathered with
+// the start of its body, on a keep-alive client connection and a pooled upstream one.
+TEST(TlsUpstream, LargeBodiesBothWaysOverTlsEndToEnd) {
+    const auto& certs = test_certificates();
+    std::string answer(3 * 1024 * 1024 + 7, '\0');
+    std::string upload(1024 * 1024 - 5, '\0');
+    for (std::size_t i = 0; i < answer.size(); ++i) {
+        answer[i] = static_cast<char>('a' + i % 23);
+    }
+    for (std::size_t i = 0; i < upload.size(); ++i) {
+        upload[i] = static_cast<char>('A' + i % 19);
+    }
+    fake_upstream production{[&](const received_request&) {
+                                 reply r;
+                                 r.body = answer;
+                                 return r;
+                             },
+                             serving(certs.server)};
+    proxy_process proxy{"listen:\n  address: 127.0.0.1\n  port: 0\n  tls: {cert_file: " +
+                        certs.server.cert + ", key_file: " + certs.server.key + "}\n" +
+                        config(production, trust(certs.ca) + ", server_name: localhost")};
+    ASSERT_TRUE(proxy.ready());
+    const tls_client client{certs.ca, "localhost", {}, {}};
+    http_connection connection{proxy.port(), &client};
+    ASSERT_TRUE(connection.connected()) << connection.error();
+    for (int i = 0; i < 2; ++i) {
+        const auto response = connection.send("POST", "/predict", upload, {}, 30s);
+        EXPECT_EQ(response.status, 200U) << response.error;
+        EXPECT_EQ(response.body.size(), answer.size());
+        EXPECT_TRUE(response.body == answer) << "the answer arrived altered";
+    }
+    const auto requests = production.requests();
+    ASSERT_EQ(requests.size(), 2U);
+    for (const auto& request : requests) {
+        EXPECT_EQ(request.body.size(), upload.size());
+        EXPECT_TRUE(request.body == upload) << "the upload arrived altered";
+    }
+    EXPECT_EQ(production.connections(), 1U) << "the upstream connection was pooled";
 }
 
 }  // namespace
