@@ -58,9 +58,11 @@ upstream::upstream_settings production_settings(const config::config& config,
             production.connect_timeout,
             production.timeout,
             production.max_idle_connections,
-            production.url.tls
-                ? std::make_shared<net::client_tls>(production.tls, production.url.host)
-                : nullptr};
+            production.url.tls ? std::make_shared<net::client_tls>(
+                                     production.tls, production.url.host,
+                                     production.protocol == config::upstream_protocol::h2)
+                               : nullptr,
+            production.protocol != config::upstream_protocol::http1};
 }
 
 // A listener's TLS context, or null when it speaks plain HTTP (throws when a file is refused).

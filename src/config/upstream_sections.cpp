@@ -12,15 +12,16 @@
 namespace shadowproxy::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> production_keys{"name",
+constexpr std::array<std::string_view, 9> production_keys{"name",
                                                           "url",
                                                           "host",
                                                           "timeout_ms",
                                                           "connect_timeout_ms",
                                                           "max_idle_connections",
                                                           "resolve_interval_ms",
-                                                          "tls"};
-constexpr std::array<std::string_view, 15> shadow_keys{"name",
+                                                          "tls",
+                                                          "protocol"};
+constexpr std::array<std::string_view, 16> shadow_keys{"name",
                                                        "url",
                                                        "sample_rate",
                                                        "timeout_ms",
@@ -34,7 +35,8 @@ constexpr std::array<std::string_view, 15> shadow_keys{"name",
                                                        "remove_headers",
                                                        "resolve_interval_ms",
                                                        "eject_after_failures",
-                                                       "tls"};
+                                                       "tls",
+                                                       "protocol"};
 // Re-resolving more often than every 100 ms would only load the DNS server; a day is the
 // longest wait that still follows a recreated Service.
 constexpr std::int64_t min_resolve_interval_ms = 100;
@@ -64,6 +66,32 @@ void read_url(const YAML::Node& map, const std::string& path, yaml_reader& in, u
         const std::string reason = parse_upstream_url(value, out);
         return reason.empty() ? reason : reason + ", got '" + value + "'";
     });
+}
+
+// protocol: http1 | h2c | h2, which must fit the URL's scheme.
+void read_protocol(const YAML::Node& map, const std::string& path, const upstream_url& url,
+                   yaml_reader& in, upstream_protocol& out) {
+    std::string text;
+    const bool read = in.read_string(map, path, "protocol", text, [&out](std::string& value) {
+        if (value == "http1") {
+            out = upstream_protocol::http1;
+        } else if (value == "h2c") {
+            out = upstream_protocol::h2c;
+        } else if (value == "h2") {
+            out = upstream_protocol::h2;
+        } else {
+            return "must be http1, h2c or h2, got '" + value + "'";
+        }
+        return std::string{};
+    });
+    if (!read || text.empty() || url.text.empty()) {
+        return;
+    }
+    if (out == upstream_protocol::h2 && !url.tls) {
+        in.problem(join(path, "protocol"), "h2 needs an https:// url (use h2c for http://)");
+    } else if (out == upstream_protocol::h2c && url.tls) {
+        in.problem(join(path, "protocol"), "h2c needs an http:// url (use h2 for https://)");
+    }
 }
 
 // A Host header value: a host name or address with an optional port, as in a URL authority.
@@ -219,6 +247,7 @@ void read_shadow(const YAML::Node& node, const std::string& path, yaml_reader& i
                      min_resolve_interval_ms, max_resolve_interval_ms);
     in.read_integer(node, path, "eject_after_failures", out.eject_after_failures, 0, 1'000'000);
     read_upstream_tls(node, path, out.url, in, out.tls);
+    read_protocol(node, path, out.url, in, out.protocol);
 }
 
 }  // namespace
@@ -237,6 +266,7 @@ void read_production(const YAML::Node& node, yaml_reader& in, production_config&
     in.read_duration(node, path, "resolve_interval_ms", out.resolve_interval,
                      min_resolve_interval_ms, max_resolve_interval_ms);
     read_upstream_tls(node, path, out.url, in, out.tls);
+    read_protocol(node, path, out.url, in, out.protocol);
 }
 
 void read_shadows(const YAML::Node& node, const std::string& production_name, yaml_reader& in,

@@ -69,6 +69,10 @@ bool append_side(std::string& out, std::string_view name, const compare::side_re
     } else {
         out += "null";
     }
+    if (side.grpc_status) {
+        out += ",\"grpc_status\":";
+        out += std::to_string(*side.grpc_status);
+    }
     out += ",\"prediction\":";
     append_json(out, prediction);
     if (generated != nullptr) {

@@ -134,8 +134,11 @@ void live_stats::record(const live_record& record) {
     o.shadow_prediction = shadow_key;
     o.production_error = production.error.has_value();
     o.shadow_error = shadow.error.has_value();
-    o.production_server_error = production.status >= first_server_error;
-    o.shadow_server_error = shadow.status >= first_server_error;
+    // A gRPC call that failed (grpc-status not OK) is an error whatever its HTTP status.
+    o.production_server_error =
+        production.status >= first_server_error || production.grpc_status.value_or(0) != 0;
+    o.shadow_server_error =
+        shadow.status >= first_server_error || shadow.grpc_status.value_or(0) != 0;
     o.status_match = result.status_match;
     o.production_latency_ms = log_millis(production.latency_ms);
     o.shadow_latency_ms = log_millis(shadow.latency_ms);

@@ -74,9 +74,10 @@ std::shared_ptr<const shadow_set> mirror_service::build(
     std::vector<std::shared_ptr<net::client_tls>> tls;
     tls.reserve(targets.size());
     for (const auto* target : targets) {
-        tls.push_back(target->url.tls
-                          ? std::make_shared<net::client_tls>(target->tls, target->url.host)
-                          : nullptr);
+        tls.push_back(target->url.tls ? std::make_shared<net::client_tls>(
+                                            target->tls, target->url.host,
+                                            target->protocol == config::upstream_protocol::h2)
+                                      : nullptr);
     }
     auto set = std::make_shared<shadow_set>();
     total_bytes_.set_limit(config->mirror.max_total_bytes);
@@ -92,6 +93,7 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             settings.timeout,
             settings.max_in_flight,
             std::move(tls[i]),
+            settings.protocol != config::upstream_protocol::http1,
         };
         set->shadows.push_back(std::make_shared<shadow>(
             shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},

@@ -33,6 +33,8 @@ std::vector<std::string> owned_names(const config::shadow_config& settings) {
     return names;
 }
 
+constexpr std::string_view model_infer_path = "/inference.GRPCInferenceService/ModelInfer";
+
 double to_ms(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double, std::milli>(d).count();
 }
@@ -289,6 +291,14 @@ void shadow::record(comparison_pair& pair) {
         return;
     }
     const production_outcome& production = *pair.production;
+    const auto& answer = pair.answer;
+    // A gRPC ModelInfer answer is compared as its decoded tensors; its request feeds the
+    // features as a ModelInferRequest.
+    const bool model_infer = pair.request->path == model_infer_path;
+    const auto kind_of = [model_infer](const upstream::grpc_answer& grpc) {
+        return model_infer && grpc.is_grpc ? compare::body_kind::grpc_model_infer
+                                           : compare::body_kind::json;
+    };
     const compare::side_response production_side{
         production.error,
         production.status,
@@ -296,15 +306,18 @@ void shadow::record(comparison_pair& pair) {
         production.latency_ms,
         production.ttfb_ms,
         production.bytes,
-        production.truncated};
-    const auto& answer = pair.answer;
+        production.truncated,
+        kind_of(production.grpc),
+        production.error ? std::nullopt : production.grpc.status};
     const compare::side_response shadow_side{answer.error,
                                              answer.error ? 0U : answer.status,
                                              std::string_view{answer.body},
                                              to_ms(answer.latency),
                                              to_ms(answer.ttfb),
                                              answer.bytes,
-                                             answer.truncated};
+                                             answer.truncated,
+                                             kind_of(answer.grpc),
+                                             answer.error ? std::nullopt : answer.grpc.status};
     compare::comparison result = comparator_.compare(production_side, shadow_side);
     const generated_pair generated = compare_generated(production, pair, result);
     count_generated(production, generated);
@@ -312,7 +325,7 @@ void shadow::record(comparison_pair& pair) {
     if (!result.status_match) {
         family_.status_mismatches.inc();
     }
-    if (shadow_side.status >= 500) {
+    if (shadow_side.status >= 500 || shadow_side.grpc_status.value_or(0) != 0) {
         family_.shadow_server_errors.inc();
     }
 
@@ -335,7 +348,11 @@ void shadow::record(comparison_pair& pair) {
     fields.client_aborted = production.client_aborted;
     extracted_features features;
     if (config_->features) {
-        features = extract_features(pair.request->body, *config_->features);
+        const bool grpc_request = production_side.kind == compare::body_kind::grpc_model_infer ||
+                                  shadow_side.kind == compare::body_kind::grpc_model_infer;
+        features = extract_features(
+            pair.request->body, *config_->features,
+            grpc_request ? compare::body_kind::grpc_model_infer : compare::body_kind::json);
         fields.features = &features.value;
         fields.features_truncated = features.truncated;
     }

@@ -23,6 +23,7 @@ constexpr std::int64_t failure_log_interval_ms = 1000;
 // (length-prefixed): HTTP/2 first, so a client offering both speaks h2 (proxy::h2_session).
 constexpr std::array<std::string_view, 2> server_protocols{"\x02h2", "\x08http/1.1"};
 constexpr std::string_view client_protocols = "\x08http/1.1";
+constexpr std::string_view client_http2_protocols = "\x02h2";
 
 // Picks the first of our protocols the client offers; none in common (or no ALPN) goes on
 // without one, which means HTTP/1.1.
@@ -96,7 +97,7 @@ std::shared_ptr<ssl::context> make_server_context(const config::listener_tls& tl
     return context;
 }
 
-client_tls::client_tls(const config::upstream_tls& tls, const std::string& url_host)
+client_tls::client_tls(const config::upstream_tls& tls, const std::string& url_host, bool http2)
     : context(ssl::context::tls_client),
       name(tls.server_name.empty() ? url_host : tls.server_name),
       verify(!tls.insecure_skip_verify) {
@@ -118,9 +119,10 @@ client_tls::client_tls(const config::upstream_tls& tls, const std::string& url_h
         load("client key", tls.key_file,
              [&](auto& ec) { context.use_private_key_file(tls.key_file, ssl::context::pem, ec); });
     }
+    const std::string_view offered = http2 ? client_http2_protocols : client_protocols;
     SSL_CTX_set_alpn_protos(context.native_handle(),
-                            reinterpret_cast<const unsigned char*>(client_protocols.data()),
-                            static_cast<unsigned int>(client_protocols.size()));
+                            reinterpret_cast<const unsigned char*>(offered.data()),
+                            static_cast<unsigned int>(offered.size()));
 }
 
 void client_tls::prepare(SSL* ssl) const {

@@ -29,7 +29,7 @@ std::string error_json(std::string_view message, std::string_view request_id) {
     return body;
 }
 
-void report_production(const worker_snapshot& snapshot, const production_exchange& exchange,
+void report_production(const worker_snapshot& snapshot, const upstream::exchange& exchange,
                        mirror::production_slot& copies, production_end&& end) {
     auto& production = *snapshot.production_metrics;
     const auto latency = exchange.latency();
@@ -53,6 +53,7 @@ void report_production(const worker_snapshot& snapshot, const production_exchang
     }
     if (!end.error) {
         outcome->status = exchange.head().result_int();
+        outcome->grpc = upstream::grpc_of(exchange);
         if (end.capture != nullptr) {
             outcome->bytes = end.capture->bytes();
             outcome->truncated = end.capture->truncated();

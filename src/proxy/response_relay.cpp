@@ -18,7 +18,7 @@ constexpr std::string_view last_chunk = "0\r\n\r\n";
 }  // namespace
 
 response_relay::response_relay(client_stream& client,
-                               std::shared_ptr<upstream::http1_exchange> production,
+                               std::shared_ptr<upstream::exchange> production,
                                body_framing framing, std::chrono::milliseconds write_timeout,
                                std::size_t capture_limit)
     : client_(client),

@@ -105,6 +105,12 @@ std::optional<failure> parse_side(od::value value, parsed_side& side, std::strin
                 status < 1000) {
                 side.status = static_cast<unsigned>(status);
             }
+        } else if (key == "grpc_status") {
+            std::int64_t grpc_status = 0;
+            if (type != od::json_type::null &&
+                item.get_int64().get(grpc_status) == simdjson::SUCCESS) {
+                side.grpc_status = static_cast<int>(grpc_status);
+            }
         } else if (key == "llm") {
             detail::parse_llm_side(item, side);
         } else if (key == "prediction") {

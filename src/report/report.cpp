@@ -174,8 +174,11 @@ stats::observation observation_of(const parsed_record& record) {
     o.shadow_error = record.shadow.has_error;
     o.production_latency_ms = record.production.latency_ms;
     o.shadow_latency_ms = record.shadow.latency_ms;
-    o.production_server_error = record.production.status >= server_error_status;
-    o.shadow_server_error = record.shadow.status >= server_error_status;
+    // A gRPC call that failed (grpc-status not OK) is an error whatever its HTTP status.
+    o.production_server_error = record.production.status >= server_error_status ||
+                                record.production.grpc_status.value_or(0) != 0;
+    o.shadow_server_error =
+        record.shadow.status >= server_error_status || record.shadow.grpc_status.value_or(0) != 0;
     // Logs without status_match: statuses differ when both are known and unequal.
     o.status_match =
         record.status_match.value_or(record.production.status == 0 || record.shadow.status == 0 ||

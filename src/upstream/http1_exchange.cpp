@@ -57,12 +57,14 @@ void body_capture::append(std::string_view piece) {
 }
 
 http1_exchange::http1_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
-                               std::shared_ptr<const forwarded_request> request)
+                               std::shared_ptr<const forwarded_request> request,
+                               std::chrono::milliseconds timeout)
     : pool_(std::move(pool)),
       head_(std::move(head)),
       request_(std::move(request)),
+      timeout_(timeout),
       started_(steady_clock::now()),
-      deadline_(started_ + pool_->settings().timeout),
+      deadline_(started_ + timeout_),
       buffer_(max_buffered) {}
 
 http1_exchange::~http1_exchange() {
@@ -317,7 +319,7 @@ void http1_exchange::read_more(step_handler done) {
             handler(self->error_);
         });
     }
-    stream_->tcp().expires_after(pool_->settings().timeout);
+    stream_->tcp().expires_after(timeout_);
     stream_->async_read_some(buffer_.prepare(read_chunk),
                              [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                  self->on_read_body(ec, n);
@@ -364,6 +366,11 @@ void http1_exchange::fail(upstream_error error) {
         stream_->close();
         stream_.reset();
     }
+}
+
+const http::fields& http1_exchange::trailers() const {
+    static const http::fields none;
+    return none;
 }
 
 void http1_exchange::cancel() {

@@ -1,17 +1,20 @@
 #include "shadowproxy/upstream/pool.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "shadowproxy/upstream/http1_exchange.hpp"
+#include "upstream/h2_client.hpp"
+#include "upstream/h2_exchange.hpp"
 
 namespace shadowproxy::upstream {
 
 namespace {
 
-// Reads a whole answer through an http1_exchange, keeping a bounded prefix of its body.
+// Reads a whole answer through an exchange, keeping a bounded prefix of its body.
 class capture_reader : public std::enable_shared_from_this<capture_reader> {
 public:
-    capture_reader(std::shared_ptr<http1_exchange> exchange, std::size_t capture_limit,
+    capture_reader(std::shared_ptr<upstream::exchange> exchange, std::size_t capture_limit,
                    exchange_handler done, std::shared_ptr<capture_observer> observer)
         : exchange_(std::move(exchange)),
           capture_(capture_limit),
@@ -63,12 +66,13 @@ private:
             result.bytes = capture_.bytes();
             result.truncated = capture_.truncated();
             result.body = capture_.take();
+            result.grpc = grpc_of(*exchange_);
         }
         auto done = std::move(done_);
         done(std::move(result));
     }
 
-    std::shared_ptr<http1_exchange> exchange_;
+    std::shared_ptr<upstream::exchange> exchange_;
     body_capture capture_;
     exchange_handler done_;
     std::shared_ptr<capture_observer> observer_;
@@ -79,10 +83,46 @@ private:
 upstream_pool::upstream_pool(asio::io_context& context, upstream_settings settings)
     : context_(context), settings_(std::move(settings)) {}
 
-std::shared_ptr<http1_exchange> upstream_pool::open(
-    std::string head, std::shared_ptr<const forwarded_request> request) {
-    return std::make_shared<http1_exchange>(shared_from_this(), std::move(head),
-                                            std::move(request));
+std::shared_ptr<upstream::exchange> upstream_pool::open(
+    std::string head, std::shared_ptr<const forwarded_request> request,
+    std::optional<std::chrono::milliseconds> timeout) {
+    const auto limit = timeout ? std::min(*timeout, settings_.timeout) : settings_.timeout;
+    if (settings_.http2) {
+        if (!h2_) {
+            h2_ = std::make_shared<h2_client>(*this);
+        }
+        return std::make_shared<h2_exchange>(shared_from_this(), h2_, std::move(head),
+                                             std::move(request), limit);
+    }
+    return std::make_shared<http1_exchange>(shared_from_this(), std::move(head), std::move(request),
+                                            limit);
+}
+
+upstream_pool::~upstream_pool() {
+    if (h2_) {
+        h2_->close_all();
+    }
+}
+
+grpc_answer grpc_of(const exchange& answer) {
+    grpc_answer out;
+    const auto& head = answer.head();
+    const std::string_view type = head[http::field::content_type];
+    out.is_grpc = type.starts_with("application/grpc");
+    if (!out.is_grpc) {
+        return out;
+    }
+    // A trailers-only answer carries grpc-status in its head.
+    const auto& trailers = answer.trailers();
+    const auto& source = trailers.find("grpc-status") != trailers.end() ? trailers : head;
+    const std::string_view status = source["grpc-status"];
+    int value = 0;
+    const auto [end, ec] = std::from_chars(status.data(), status.data() + status.size(), value);
+    if (!status.empty() && ec == std::errc{} && end == status.data() + status.size()) {
+        out.status = value;
+    }
+    out.message = std::string{source["grpc-message"]};
+    return out;
 }
 
 void upstream_pool::exchange(std::string head, std::shared_ptr<const forwarded_request> request,
@@ -155,6 +195,9 @@ void upstream_pool::offer_session(SSL* ssl) const {
 }
 
 void upstream_pool::close_idle() {
+    if (h2_) {
+        h2_->close_idle();
+    }
     for (auto& connection : idle_) {
         beast::error_code ignored;
         connection.stream->socket().close(ignored);

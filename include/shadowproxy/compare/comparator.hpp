@@ -41,6 +41,7 @@ struct side_response {
     std::uint64_t bytes = 0;  // the whole body's length (at least body.size())
     bool truncated = false;   // body is only a prefix of the answer
     body_kind kind = body_kind::json;
+    std::optional<int> grpc_status{};  // a gRPC answer's grpc-status (trailers or trailers-only)
 };
 
 struct diff_entry {

@@ -50,6 +50,10 @@ struct upstream_url {
     std::string base_path;  // "" or "/seg[/seg…]" without a trailing '/': prefixes every path
 };
 
+// How the proxy speaks to an upstream: HTTP/1.1, HTTP/2 with prior knowledge over plain TCP
+// (h2c, http:// only) or HTTP/2 over TLS chosen by ALPN (h2, https:// only).
+enum class upstream_protocol { http1, h2c, h2 };
+
 // Replaces a leading path prefix of the request (after matching, before the base path).
 struct path_rewrite {
     std::string from;  // starts with '/'
@@ -65,6 +69,7 @@ struct production_config {
     std::size_t max_idle_connections = 64;
     milliseconds resolve_interval{30000};
     upstream_tls tls;  // used when url.tls
+    upstream_protocol protocol = upstream_protocol::http1;
 };
 
 struct match_filter {
@@ -94,6 +99,7 @@ struct shadow_config {
     std::optional<path_rewrite> rewrite;
     std::vector<std::string> remove_headers;  // lower case; not sent to this shadow
     upstream_tls tls;                         // used when url.tls
+    upstream_protocol protocol = upstream_protocol::http1;
     bool noise_reference = false;  // compare.noise_reference: a second production instance
 };
 

@@ -24,6 +24,7 @@
 #include "shadowproxy/metrics/registry.hpp"
 #include "shadowproxy/mirror/byte_budget.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 #include "shadowproxy/upstream/resolver.hpp"
 
 namespace shadowproxy::logsink {
@@ -46,6 +47,7 @@ struct production_outcome {
     bool truncated = false;
     double latency_ms = 0;
     double ttfb_ms = 0;
+    upstream::grpc_answer grpc;  // whether production's answer was gRPC, its grpc-status
     // What the LLM observer saw of the answer as it was relayed (compare.mode openai on a
     // matching path), else null.
     std::shared_ptr<const llm::observed_stream> llm;

@@ -24,7 +24,8 @@ std::shared_ptr<boost::asio::ssl::context> make_server_context(const config::lis
 
 // The TLS side of one https:// upstream, shared by its pools (one per worker, or the mirror's).
 struct client_tls {
-    client_tls(const config::upstream_tls& tls, const std::string& url_host);
+    // `http2`: ALPN offers only "h2" (protocol: h2), else only "http/1.1".
+    client_tls(const config::upstream_tls& tls, const std::string& url_host, bool http2 = false);
 
     boost::asio::ssl::context context;
     std::string name;  // sent as SNI (unless an IP address) and checked against the certificate

@@ -96,7 +96,7 @@ private:
     std::string request_id_;
     std::shared_ptr<const upstream::forwarded_request> request_;
     mirror::production_slot copies_;
-    std::shared_ptr<upstream::http1_exchange> exchange_;
+    std::shared_ptr<upstream::exchange> exchange_;
     std::shared_ptr<response_relay> relay_;
     std::shared_ptr<llm::stream_observer> observer_;  // compare.mode openai, copies only
     std::string head_;                                // the proxy's own answers (errors)

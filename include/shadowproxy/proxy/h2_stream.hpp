@@ -73,7 +73,7 @@ private:
     std::shared_ptr<const upstream::forwarded_request> forwarded_;
     mirror::production_slot copies_;
     std::shared_ptr<llm::stream_observer> observer_;  // compare.mode openai, copies only
-    std::shared_ptr<production_exchange> exchange_;
+    std::shared_ptr<upstream::exchange> exchange_;
     upstream::body_capture capture_{0};
     std::optional<upstream::upstream_error> read_error_;
     bool head_pending_ = false;

@@ -14,14 +14,12 @@
 
 #include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
-#include "shadowproxy/upstream/http1_exchange.hpp"
+#include "shadowproxy/upstream/exchange.hpp"
+#include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
 
 struct worker_snapshot;
-
-// The exchange type the sessions drive, named once (upstream_pool::open() gives it).
-using production_exchange = upstream::http1_exchange;
 
 // "production upstream unreachable", … for the 502/504 the proxy answers itself.
 const char* production_error_message(metrics::upstream_error error);
@@ -54,7 +52,7 @@ struct production_end {
 };
 
 // Counts production's error or latency and, when there are copies, completes their slot.
-void report_production(const worker_snapshot& snapshot, const production_exchange& exchange,
+void report_production(const worker_snapshot& snapshot, const upstream::exchange& exchange,
                        mirror::production_slot& copies, production_end&& end);
 
 }  // namespace shadowproxy::proxy

@@ -38,7 +38,7 @@ public:
     using done_handler = std::function<void(const relay_result&)>;
 
     // capture_limit: bytes of the body kept for the comparator (0 when nothing compares it).
-    response_relay(client_stream& client, std::shared_ptr<upstream::http1_exchange> production,
+    response_relay(client_stream& client, std::shared_ptr<upstream::exchange> production,
                    body_framing framing, std::chrono::milliseconds write_timeout,
                    std::size_t capture_limit);
 
@@ -55,7 +55,7 @@ private:
     void finish();
 
     client_stream& client_;
-    std::shared_ptr<upstream::http1_exchange> production_;
+    std::shared_ptr<upstream::exchange> production_;
     body_framing framing_;
     std::chrono::milliseconds write_timeout_;
     upstream::body_capture capture_;

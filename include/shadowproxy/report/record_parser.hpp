@@ -25,8 +25,9 @@ struct parsed_side {
     std::optional<double> prediction_number;  // the prediction, when it is a JSON number
     bool has_error = false;                   // "error" present and not null
     std::optional<double> latency_ms;
-    unsigned status = 0;            // HTTP status; 0 when missing or null
-    std::optional<double> ttfb_ms;  // absent in records written before it existed
+    unsigned status = 0;               // HTTP status; 0 when missing or null
+    std::optional<int> grpc_status{};  // a gRPC answer's grpc-status, when recorded
+    std::optional<double> ttfb_ms;     // absent in records written before it existed
     // The side's "llm" object (compare.mode openai), when present.
     bool has_llm = false;
     std::optional<double> ttft_ms, itl_ms_mean, tokens_per_s;

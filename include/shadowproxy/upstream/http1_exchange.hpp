@@ -23,31 +23,18 @@
 #include <vector>
 
 #include "shadowproxy/upstream/capture_observer.hpp"
+#include "shadowproxy/upstream/exchange.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::upstream {
 
 class upstream_pool;
 
-using upstream_error = metrics::upstream_error;
-using step_handler = std::function<void(std::optional<upstream_error>)>;
-
-// What next_piece() found.
-struct body_piece {
-    enum class kind {
-        data,       // `data` holds body bytes, valid until the next call on the exchange
-        end,        // the body is complete (the connection went back to the pool if it can)
-        need_read,  // nothing buffered: call read_more()
-        failed,     // see error()
-    };
-    kind what = kind::need_read;
-    std::string_view data;
-};
-
-class http1_exchange : public std::enable_shared_from_this<http1_exchange> {
+class http1_exchange final : public exchange, public std::enable_shared_from_this<http1_exchange> {
 public:
     http1_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
-                   std::shared_ptr<const forwarded_request> request);
+                   std::shared_ptr<const forwarded_request> request,
+                   std::chrono::milliseconds timeout);
     ~http1_exchange();
     http1_exchange(const http1_exchange&) = delete;
     http1_exchange& operator=(const http1_exchange&) = delete;
@@ -57,26 +44,28 @@ public:
     // final answer (1xx interim answers are skipped). `done` runs on the pool's thread, never
     // inside start(). A pooled connection found closed before any response byte is retried once
     // on a fresh one. The head must arrive within the upstream's timeout from start().
-    void start(step_handler done);
+    void start(step_handler done) override;
 
     // After a successful start():
-    const http::response_header<>& head() const;
-    bool has_body() const;                                // a body follows the head
-    std::optional<std::uint64_t> content_length() const;  // when length-delimited
+    const http::response_header<>& head() const override;
+    bool has_body() const override;                                // a body follows the head
+    std::optional<std::uint64_t> content_length() const override;  // when length-delimited
 
     // The next body bytes already received, without I/O.
-    body_piece next_piece();
+    body_piece next_piece() override;
     // Reads more of the answer (each read waits at most the upstream's timeout); then call
     // next_piece() again. An answer delimited by close ends here.
-    void read_more(step_handler done);
+    void read_more(step_handler done) override;
     // Gives up on the rest: the connection is closed. Only while no operation is pending.
-    void cancel();
+    void cancel() override;
+    // HTTP/1.1 trailers (after a chunked body) are not kept: always empty.
+    const http::fields& trailers() const override;
 
-    std::optional<upstream_error> error() const { return error_; }
+    std::optional<upstream_error> error() const override { return error_; }
     // From start() to the first response byte (zero until then), and to the last byte or the
     // failure.
-    steady_clock::duration ttfb() const { return ttfb_; }
-    steady_clock::duration latency() const { return latency_; }
+    steady_clock::duration ttfb() const override { return ttfb_; }
+    steady_clock::duration latency() const override { return latency_; }
 
 private:
     using parser_type = http::response_parser<http::buffer_body>;
@@ -102,6 +91,7 @@ private:
     std::shared_ptr<upstream_pool> pool_;
     std::string head_;
     std::shared_ptr<const forwarded_request> request_;
+    std::chrono::milliseconds timeout_;
     step_handler done_;
     steady_clock::time_point started_;
     steady_clock::time_point deadline_;

@@ -52,6 +52,16 @@ struct upstream_settings {
     std::chrono::milliseconds timeout{};
     std::size_t max_idle = 0;
     std::shared_ptr<net::client_tls> tls;  // https:// upstreams; null = plain TCP
+    // protocol h2c (plain) or h2 (TLS, ALPN "h2"): HTTP/2 over a few multiplexed connections.
+    bool http2 = false;
+};
+
+// Whether an answer is gRPC (content-type application/grpc…) and its grpc-status and
+// grpc-message, from the trailers or, for a trailers-only answer, from the head.
+struct grpc_answer {
+    bool is_grpc = false;
+    std::optional<int> status{};  // none when the answer carried no (valid) grpc-status
+    std::string message;
 };
 
 // A whole answer as the shadow path keeps it.
@@ -63,19 +73,29 @@ struct upstream_result {
     bool truncated = false;            // bytes > body.size()
     steady_clock::duration ttfb{};     // start → first response byte
     steady_clock::duration latency{};  // start → last byte (or the failure)
+    grpc_answer grpc;                  // from the head and trailers
 };
 
+class exchange;
 class http1_exchange;
+class h2_client;
 
 using exchange_handler = std::function<void(upstream_result&&)>;
 
 class upstream_pool : public std::enable_shared_from_this<upstream_pool> {
 public:
     upstream_pool(asio::io_context& context, upstream_settings settings);
+    ~upstream_pool();
+    upstream_pool(const upstream_pool&) = delete;
+    upstream_pool& operator=(const upstream_pool&) = delete;
 
-    // An exchange of `head` and the request's body, not started (see http1_exchange).
-    std::shared_ptr<http1_exchange> open(std::string head,
-                                         std::shared_ptr<const forwarded_request> request);
+    // An exchange of `head` (an HTTP/1.1 request head, translated for an HTTP/2 upstream) and
+    // the request's body, not started: an http1_exchange, or an h2_exchange for an h2c/h2
+    // upstream. `timeout`, when given, caps the upstream's timeout for this exchange only (a
+    // gRPC call's grpc-timeout): the head must come within it, and each wait for more body.
+    std::shared_ptr<upstream::exchange> open(std::string head,
+                                             std::shared_ptr<const forwarded_request> request,
+                                             std::optional<std::chrono::milliseconds> timeout = {});
 
     // Sends `head` then the request's body and reads the whole answer, keeping at most
     // `capture_limit` bytes of its body; calls `done` on this pool's io_context. A pooled
@@ -92,6 +112,8 @@ public:
 
 private:
     friend class http1_exchange;
+    friend class h2_client;
+    friend class h2_exchange;
     // Streams are kept behind a pointer: moving a beast stream allocates a new impl with
     // fresh timers, which costs more than the rest of a pooled exchange's bookkeeping.
     struct idle_connection {
@@ -114,6 +136,10 @@ private:
     std::shared_ptr<const endpoint_list> endpoints_;  // sorted; null until first resolved
     std::vector<idle_connection> idle_;
     std::shared_ptr<SSL_SESSION> session_;
+    std::shared_ptr<h2_client> h2_;  // HTTP/2 upstreams: the multiplexed connections
 };
+
+// The gRPC side of a finished exchange (see grpc_answer).
+grpc_answer grpc_of(const exchange& answer);
 
 }  // namespace shadowproxy::upstream
