@@ -8,6 +8,7 @@
 #include "mirror/shadow.hpp"
 #include "shadowproxy/mirror/sampler.hpp"
 #include "shadowproxy/net/tls_context.hpp"
+#include "shadowproxy/oip/grpc_message.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -107,6 +108,11 @@ std::shared_ptr<const shadow_set> mirror_service::build(
 production_slot mirror_service::offer(
     const shadow_set& shadows, const std::shared_ptr<const upstream::forwarded_request>& request) {
     production_slot slot;
+    // A gRPC call whose body is not exactly one message is a streaming call: passed through to
+    // production, never mirrored (its messages cannot be paired one to one).
+    const bool streaming_rpc =
+        oip::is_grpc_content_type(find_header(request->headers, "content-type")) &&
+        !oip::single_grpc_message(request->body);
     for (const auto& target : shadows.shadows) {
         const auto& settings = target->settings();
         if (!matches(settings.match, request->method, request->path)) {
@@ -134,6 +140,10 @@ production_slot mirror_service::offer(
         }
         const double override_rate = family.sample_rate_override.load(std::memory_order_relaxed);
         if (!sampled(override_rate >= 0 ? override_rate : settings.sample_rate, key)) {
+            continue;
+        }
+        if (streaming_rpc) {
+            family.count_drop(metrics::drop_reason::streaming_rpc);
             continue;
         }
         if (request->body.size() > target->max_body_bytes()) {

@@ -1,5 +1,7 @@
 #include "shadowproxy/oip/grpc_message.hpp"
 
+#include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <cstdint>
 
 namespace shadowproxy::oip {
@@ -22,6 +24,69 @@ std::optional<std::string_view> unary_grpc_message(std::string_view body) {
         return std::nullopt;
     }
     return body.substr(prefix_bytes);
+}
+
+bool single_grpc_message(std::string_view body) {
+    if (body.size() < prefix_bytes) {
+        return false;
+    }
+    std::uint64_t length = 0;
+    for (std::size_t i = 1; i < prefix_bytes; ++i) {
+        length = (length << 8) | static_cast<unsigned char>(body[i]);
+    }
+    return body.size() - prefix_bytes == length;
+}
+
+bool is_grpc_content_type(std::string_view content_type) {
+    constexpr std::string_view grpc = "application/grpc";
+    if (content_type.size() < grpc.size() ||
+        !boost::beast::iequals(content_type.substr(0, grpc.size()), grpc)) {
+        return false;
+    }
+    return content_type.size() == grpc.size() || content_type[grpc.size()] == '+' ||
+           content_type[grpc.size()] == ';';
+}
+
+std::optional<std::chrono::milliseconds> parse_grpc_timeout(std::string_view value) {
+    if (value.size() < 2 || value.size() > 9) {
+        return std::nullopt;
+    }
+    std::int64_t amount = 0;
+    for (const char c : value.substr(0, value.size() - 1)) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        amount = amount * 10 + (c - '0');
+    }
+    std::int64_t nanoseconds_per_unit = 0;
+    switch (value.back()) {
+        case 'H':
+            nanoseconds_per_unit = 3'600'000'000'000;
+            break;
+        case 'M':
+            nanoseconds_per_unit = 60'000'000'000;
+            break;
+        case 'S':
+            nanoseconds_per_unit = 1'000'000'000;
+            break;
+        case 'm':
+            nanoseconds_per_unit = 1'000'000;
+            break;
+        case 'u':
+            nanoseconds_per_unit = 1'000;
+            break;
+        case 'n':
+            nanoseconds_per_unit = 1;
+            break;
+        default:
+            return std::nullopt;
+    }
+    constexpr std::int64_t ns_per_ms = 1'000'000;
+    // Hours and minutes are whole milliseconds already; the rest round up.
+    const std::int64_t ms = nanoseconds_per_unit >= ns_per_ms
+                                ? amount * (nanoseconds_per_unit / ns_per_ms)
+                                : (amount * nanoseconds_per_unit + ns_per_ms - 1) / ns_per_ms;
+    return std::chrono::milliseconds(std::max<std::int64_t>(ms, 1));
 }
 
 std::string grpc_frame(std::string_view message) {

@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "shadowproxy/net/tls_context.hpp"
+#include "shadowproxy/oip/grpc_message.hpp"
 #include "shadowproxy/proxy/h2_session.hpp"
 #include "shadowproxy/proxy/production_answer.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
@@ -214,6 +215,10 @@ void client_session::on_header(std::size_t header_bytes) {
     }
     if (line_.status != 0) {
         return respond_error(line_.status, "malformed request: " + line_.problem, true);
+    }
+    if (oip::is_grpc_content_type(parser_->get()[http::field::content_type])) {
+        // gRPC carries its status in trailers, which HTTP/1.1 answers cannot relay.
+        return respond_error(415, "gRPC needs HTTP/2: call over h2c or h2", true);
     }
     head_fields_.clear();
     if (parser_->chunked()) {

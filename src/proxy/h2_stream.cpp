@@ -3,9 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 
+#include "shadowproxy/mirror/sampler.hpp"
+#include "shadowproxy/oip/grpc_message.hpp"
 #include "shadowproxy/proxy/h2_session.hpp"
 #include "shadowproxy/proxy/rewrite.hpp"
 #include "shadowproxy/proxy/worker.hpp"
@@ -75,9 +78,16 @@ void h2_stream::on_request_end() {
         copies_.empty() ? nullptr : llm::observer_for(snapshot.config->compare, forwarded_->path);
     const auto& pool = snapshot.production;
     const auto& settings = pool->settings();
+    // A gRPC call's deadline caps production's timeout; its failures are answered as gRPC.
+    std::optional<std::chrono::milliseconds> deadline;
+    grpc_ = oip::is_grpc_content_type(mirror::find_header(forwarded_->headers, "content-type"));
+    if (grpc_) {
+        deadline =
+            oip::parse_grpc_timeout(mirror::find_header(forwarded_->headers, "grpc-timeout"));
+    }
     exchange_ = pool->open(upstream::upstream_head(*forwarded_, {.host = settings.authority,
                                                                  .base_path = settings.base_path}),
-                           forwarded_);
+                           forwarded_, deadline);
     head_pending_ = true;
     exchange_->start([self = shared_from_this()](std::optional<upstream::upstream_error> error) {
         self->on_production_head(error);
@@ -109,7 +119,11 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
         spdlog::warn("request {}: {} ({} {})", request_id_, production_error_message(*error),
                      forwarded_->method, forwarded_->path);
         production.count_response(status);
-        respond_error(status, production_error_message(*error));
+        if (grpc_) {
+            respond_grpc_error(*error);
+        } else {
+            respond_error(status, production_error_message(*error));
+        }
         return session_->flush();
     }
     const unsigned status = exchange_->head().result_int();
@@ -135,10 +149,9 @@ ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
         if (body_done_) {
-            // gRPC's trailers will go here: NGHTTP2_DATA_FLAG_NO_END_STREAM and a trailer
-            // HEADERS frame (nghttp2_submit_trailer) instead of END_STREAM on the last DATA.
             *flags |= NGHTTP2_DATA_FLAG_EOF;
             if (exchange_) {
+                submit_trailers(flags);
                 report(production_end::relayed(&capture_, std::move(observer_)));
             }
             return 0;
@@ -229,6 +242,44 @@ void h2_stream::submit(unsigned status, const h2_fields& fields, bool with_body)
     provider.read_callback = read_stream_body;
     nghttp2_submit_response(session_->nghttp(), id_, nva.data(), nva.size(),
                             with_body ? &provider : nullptr);
+}
+
+// Production's trailers (gRPC's grpc-status, grpc-message) end the stream as a HEADERS frame
+// after the last DATA. nghttp2 copies the fields.
+void h2_stream::submit_trailers(std::uint32_t* flags) {
+    const auto& trailers = exchange_->trailers();
+    if (trailers.begin() == trailers.end()) {
+        return;
+    }
+    std::vector<std::string> names;
+    std::vector<nghttp2_nv> nva;
+    for (const auto& field : trailers) {
+        names.emplace_back(field.name_string());
+        std::transform(names.back().begin(), names.back().end(), names.back().begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    }
+    std::size_t i = 0;
+    for (const auto& field : trailers) {
+        nva.push_back(make_nv(names[i++], field.value()));
+    }
+    if (nghttp2_submit_trailer(session_->nghttp(), id_, nva.data(), nva.size()) == 0) {
+        *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    }
+}
+
+// gRPC clients read a failed call's status from grpc-status, not from an HTTP status: the proxy
+// answers 200 with a trailers-only HEADERS frame (END_STREAM).
+void h2_stream::respond_grpc_error(upstream::upstream_error error) {
+    answered_ = true;
+    exchange_.reset();
+    const int code = error == upstream::upstream_error::timeout ? oip::grpc_deadline_exceeded
+                                                                : oip::grpc_unavailable;
+    submit(200,
+           {{"content-type", "application/grpc"},
+            {"grpc-status", std::to_string(code)},
+            {"grpc-message", production_error_message(error)},
+            {"x-request-id", request_id_}},
+           false);
 }
 
 void h2_stream::respond_error(unsigned status, std::string_view message, std::string_view allow) {

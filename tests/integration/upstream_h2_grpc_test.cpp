@@ -2,8 +2,7 @@
 // gRPC-framed ModelInferResponse and grpc-status trailers; the record carries grpc_status per
 // side and compares the decoded tensors (FP32 raw_output_contents differing in one element by
 // 1e-3: within float_abs_tolerance 1e-2 a match, with 0 a diff at that element). The client
-// side is HTTP/1.1 here (the HTTP/2 listener is a separate piece of work); the gRPC part under
-// test is the upstream exchange and the record.
+// speaks h2c; a gRPC call over HTTP/1.1 is refused (415), since its trailers cannot be relayed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "open_inference.pb.h"
 #include "shadowproxy/oip/grpc_message.hpp"
 #include "support/fake_h2_upstream.hpp"
+#include "support/h2_client.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
 
@@ -76,10 +76,20 @@ protected:
     }
 
     json call() {
-        const auto response = http_request(proxy_->port(), "POST", model_infer, infer_request(),
-                                           {{"Content-Type", "application/grpc"}});
-        EXPECT_EQ(response.status, 200U) << response.error;
-        return proxy_->record_of(response.header("X-Request-Id"));
+        h2_connection connection{proxy_->port()};
+        EXPECT_TRUE(connection.connected()) << connection.error();
+        h2_request request;
+        request.method = "POST";
+        request.path = model_infer;
+        request.body = infer_request();
+        request.headers = {{"content-type", "application/grpc"}};
+        const auto answers = connection.exchange({request});
+        EXPECT_EQ(answers.size(), 1U);
+        if (answers.empty()) {
+            return {};
+        }
+        EXPECT_EQ(answers.front().status, 200U);
+        return proxy_->record_of(answers.front().header("x-request-id"));
     }
 
     int shadow_status_ = 0;
@@ -120,6 +130,15 @@ TEST_F(UpstreamH2Grpc, ANonOkGrpcStatusIsRecordedAndCountsAsAnError) {
     EXPECT_EQ(record["shadow"]["grpc_status"], 14) << record.dump();
     EXPECT_EQ(record["production"]["grpc_status"], 0);
     EXPECT_EQ(proxy_->metric(R"(shadowproxy_shadow_server_errors_total{shadow="cand"})"), 1.0);
+}
+
+TEST_F(UpstreamH2Grpc, AGrpcCallOverHttp1IsRefused) {
+    start("0.01");
+    const auto response = http_request(proxy_->port(), "POST", model_infer, infer_request(),
+                                       {{"Content-Type", "application/grpc"}});
+    EXPECT_EQ(response.status, 415U) << response.error;
+    EXPECT_NE(response.body.find("HTTP/2"), std::string::npos) << response.body;
+    EXPECT_EQ(production_.request_count(), 0U);
 }
 
 }  // namespace

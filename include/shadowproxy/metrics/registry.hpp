@@ -99,9 +99,9 @@ struct upstream_family {
     void count_error(upstream_error e) { errors[static_cast<std::size_t>(e)].inc(); }
 };
 
-enum class drop_reason { queue_full, body_too_large, memory_budget, shadow_ejected };
-inline constexpr std::array<const char*, 4> drop_reason_names{"queue_full", "body_too_large",
-                                                              "memory_budget", "shadow_ejected"};
+enum class drop_reason { queue_full, body_too_large, memory_budget, shadow_ejected, streaming_rpc };
+inline constexpr std::array<const char*, 5> drop_reason_names{
+    "queue_full", "body_too_large", "memory_budget", "shadow_ejected", "streaming_rpc"};
 
 struct shadow_family {
     counter eligible;   // mirror_eligible_total{shadow}

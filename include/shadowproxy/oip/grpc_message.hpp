@@ -1,8 +1,10 @@
 // gRPC's length-prefixed message framing (one byte "compressed" flag, four bytes big-endian
-// length, then the message), as carried in the DATA of a unary call's request or answer.
+// length, then the message), as carried in the DATA of a unary call's request or answer, and the
+// words of a call's head: whether a content-type is gRPC's, the deadline a grpc-timeout asks for.
 // Pure functions on bytes: any thread, nothing throws.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +15,22 @@ namespace shadowproxy::oip {
 // message (a compressed one cannot be read without the negotiated codec, so it is not decoded).
 std::optional<std::string_view> unary_grpc_message(std::string_view body);
 
+// Whether the body is exactly one complete message, compressed or not: a unary call's request.
+// Anything else (no message, several, a cut one) is a streaming call's.
+bool single_grpc_message(std::string_view body);
+
 // The body that carries `message` as one uncompressed gRPC message.
 std::string grpc_frame(std::string_view message);
+
+// "application/grpc", "application/grpc+proto", … (any case).
+bool is_grpc_content_type(std::string_view content_type);
+
+// A grpc-timeout value (1 to 8 digits and a unit: H M S m u n) as milliseconds, rounded up to at
+// least 1 ms; nullopt when malformed.
+std::optional<std::chrono::milliseconds> parse_grpc_timeout(std::string_view value);
+
+// gRPC status codes the proxy answers with itself.
+inline constexpr int grpc_deadline_exceeded = 4;
+inline constexpr int grpc_unavailable = 14;
 
 }  // namespace shadowproxy::oip

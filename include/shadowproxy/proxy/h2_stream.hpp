@@ -5,7 +5,9 @@
 // read_more, so production is read only as fast as the client's flow-control window lets the
 // answer go (backpressure like response_relay); the first compare.max_body_bytes are kept for
 // the comparator. The proxy's own answers (400, 405, 413, 431, 502, 504) carry the JSON body of
-// the HTTP/1.1 path.
+// the HTTP/1.1 path. gRPC: production's trailers follow the body as a trailing HEADERS frame,
+// grpc-timeout caps production's timeout, and production's failure is answered as a gRPC status
+// (trailers-only: DEADLINE_EXCEEDED for a timeout, UNAVAILABLE otherwise).
 //
 // Owned by its session's stream map until nghttp2 closes the stream; pending production
 // callbacks keep it (and through it the session) alive. Worker thread only. Never throws: a
@@ -60,6 +62,8 @@ private:
     void report(production_end&& end);
     void submit(unsigned status, const h2_fields& fields, bool with_body);
     void respond_error(unsigned status, std::string_view message, std::string_view allow = {});
+    void respond_grpc_error(upstream::upstream_error error);
+    void submit_trailers(std::uint32_t* flags);
 
     std::shared_ptr<h2_session> session_;
     std::int32_t id_;
@@ -69,6 +73,7 @@ private:
     bool ended_ = false;     // END_STREAM came from the client
     bool answered_ = false;  // the request went to production, or the proxy answered itself
     bool early_answer_ = false;
+    bool grpc_ = false;  // content-type application/grpc…: failures answered as gRPC statuses
     std::string request_id_;
     std::shared_ptr<const upstream::forwarded_request> forwarded_;
     mirror::production_slot copies_;

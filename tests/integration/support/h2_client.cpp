@@ -138,6 +138,8 @@ struct h2_connection::impl {
                 const std::string text(reinterpret_cast<const char*>(value), value_length);
                 if (key == ":status") {
                     it->second->status = static_cast<unsigned>(std::stoul(text));
+                } else if (frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
+                    it->second->trailers.emplace_back(key, text);
                 } else {
                     it->second->headers.emplace_back(key, text);
                 }

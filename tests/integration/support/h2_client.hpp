@@ -1,8 +1,8 @@
 // A small HTTP/2 client for integration tests (nghttp2's session API over net::transport): h2c
 // with prior knowledge or TLS with ALPN h2, any number of requests sent at once as concurrent
-// streams on one connection, each answered with its status, fields and body or the code of the
-// RST_STREAM that ended it. A stream can be reset by the client after a delay. Only 127.0.0.1;
-// every wait is bounded; failures come back in `error`, never thrown.
+// streams on one connection, each answered with its status, fields, body and trailers or the code
+// of the RST_STREAM that ended it. A stream can be reset by the client after a delay. Only
+// 127.0.0.1; every wait is bounded; failures come back in `error`, never thrown.
 #pragma once
 
 #include <chrono>
@@ -30,6 +30,7 @@ struct h2_response {
     unsigned status = 0;  // 0: no answer head
     header_list headers;
     std::string body;
+    header_list trailers;          // the HEADERS frame after the body, if any
     bool closed = false;           // the stream ended (answered or reset)
     std::uint32_t reset_code = 0;  // the RST_STREAM error code that ended it, if any
     bool reset = false;
