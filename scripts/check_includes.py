@@ -24,7 +24,7 @@ ALLOWED = {
     "logsink": {"config", "compare", "llm"},
     "mirror": {"config", "metrics", "compare", "stats", "logsink", "upstream", "oip",
                "llm", "net"},
-    "proxy": {"config", "metrics", "mirror", "upstream", "llm", "net"},
+    "proxy": {"config", "metrics", "mirror", "upstream", "llm", "net", "oip"},
     "admin": {"config", "metrics", "stats", "net"},
     "report": {"config", "stats"},
     "app": {"config", "metrics", "compare", "stats", "logsink", "upstream", "llm", "mirror",
