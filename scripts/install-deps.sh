@@ -19,7 +19,7 @@ build_packages=(apt-utils g++ lld cmake ninja-build ccache pkg-config libboost1.
 # openssl: the TLS tests and benchmarks make their CA and certificates with it.
 test_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 prometheus chromium yamllint jq gzip
     procps openssl)
-bench_packages=(wrk nginx valgrind procps openssl)
+bench_packages=(wrk nginx valgrind procps openssl nghttp2-client)
 # Container images without a Docker engine (scripts/image.sh): buildah, and debootstrap for
 # the Debian base images; binutils strips the binary.
 image_packages=(buildah debootstrap binutils)

@@ -134,8 +134,31 @@ def mirror_metrics(url, shadow):
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
 
 
+def parse_h2load(text):
+    """h2load's summary: requests, req/s, failures and non-2xx answers, and the mean time per
+    request (h2load prints no percentiles, so p50/p99 stay unknown)."""
+    result = {}
+    if m := re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", text):
+        result["rps"] = float(m.group(1))
+    if m := re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, "
+                      r"(\d+) failed, (\d+) errored, (\d+) timeout", text):
+        done, succeeded, failed, errored, timeout = map(int, m.groups())
+        result["requests"] = done
+        result["errors"] = failed + errored + timeout
+    if m := re.search(r"status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text):
+        result["errors"] = result.get("errors", 0) + sum(map(int, m.groups()))
+    if m := re.search(r"time for request:\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", text):
+        result["mean_ms"] = float(m.group(1)) * UNITS[m.group(2)]
+    if "requests" not in result or "rps" not in result:
+        raise ValueError("no request count in h2load output")
+    return result
+
+
 def parse_wrk(text):
-    """Prefers post.lua's BENCH_JSON line; falls back to wrk's --latency text."""
+    """Prefers post.lua's BENCH_JSON line; falls back to wrk's --latency text; h2load's output
+    (bench/h2/run.sh) is recognised by its summary line."""
+    if re.search(r"^finished in .* req/s", text, re.M):
+        return parse_h2load(text)
     for line in text.splitlines():
         if line.startswith("BENCH_JSON "):
             data = json.loads(line[len("BENCH_JSON "):])
@@ -305,8 +328,12 @@ def cmd_record_failure(args):
 def one_line(r):
     if not r["ok"]:
         return f"  {r['row']:<20} repeat {r['repeat']}: FAILED: {r.get('error')}"
+    if "p50_ms" in r:
+        latency = f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms"
+    else:
+        latency = f"mean {r['mean_ms']:.2f} ms"
     text = (f"  {r['row']:<20} repeat {r['repeat']}: {r['rps']:>9.0f} req/s  "
-            f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  errors {r['errors']}")
+            f"{latency}  errors {r['errors']}")
     if "cpu_us_per_req" in r:
         text += f"  cpu {r['cpu_us_per_req']:.1f} us/req  rss {r['rss_peak_kb'] / 1024:.1f} MiB"
     if "shadow_fraction" in r:
@@ -316,7 +343,7 @@ def one_line(r):
     return text
 
 
-FIELDS = ("rps", "p50_ms", "p99_ms", "errors", "cpu_us_per_req", "rss_peak_kb",
+FIELDS = ("rps", "p50_ms", "p99_ms", "mean_ms", "errors", "cpu_us_per_req", "rss_peak_kb",
           "shadow_fraction", "mirror_sent_fraction", "mirror_dropped", "requests")
 
 
@@ -354,7 +381,7 @@ def cmd_summarize(args):
         rss = s.get("rss_peak_kb")
         lines.append(
             f"| {row} | {s['rps']:.0f} | {ratio(row, 'nginx-mirror')} | {ratio(row, 'direct')} "
-            f"| {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['errors']:.0f} "
+            f"| {num(s.get('p50_ms'), '.2f')} | {num(s.get('p99_ms'), '.2f')} | {s['errors']:.0f} "
             f"| {num(s.get('cpu_us_per_req'), '.1f')} | {num(rss and rss / 1024, '.1f')} "
             f"| {num(s.get('shadow_fraction'), '.3f')} | {num(s.get('mirror_sent_fraction'), '.3f')} |")
     table = "\n".join(lines)

@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # the variables here are used by the scripts sourcing this
-# Shared by run.sh, memory.sh, stream.sh and callgrind.sh (sourced, not run): a private temp dir, processes
+# Shared by run.sh, memory.sh, stream.sh, callgrind.sh and ../h2/run.sh (sourced, not run): a private temp dir, processes
 # started in the background and tracked by PID, nginx configs, bounded waits.
 #
 # Every process started through start_bg is stopped by PID when the script exits (trap), and
@@ -16,6 +16,8 @@ slow_port=$((port_base + 3))   # fake_shadow.py: 200 ms answers, or never (memor
 dead_port=$((port_base + 4))   # nothing listens
 prod_tls_port=$((port_base + 5)) # the production nginx again, TLS
 fast_tls_port=$((port_base + 6)) # the fast shadow nginx again, TLS
+prod_h2_port=$((port_base + 7))  # the production nginx again, HTTP/2 with prior knowledge (h2c)
+fast_h2_port=$((port_base + 8))  # the fast shadow nginx again, h2c
 proxy_port=$((port_base + 10)) # the proxy under test
 admin_port=$((port_base + 11)) # shadowproxy's admin listener
 bench_pids=()
@@ -225,16 +227,25 @@ start_nginx() {
 # The model stand-in: a fixed JSON answer, and stub_status to count what arrived; with a second
 # port, TLS there too (the bench certificate).
 upstream_server_block() {
-    local tls=""
+    local tls="" h2=""
     [ -n "${2:-}" ] && tls="listen 127.0.0.1:$2 ssl backlog=4096;
         ssl_certificate $bench_certs/server.crt; ssl_certificate_key $bench_certs/server.key;"
+    [ -n "${3:-}" ] && h2="listen 127.0.0.1:$3 http2 backlog=4096;"
     cat <<BLOCK
     server {
         listen 127.0.0.1:$1 backlog=4096;
         $tls
+        $h2
         client_max_body_size 16m;  # stream.sh's 1 MiB POSTs
         location / {
             default_type application/json;
+            return 200 '{"prediction":1,"probability":0.9}';
+        }
+        # A unary gRPC method for bench/h2 (the answer is not a protobuf message: only the
+        # proxying is measured); grpc-status goes out as a trailer.
+        location /bench.Model/ {
+            default_type application/grpc;
+            add_trailer grpc-status 0 always;
             return 200 '{"prediction":1,"probability":0.9}';
         }
         location = /__status { stub_status; }
@@ -242,12 +253,14 @@ upstream_server_block() {
 BLOCK
 }
 
-# start_upstream NAME PORT [TLS_PORT]: one nginx upstream on the load CPUs, waited for.
+# start_upstream NAME PORT [TLS_PORT [H2C_PORT]]: one nginx upstream on the load CPUs, waited
+# for; with H2C_PORT it speaks HTTP/2 with prior knowledge there too.
 start_upstream() {
-    local name=$1 port=$2 tls_port=${3:-}
+    local name=$1 port=$2 tls_port=${3:-} h2_port=${4:-}
     port_free "$port"
     [ -z "$tls_port" ] || port_free "$tls_port"
-    nginx_conf "$bench_tmp/$name" 1 "$(upstream_server_block "$port" "$tls_port")"
+    [ -z "$h2_port" ] || port_free "$h2_port"
+    nginx_conf "$bench_tmp/$name" 1 "$(upstream_server_block "$port" "$tls_port" "$h2_port")"
     start_nginx "$name" "$load_cpus"
     "${benchlib[@]}" wait-http "http://127.0.0.1:$port/__status" --timeout 10 \
         --pid "$started_pid" --what "nginx upstream $name" || exit 2

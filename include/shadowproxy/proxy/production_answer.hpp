@@ -15,7 +15,7 @@
 #include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/upstream/exchange.hpp"
-#include "shadowproxy/upstream/http1_exchange.hpp"
+#include "shadowproxy/upstream/http1_exchange.hpp"  // body_capture
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::proxy {
