@@ -14,16 +14,16 @@ using text::pad_right;
 using text::percent;
 
 constexpr std::size_t name_width = 28;
-constexpr std::size_t cell = 12;
+constexpr std::size_t llm_cell = 12;
 
 void spread_row(const char* name, const stats::spread& s, std::ostream& out) {
-    out << "  " << pad_right(name, name_width) << pad_left(number(s.p50, "%.3f"), cell)
-        << pad_left(number(s.p95, "%.3f"), cell) << pad_left(number(s.p99, "%.3f"), cell)
-        << pad_left(std::to_string(s.n), cell) << "\n";
+    out << "  " << pad_right(name, name_width) << pad_left(number(s.p50, "%.3f"), llm_cell)
+        << pad_left(number(s.p95, "%.3f"), llm_cell) << pad_left(number(s.p99, "%.3f"), llm_cell)
+        << pad_left(std::to_string(s.n), llm_cell) << "\n";
 }
 
 void mean_row(const char* name, const stats::mean_summary& m, std::ostream& out) {
-    out << "  " << pad_right(name, name_width) << pad_left(number(m.mean), cell);
+    out << "  " << pad_right(name, name_width) << pad_left(number(m.mean), llm_cell);
     if (m.mean) {
         out << "  (95% CI " << number(m.ci95.low) << " - " << number(m.ci95.high) << ")";
     }
@@ -37,18 +37,18 @@ void write_llm(const stats::llm_summary& llm, std::ostream& out) {
     mean_row("Text similarity (mean)", llm.text_similarity, out);
     mean_row("Token F1 (mean)", llm.token_f1, out);
     out << "  " << pad_right("Exact match", name_width)
-        << pad_left(percent(llm.exact_match_rate), cell) << "  ("
+        << pad_left(percent(llm.exact_match_rate), llm_cell) << "  ("
         << text::interval_text(llm.exact_match_ci95) << ")\n";
     out << "  " << pad_right("Tool-call agreement", name_width)
-        << pad_left(percent(llm.tool_call_agreement), cell) << "  (" << llm.tool_call_records
+        << pad_left(percent(llm.tool_call_agreement), llm_cell) << "  (" << llm.tool_call_records
         << " records with a tool call)\n";
     out << "  " << pad_right("finish_reason mismatch", name_width)
-        << pad_left(percent(llm.finish_reason_mismatch_rate), cell) << "\n";
+        << pad_left(percent(llm.finish_reason_mismatch_rate), llm_cell) << "\n";
     out << "  " << pad_right("Length ratio (shadow/prod)", name_width) << "  p10 "
         << number(llm.length_ratio_p10, "%.3f") << "  p50 " << number(llm.length_ratio_p50, "%.3f")
         << "  p90 " << number(llm.length_ratio_p90, "%.3f") << "\n\n";
-    out << "  " << pad_right("Timing", name_width) << pad_left("p50", cell) << pad_left("p95", cell)
-        << pad_left("p99", cell) << pad_left("n", cell) << "\n";
+    out << "  " << pad_right("Timing", name_width) << pad_left("p50", llm_cell) << pad_left("p95", llm_cell)
+        << pad_left("p99", llm_cell) << pad_left("n", llm_cell) << "\n";
     spread_row("TTFT ms, production", llm.production_ttft, out);
     spread_row("TTFT ms, shadow", llm.shadow_ttft, out);
     spread_row("TTFT ms, delta (paired)", llm.ttft_delta, out);
