@@ -47,8 +47,9 @@ void write_llm(const stats::llm_summary& llm, std::ostream& out) {
     out << "  " << pad_right("Length ratio (shadow/prod)", name_width) << "  p10 "
         << number(llm.length_ratio_p10, "%.3f") << "  p50 " << number(llm.length_ratio_p50, "%.3f")
         << "  p90 " << number(llm.length_ratio_p90, "%.3f") << "\n\n";
-    out << "  " << pad_right("Timing", name_width) << pad_left("p50", llm_cell) << pad_left("p95", llm_cell)
-        << pad_left("p99", llm_cell) << pad_left("n", llm_cell) << "\n";
+    out << "  " << pad_right("Timing", name_width) << pad_left("p50", llm_cell)
+        << pad_left("p95", llm_cell) << pad_left("p99", llm_cell) << pad_left("n", llm_cell)
+        << "\n";
     spread_row("TTFT ms, production", llm.production_ttft, out);
     spread_row("TTFT ms, shadow", llm.shadow_ttft, out);
     spread_row("TTFT ms, delta (paired)", llm.ttft_delta, out);
