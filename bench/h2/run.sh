@@ -63,39 +63,6 @@ start_upstream shadow-fast "$fast_port" "" "$fast_h2_port"
 port_free "$proxy_port"
 port_free "$admin_port"
 
-# h2c_yaml DIR PROTOCOL: shadowproxy with production and the fast shadow over PROTOCOL.
-h2c_yaml() {
-    local dir=$1 protocol=$2 production=$prod_port shadow=$fast_port
-    if [ "$protocol" = h2c ]; then
-        production=$prod_h2_port
-        shadow=$fast_h2_port
-    fi
-    mkdir -p "$dir"
-    cat >"$dir/shadowproxy.yaml" <<YAML
-listen: { address: 127.0.0.1, port: $proxy_port }
-admin: { address: 127.0.0.1, port: $admin_port }
-threads: 1
-production:
-  name: production
-  url: http://127.0.0.1:$production
-  protocol: $protocol
-  max_idle_connections: 64
-shadows:
-  - name: shadow
-    url: http://127.0.0.1:$shadow
-    protocol: $protocol
-    max_in_flight: 256
-mirror:
-  queue_capacity: 10000
-log:
-  path: $dir/comparisons.jsonl
-  max_file_bytes: 67108864
-  max_files: 1
-  level: warn
-YAML
-    bench_keep+=("$dir/shadowproxy.yaml")
-}
-
 # nginx_h2_conf DIR: nginx with an http2 listener on $proxy_port, proxying to production.
 nginx_h2_conf() {
     nginx_conf "$1" 1 "$(
@@ -133,9 +100,11 @@ run_row() {
                 problem="nginx did not listen: $problem (see $dir/error.log)"
             ;;
         shadowproxy-*)
-            local protocol=http1
-            [ "$row" = shadowproxy-h2 ] || protocol=h2c
-            h2c_yaml "$dir" "$protocol"
+            if [ "$row" = shadowproxy-h2 ]; then
+                shadowproxy_yaml "$dir" 1 "$fast_port" 256 5000
+            else
+                shadowproxy_yaml "$dir" 1 "$fast_h2_port" 256 5000 h2c
+            fi
             start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
             pid=$started_pid
             measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics"
@@ -157,36 +126,15 @@ run_row() {
             taskset -c "$load_cpus" h2load -t1 -c16 -m4 -D "$duration" "${load_args[@]}" \
             "http://127.0.0.1:$target$path" || true
     fi
-    [ -n "$pid" ] && stop_pid "$pid"
-    rm -f "$dir"/comparisons*.jsonl
-    [ -z "$pid" ] || "${benchlib[@]}" wait-port "$proxy_port" --closed --timeout 10 >/dev/null ||
-        die "port $proxy_port still open after stopping $row"
+    stop_row_proxy "$pid" "$dir"
 }
 
-total=$((${#row_list[@]} * repeats))
-log "$total runs of ${duration}s: rows ${rows}; $repeats repeats, interleaved; results in $out"
-for ((repeat = 1; repeat <= repeats; repeat++)); do
-    for row in "${row_list[@]}"; do
-        run_row "$row" "$repeat"
-    done
-done
-
-meta=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
-    date "$(date -Is)" duration_s "$duration" repeats "$repeats" \
-    proxy_cpus "$proxy_cpus" load_cpus "$load_cpus" cpus "$(nproc)" \
-    loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" nginx "$(nginx -v 2>&1)" \
-    h2load "$(h2load --version 2>&1 | head -1)" binary "$binary" \
-    commit "$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)")
-echo
-echo "h2load -t1 -c16 -m4 -D ${duration}, medians of $repeats, proxy workers: 1 ($(date -Is))"
-echo
 status=0
-"${benchlib[@]}" summarize "$results" --out "$out" --rows "$rows" --meta "$meta" || status=1
-echo
+run_rows_and_summarize "h2load -t1 -c16 -m4 -D ${duration}, proxy workers: 1" \
+    "$(h2load --version 2>&1 | head -1)" || status=1
 python3 -c 'import json,sys
 rows = json.load(open(sys.argv[1]))["rows"]
 print("mean time per request (ms): " + ", ".join(
     "%s %.2f" % (name, row["mean_ms"]) for name, row in rows.items() if "mean_ms" in row))' \
     "$out/summary.json"
-log "raw results: $results, summary: $out/summary.json"
 exit "$status"

@@ -276,18 +276,22 @@ start_fake_shadow() {
         --pid "$started_pid" --what "fake shadow $name" || exit 2
 }
 
-# shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS [tls]: writes
+# shadowproxy_yaml DIR THREADS SHADOW_PORT MAX_IN_FLIGHT SHADOW_TIMEOUT_MS [tls|h2c]: writes
 # DIR/shadowproxy.yaml (docs/config.md) with one shadow named "shadow" and comparisons in DIR.
 # With tls: a TLS listener, production at $prod_tls_port and the shadow at SHADOW_PORT over TLS,
-# both verified against the bench CA as localhost.
+# both verified against the bench CA as localhost. With h2c: production at $prod_h2_port and the
+# shadow at SHADOW_PORT over HTTP/2 with prior knowledge (`protocol: h2c`).
 shadowproxy_yaml() {
-    local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5 tls=${6:-}
-    local scheme=http production_port=$prod_port listen_tls="" upstream_tls=""
-    if [ "$tls" = tls ]; then
+    local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5 mode=${6:-}
+    local scheme=http production_port=$prod_port listen_tls="" upstream_tls="" protocol=http1
+    if [ "$mode" = tls ]; then
         scheme=https
         production_port=$prod_tls_port
         listen_tls=", tls: { cert_file: $bench_certs/server.crt, key_file: $bench_certs/server.key }"
         upstream_tls="tls: { ca_file: $bench_certs/ca.crt, server_name: localhost }"
+    elif [ "$mode" = h2c ]; then
+        production_port=$prod_h2_port
+        protocol=h2c
     fi
     mkdir -p "$dir"
     cat >"$dir/shadowproxy.yaml" <<YAML
@@ -297,11 +301,13 @@ threads: $threads
 production:
   name: production
   url: $scheme://127.0.0.1:$production_port
+  protocol: $protocol
   max_idle_connections: 64
   $upstream_tls
 $(if [ -n "$shadow_port" ]; then printf '%s\n' "shadows:" "  - name: shadow" \
-    "    url: $scheme://127.0.0.1:$shadow_port" "    timeout_ms: $shadow_timeout_ms" \
-    "    max_in_flight: $max_in_flight" "    $upstream_tls"; fi)
+    "    url: $scheme://127.0.0.1:$shadow_port" "    protocol: $protocol" \
+    "    timeout_ms: $shadow_timeout_ms" "    max_in_flight: $max_in_flight" \
+    "    $upstream_tls"; fi)
 mirror:
   queue_capacity: 10000
 log:
@@ -332,3 +338,44 @@ start_shadowproxy() {
         return 1
     fi
 }
+
+# run_rows_and_summarize TOOL_LINE TOOL_VERSION [META_KEY VALUE]...: calls the script's
+# `run_row ROW REPEAT` for every row of $row_list, $repeats times interleaved, then prints the
+# medians table (results in $results, summary.json and table.md in $out) under TOOL_LINE. The
+# summary's meta records the run (date, CPUs, load, nginx, TOOL_VERSION, binary, commit) and the
+# extra pairs. Returns 1 when some row failed.
+run_rows_and_summarize() {
+    local tool_line=$1 tool_version=$2 repeat row meta status=0
+    shift 2
+    log "$((${#row_list[@]} * repeats)) runs of ${duration}s: rows ${rows}; $repeats repeats," \
+        "interleaved; results in $out"
+    for ((repeat = 1; repeat <= repeats; repeat++)); do
+        for row in "${row_list[@]}"; do
+            run_row "$row" "$repeat"
+        done
+    done
+    meta=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
+        date "$(date -Is)" duration_s "$duration" repeats "$repeats" \
+        proxy_cpus "$proxy_cpus" load_cpus "$load_cpus" cpus "$(nproc)" \
+        loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" nginx "$(nginx -v 2>&1)" \
+        tool "$tool_version" binary "$binary" \
+        commit "$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)" "$@")
+    echo
+    echo "$tool_line, medians of $repeats ($(date -Is))"
+    echo
+    "${benchlib[@]}" summarize "$results" --out "$out" --rows "$rows" --meta "$meta" || status=1
+    echo
+    log "raw results: $results, summary: $out/summary.json"
+    return "$status"
+}
+
+# stop_row_proxy PID DIR: stops a row's proxy (if any), drops its comparison log and waits
+# until its port is closed.
+stop_row_proxy() {
+    local pid=$1 dir=$2
+    [ -n "$pid" ] && stop_pid "$pid"
+    rm -f "$dir"/comparisons*.jsonl
+    [ -z "$pid" ] || "${benchlib[@]}" wait-port "$proxy_port" --closed --timeout 10 >/dev/null ||
+        die "port $proxy_port still open after stopping $row"
+}
+

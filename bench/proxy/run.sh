@@ -140,31 +140,10 @@ run_row() {
             taskset -c "$load_cpus" wrk -t1 -c64 -d"${duration}s" --latency \
             -s "$bench_dir/post.lua" "$scheme://127.0.0.1:$target/predict" || true
     fi
-    [ -n "$pid" ] && stop_pid "$pid"
-    rm -f "$dir"/comparisons*.jsonl
-    [ -z "$pid" ] || "${benchlib[@]}" wait-port "$proxy_port" --closed --timeout 10 >/dev/null ||
-        die "port $proxy_port still open after stopping $row"
+    stop_row_proxy "$pid" "$dir"
 }
 
-total=$((${#row_list[@]} * repeats))
-log "$total runs of ${duration}s: rows ${rows}; $repeats repeats, interleaved; results in $out"
-for ((repeat = 1; repeat <= repeats; repeat++)); do
-    for row in "${row_list[@]}"; do
-        run_row "$row" "$repeat"
-    done
-done
-
-meta=$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
-    date "$(date -Is)" duration_s "$duration" repeats "$repeats" workers "$workers" \
-    proxy_cpus "$proxy_cpus" load_cpus "$load_cpus" cpus "$(nproc)" \
-    loadavg "$(cut -d' ' -f1-3 /proc/loadavg)" nginx "$(nginx -v 2>&1)" \
-    wrk "$(wrk -v 2>&1 | head -1)" binary "$binary" \
-    commit "$(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)")
-echo
-echo "wrk -t1 -c64 -d${duration}s, medians of $repeats, proxy workers: $workers ($(date -Is))"
-echo
 status=0
-"${benchlib[@]}" summarize "$results" --out "$out" --rows "$rows" --meta "$meta" || status=1
-echo
-log "raw results: $results, summary: $out/summary.json"
+run_rows_and_summarize "wrk -t1 -c64 -d${duration}s, proxy workers: $workers" \
+    "$(wrk -v 2>&1 | head -1)" workers "$workers" || status=1
 exit "$status"

@@ -12,7 +12,7 @@ namespace shadowproxy::admin {
 
 namespace {
 
-constexpr std::string_view prefix = "/shadows/";
+constexpr std::string_view shadows_prefix = "/shadows/";
 
 page text(unsigned status, std::string body) {
     return {status, "text/plain; charset=utf-8", std::move(body), {}};
@@ -79,7 +79,7 @@ page unauthorized() {
 }
 
 bool is_control_path(std::string_view path) {
-    return path.starts_with(prefix);
+    return path.starts_with(shadows_prefix);
 }
 
 page handle_control(const request& in, const config::config& running, metrics::registry& metrics) {
@@ -89,7 +89,7 @@ page handle_control(const request& in, const config::config& running, metrics::r
     if (!bearer_matches(in.authorization, running.admin.token)) {
         return unauthorized();
     }
-    const std::string_view rest = in.path.substr(prefix.size());
+    const std::string_view rest = in.path.substr(shadows_prefix.size());
     const auto slash = rest.find('/');
     const std::string_view name = rest.substr(0, slash);
     const std::string_view action =

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 constexpr std::string_view crlf = "\r\n";
-constexpr std::string_view last_chunk = "0\r\n\r\n";
+constexpr std::string_view relay_last_chunk = "0\r\n\r\n";
 
 }  // namespace
 
@@ -74,7 +74,7 @@ void response_relay::do_write(std::string_view piece, bool last) {
         }
     }
     if (last && chunked) {
-        parts[count++] = asio::buffer(last_chunk.data(), last_chunk.size());
+        parts[count++] = asio::buffer(relay_last_chunk.data(), relay_last_chunk.size());
     }
     beast::buffers_suffix<std::array<asio::const_buffer, 5>> pending{parts};
     if (beast::buffer_bytes(pending) == 0) {

@@ -6,7 +6,7 @@ namespace shadowproxy::stats {
 
 namespace {
 
-constexpr std::size_t unresolved = static_cast<std::size_t>(-1);
+constexpr std::size_t unresolved_position = static_cast<std::size_t>(-1);
 
 }  // namespace
 
@@ -68,9 +68,9 @@ void feature_monitor::observe(std::string_view name, feature_kind kind, double v
 
 void feature_monitor::observe_position(std::size_t index, feature_kind kind, double value) {
     if (index >= position_index_.size()) {
-        position_index_.resize(index + 1, unresolved);
+        position_index_.resize(index + 1, unresolved_position);
     }
-    if (position_index_[index] == unresolved) {
+    if (position_index_[index] == unresolved_position) {
         const std::string name =
             index < array_names_.size() ? array_names_[index] : std::to_string(index);
         if (state_of(name) == nullptr) {

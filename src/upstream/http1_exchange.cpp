@@ -18,8 +18,8 @@ constexpr std::size_t read_chunk = 64 * 1024;
 constexpr std::size_t head_read = 4096;
 constexpr std::size_t max_piece = 64 * 1024;
 // The read buffer holds at most a head (the parser's limit) and one read.
-constexpr std::size_t header_limit = 64 * 1024;
-constexpr std::size_t max_buffered = header_limit + read_chunk;
+constexpr std::size_t upstream_header_limit = 64 * 1024;
+constexpr std::size_t max_buffered = upstream_header_limit + read_chunk;
 
 bool is_peer_closed(const beast::error_code& ec) {
     return ec == http::error::end_of_stream || ec == http::error::partial_message ||
@@ -179,7 +179,7 @@ void http1_exchange::on_write(beast::error_code ec) {
 
 void http1_exchange::new_parser() {
     parser_.emplace();
-    parser_->header_limit(header_limit);
+    parser_->header_limit(upstream_header_limit);
     parser_->body_limit(boost::none);  // the relay streams any size; captures are bounded
     parser_->skip(request_->is_head);
 }
