@@ -125,6 +125,22 @@ TEST(H2GrpcListener, GrpcTimeoutGivesDeadlineExceeded) {
     EXPECT_LT(elapsed, 1500ms);
 }
 
+TEST(H2GrpcListener, ALongerGrpcTimeoutIsCappedByProductionsTimeout) {
+    fake_h2_upstream production{[](const received_request&) {
+        h2_reply reply = grpc_reply("late");
+        reply.delay = 2000ms;
+        return reply;
+    }};
+    proxy_process proxy{"production: {url: \"" + production.url() +
+                        "\", protocol: h2c, timeout_ms: 200}\n"};
+    ASSERT_TRUE(proxy.ready());
+    const auto started = std::chrono::steady_clock::now();
+    const auto answer = call_one(
+        proxy, grpc_call("/pkg.Greeter/Hello", oip::grpc_frame("hi"), {{"grpc-timeout", "30S"}}));
+    EXPECT_EQ(answer.header("grpc-status"), "4");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+}
+
 TEST(H2GrpcListener, UnreachableProductionGivesUnavailable) {
     proxy_process proxy{h2c_config("http://127.0.0.1:" + std::to_string(free_port()))};
     ASSERT_TRUE(proxy.ready());
