@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <charconv>
-#include <cstring>
 
 #include "upstream/h2_client.hpp"
 
@@ -135,7 +134,7 @@ void h2_exchange::attach() {
 std::size_t h2_exchange::read_body(std::uint8_t* out, std::size_t length, bool& last) {
     const std::string& body = request_->body;
     const std::size_t n = std::min(length, body.size() - body_sent_);
-    std::memcpy(out, body.data() + body_sent_, n);
+    std::copy_n(body.data() + body_sent_, n, out);
     body_sent_ += n;
     last = body_sent_ == body.size();
     return n;

@@ -35,7 +35,7 @@ public:
     http1_exchange(std::shared_ptr<upstream_pool> pool, std::string head,
                    std::shared_ptr<const forwarded_request> request,
                    std::chrono::milliseconds timeout);
-    ~http1_exchange();
+    ~http1_exchange() override;
     http1_exchange(const http1_exchange&) = delete;
     http1_exchange& operator=(const http1_exchange&) = delete;
 
