@@ -7,15 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstring>
 #include <string>
-#include <vector>
 
-#include "open_inference.pb.h"
 #include "shadowproxy/oip/grpc_message.hpp"
 #include "support/fake_h2_upstream.hpp"
 #include "support/free_port.hpp"
 #include "support/h2_client.hpp"
+#include "support/oip_messages.hpp"
 #include "support/proxy_process.hpp"
 #include "support/wait.hpp"
 
@@ -177,29 +175,6 @@ TEST(H2GrpcListener, StreamingCallPassesThroughButIsNotMirrored) {
     EXPECT_EQ(shadow.requests().front().target, "/pkg.Chat/Say");
 }
 
-std::string fp32_raw(const std::vector<float>& values) {
-    std::string out(values.size() * sizeof(float), '\0');
-    std::memcpy(out.data(), values.data(), out.size());
-    return out;
-}
-
-h2_reply infer_reply(bool shadow) {
-    inference::ModelInferResponse response;
-    response.set_model_name("iris");
-    response.set_id("req-1");
-    auto* output = response.add_outputs();
-    output->set_name("probabilities");
-    output->set_datatype("FP32");
-    output->add_shape(1);
-    output->add_shape(4);
-    response.add_raw_output_contents(fp32_raw({0.1F, 0.2F, 0.3F, shadow ? 0.401F : 0.4F}));
-    h2_reply reply;
-    reply.headers = {{"content-type", "application/grpc"}};
-    reply.body = oip::grpc_frame(response.SerializeAsString());
-    reply.trailers = {{"grpc-status", "0"}};
-    return reply;
-}
-
 TEST(H2GrpcListener, ModelInferIsMirroredAndItsTensorsCompared) {
     fake_h2_upstream production{[](const received_request&) { return infer_reply(false); }};
     fake_h2_upstream shadow{[](const received_request&) { return infer_reply(true); }};
@@ -208,17 +183,7 @@ TEST(H2GrpcListener, ModelInferIsMirroredAndItsTensorsCompared) {
                                                          "\", protocol: h2c}\n"
                                                          "compare: {float_abs_tolerance: 0.01}\n")};
     ASSERT_TRUE(proxy.ready());
-    inference::ModelInferRequest request;
-    request.set_model_name("iris");
-    auto* input = request.add_inputs();
-    input->set_name("measurements");
-    input->set_datatype("FP32");
-    input->add_shape(1);
-    input->add_shape(2);
-    input->mutable_contents()->add_fp32_contents(5.5F);
-    input->mutable_contents()->add_fp32_contents(3.5F);
-    const auto answer =
-        call_one(proxy, grpc_call(model_infer, oip::grpc_frame(request.SerializeAsString())));
+    const auto answer = call_one(proxy, grpc_call(model_infer, infer_request()));
     EXPECT_EQ(answer.status, 200U);
     EXPECT_EQ(answer.body, infer_reply(false).body);
     EXPECT_EQ(trailer(answer, "grpc-status"), "0");
