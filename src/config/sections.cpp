@@ -47,9 +47,9 @@ constexpr std::array<std::string_view, 8> log_keys{
 constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
 constexpr std::array<std::string_view, 9> limits_keys{
-    "max_header_bytes", "max_body_bytes",   "header_timeout_ms", "idle_timeout_ms",
-    "max_connections",  "drain_timeout_ms", "max_header_fields", "allowed_methods",
-    "h2_max_concurrent_streams"};
+    "max_header_bytes",  "max_body_bytes",  "header_timeout_ms",
+    "idle_timeout_ms",   "max_connections", "drain_timeout_ms",
+    "max_header_fields", "allowed_methods", "h2_max_concurrent_streams"};
 constexpr std::array<std::string_view, 4> features_keys{"pointer", "input", "names", "baseline"};
 constexpr std::array<std::string_view, 16> promotion_keys{"min_requests",
                                                           "min_agreement",

@@ -18,9 +18,8 @@ constexpr std::string_view relay_last_chunk = "0\r\n\r\n";
 }  // namespace
 
 response_relay::response_relay(client_stream& client,
-                               std::shared_ptr<upstream::exchange> production,
-                               body_framing framing, std::chrono::milliseconds write_timeout,
-                               std::size_t capture_limit)
+                               std::shared_ptr<upstream::exchange> production, body_framing framing,
+                               std::chrono::milliseconds write_timeout, std::size_t capture_limit)
     : client_(client),
       production_(std::move(production)),
       framing_(framing),
