@@ -94,15 +94,22 @@ void h2_stream::on_request_end() {
     });
 }
 
+bool h2_stream::abandon_if_closed(std::optional<upstream::upstream_error> error) {
+    if (!closed_) {
+        return false;
+    }
+    // The client reset the stream (or the connection went) while production answered.
+    if (!error) {
+        exchange_->cancel();
+    }
+    report(production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
+    return true;
+}
+
 void h2_stream::on_production_head(std::optional<upstream::upstream_error> error) {
     head_pending_ = false;
-    if (closed_) {
-        // The client reset the stream (or the connection went) while production answered.
-        if (!error) {
-            exchange_->cancel();
-        }
-        return report(
-            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
+    if (abandon_if_closed(error)) {
+        return;
     }
     std::optional<h2_fields> fields;
     if (!error) {
@@ -192,12 +199,8 @@ void h2_stream::read_more() {
 
 void h2_stream::on_read_more(std::optional<upstream::upstream_error> error) {
     reading_ = false;
-    if (closed_) {
-        if (!error) {
-            exchange_->cancel();
-        }
-        return report(
-            production_end::failed(error.value_or(upstream::upstream_error::reset), !error));
+    if (abandon_if_closed(error)) {
+        return;
     }
     read_error_ = error;
     nghttp2_session_resume_data(session_->nghttp(), id_);

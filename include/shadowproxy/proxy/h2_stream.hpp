@@ -60,6 +60,9 @@ private:
     void read_more();
     void on_read_more(std::optional<upstream::upstream_error> error);
     void report(production_end&& end);
+    // After production's step: when the stream is gone, gives up on the exchange and reports it
+    // (a client abort unless production failed first); true then.
+    bool abandon_if_closed(std::optional<upstream::upstream_error> error);
     void submit(unsigned status, const h2_fields& fields, bool with_body);
     void respond_error(unsigned status, std::string_view message, std::string_view allow = {});
     void respond_grpc_error(upstream::upstream_error error);
