@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "compare/fast_compare.hpp"
 #include "shadowproxy/compare/prefix_pointer.hpp"
 #include "shadowproxy/compare/tensor_prediction.hpp"
 #include "shadowproxy/oip/grpc_message.hpp"
@@ -174,6 +175,21 @@ comparator::comparator(const config::compare_config& settings)
 }
 
 comparison comparator::compare(const side_response& production, const side_response& shadow) const {
+    if (production.truncated || shadow.truncated) {
+        return compare_truncated(production, shadow);
+    }
+    if (tensor_prediction_.prediction_output.empty()) {
+        const detail::fast_rules rules{prediction_pointer_ ? &*prediction_pointer_ : nullptr,
+                                       &ignore_pointers_, tolerance_};
+        if (auto decided = detail::compare_fast(production, shadow, rules)) {
+            return std::move(*decided);
+        }
+    }
+    return compare_documents(production, shadow);
+}
+
+comparison comparator::compare_documents(const side_response& production,
+                                         const side_response& shadow) const {
     if (production.truncated || shadow.truncated) {
         return compare_truncated(production, shadow);
     }

@@ -85,7 +85,14 @@ class comparator {
 public:
     explicit comparator(const config::compare_config& settings);  // pointers already validated
 
+    // Equal JSON bodies and failed exchanges are decided by the fast path (a simdjson parse,
+    // no documents built: src/compare/fast_compare.hpp); everything else by compare_documents.
     comparison compare(const side_response& production, const side_response& shadow) const;
+
+    // The comparison through two parsed nlohmann documents, which writes the diffs. compare()
+    // always answers exactly as this does (the unit tests hold the two together).
+    comparison compare_documents(const side_response& production,
+                                 const side_response& shadow) const;
 
 private:
     comparison compare_truncated(const side_response& production,
