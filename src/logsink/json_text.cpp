@@ -1,5 +1,6 @@
 #include "logsink/json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -12,21 +13,28 @@ namespace {
 
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
-bool needs_escape(unsigned char c) {
-    return c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-}
-
-void put_digits(std::string& out, long value, int width) {
+// Writes value at p, its digits zero-padded to width, and returns the end. The caller's
+// buffer holds a sign and 20 digits (or width, if more).
+char* put_digits(char* p, long value, int width) {
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value < 0 ? -value : value);
     if (value < 0) {
-        out.push_back('-');
+        *p++ = '-';
     }
     for (auto len = end - digits; len < width; ++len) {
-        out.push_back('0');
+        *p++ = '0';
     }
-    out.append(digits, end);
+    return put(p, {digits, static_cast<std::size_t>(end - digits)});
 }
+
+// Which bytes append_string() cannot copy as they are: controls, '"', '\\' and non-ASCII.
+constexpr std::array<bool, 256> escape_table = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) {
+        table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+    }
+    return table;
+}();
 
 }  // namespace
 
@@ -36,7 +44,7 @@ void append_string(std::string& out, std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (!needs_escape(c)) {
+        if (!escape_table[c]) {
             ++i;
             continue;
         }
@@ -83,7 +91,7 @@ void append_string(std::string& out, std::string_view text) {
 
 void append_number(std::string& out, double value) {
     if (!std::isfinite(value)) {
-        out += "null";
+        out.append("null", 4);
         return;
     }
     char buffer[32];
@@ -91,51 +99,70 @@ void append_number(std::string& out, double value) {
     out.append(buffer, end);
 }
 
-void append_millis(std::string& out, double milliseconds) {
+char* put_millis(char* p, double milliseconds) {
     const double micros = std::round(milliseconds * 1000.0);
     // Below 1e8 µs, "whole.fraction" without trailing zeros is exactly what to_chars' shortest
     // form prints for micros / 1000 (at most 11 significant digits, never the exponent form),
     // at a fraction of the cost: three of these go into every record.
     if (!(micros >= 0.0 && micros < 1e8) || std::signbit(micros)) {
-        append_number(out, micros / 1000.0);
-        return;
+        const double value = micros / 1000.0;
+        return std::isfinite(value) ? std::to_chars(p, p + 24, value).ptr : put(p, "null");
     }
     const auto whole = static_cast<long>(micros);
-    put_digits(out, whole / 1000, 1);
+    p = put_digits(p, whole / 1000, 1);
     long fraction = whole % 1000;
     if (fraction == 0) {
-        return;
+        return p;
     }
     int width = 3;
     while (fraction % 10 == 0) {
         fraction /= 10;
         --width;
     }
-    out.push_back('.');
-    put_digits(out, fraction, width);
+    *p++ = '.';
+    return put_digits(p, fraction, width);
 }
 
-void append_timestamp(std::string& out, std::chrono::system_clock::time_point ts) {
+void append_millis(std::string& out, double milliseconds) {
+    char text[24];
+    out.append(text, put_millis(text, milliseconds));
+}
+
+char* put_timestamp(char* p, std::chrono::system_clock::time_point ts) {
     using namespace std::chrono;
     const auto micros = floor<microseconds>(ts);
-    const auto day = floor<days>(micros);
-    const year_month_day date{day};
-    const hh_mm_ss time{micros - day};
-    out.push_back('"');
-    put_digits(out, static_cast<int>(date.year()), 4);
-    out.push_back('-');
-    put_digits(out, static_cast<unsigned>(date.month()), 2);
-    out.push_back('-');
-    put_digits(out, static_cast<unsigned>(date.day()), 2);
-    out.push_back('T');
-    put_digits(out, time.hours().count(), 2);
-    out.push_back(':');
-    put_digits(out, time.minutes().count(), 2);
-    out.push_back(':');
-    put_digits(out, static_cast<long>(time.seconds().count()), 2);
-    out.push_back('.');
-    put_digits(out, static_cast<long>(time.subseconds().count()), 6);
-    out += "Z\"";
+    const auto second = floor<seconds>(micros);
+    // Records come many a second: the date and time of day are formatted once a second.
+    struct second_text {
+        sys_seconds second = sys_seconds::min();
+        std::array<char, 40> text{};  // at most 22: a quote, a year of 6, five fields of 3
+        char* end = text.data();
+    };
+    thread_local second_text cached;
+    if (cached.second != second) {
+        const auto day = floor<days>(second);
+        const year_month_day date{day};
+        const hh_mm_ss time{second - day};
+        char* q = cached.text.data();
+        *q++ = '"';
+        q = put_digits(q, static_cast<int>(date.year()), 4);
+        *q++ = '-';
+        q = put_digits(q, static_cast<unsigned>(date.month()), 2);
+        *q++ = '-';
+        q = put_digits(q, static_cast<unsigned>(date.day()), 2);
+        *q++ = 'T';
+        q = put_digits(q, time.hours().count(), 2);
+        *q++ = ':';
+        q = put_digits(q, time.minutes().count(), 2);
+        *q++ = ':';
+        q = put_digits(q, static_cast<long>(time.seconds().count()), 2);
+        cached.second = second;
+        cached.end = q;
+    }
+    p = put(p, {cached.text.data(), static_cast<std::size_t>(cached.end - cached.text.data())});
+    *p++ = '.';
+    p = put_digits(p, static_cast<long>((micros - second).count()), 6);
+    return put(p, "Z\"");
 }
 
 void append_json(std::string& out, const nlohmann::json& value) {
@@ -143,16 +170,13 @@ void append_json(std::string& out, const nlohmann::json& value) {
         append_string(out, value.get_ref<const std::string&>());
         return;
     }
+    // Integers as dump() prints them, without its serializer and temporary string.
+    if (value.is_number_unsigned()) {
+        append_integer(out, value.get<std::uint64_t>());
+        return;
+    }
     if (value.is_number_integer()) {
-        // What dump() prints for an integer, without its serializer and temporary string.
-        char digits[24];
-        char* end = nullptr;
-        if (value.is_number_unsigned()) {
-            end = std::to_chars(digits, digits + sizeof(digits), value.get<std::uint64_t>()).ptr;
-        } else {
-            end = std::to_chars(digits, digits + sizeof(digits), value.get<std::int64_t>()).ptr;
-        }
-        out.append(digits, end);
+        append_integer(out, value.get<std::int64_t>());
         return;
     }
     if (value.is_structured() && compare::deeper_than(value, compare::max_json_depth)) {
