@@ -1,14 +1,18 @@
 #include "shadowproxy/stats/quantiles.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace shadowproxy::stats {
 
 namespace {
 
-constexpr std::int32_t sub_buckets = 128;  // per power of two: 1/256 relative error
-constexpr int min_exponent = -9;           // frexp exponent of 2^-10, the smallest kept value
+// Per power of two: 1/256 relative error.
+constexpr int sub_bucket_bits = 7;
+constexpr std::int32_t sub_buckets = 1 << sub_bucket_bits;
+constexpr int min_exponent = -9;  // frexp exponent of 2^-10, the smallest kept value
 constexpr double min_magnitude = 0x1p-10;
 constexpr double max_magnitude = 0x1p30;
 
@@ -36,11 +40,15 @@ std::int32_t latency_sketch::key_of(double value) const {
     if (magnitude < min_magnitude) {
         return 0;
     }
-    int exponent = 0;
-    const double mantissa = std::frexp(magnitude, &exponent);  // in [0.5, 1)
-    const auto octave = static_cast<std::int32_t>(exponent - min_exponent);
-    const auto sub = static_cast<std::int32_t>((mantissa - 0.5) * 2.0 * sub_buckets);
-    const std::int32_t index = 1 + octave * sub_buckets + std::min(sub, sub_buckets - 1);
+    // frexp() read off the bits (nine of these per comparison): magnitude is a normal double
+    // 1.f * 2^(e - 1023), so frexp's exponent is e - 1022, and (mantissa - 0.5) * 2 * sub_buckets
+    // is f * sub_buckets exactly, truncated: the top sub_bucket_bits bits of f.
+    const auto bits = std::bit_cast<std::uint64_t>(magnitude);
+    const auto exponent = static_cast<std::int32_t>(bits >> 52) - 1022;
+    const auto octave = exponent - min_exponent;
+    const auto sub =
+        static_cast<std::int32_t>((bits >> (52 - sub_bucket_bits)) & (sub_buckets - 1));
+    const std::int32_t index = 1 + octave * sub_buckets + sub;
     return value < 0 ? -index : index;
 }
 
