@@ -27,6 +27,15 @@ char* put_digits(char* p, long value, int width) {
     return put(p, {digits, static_cast<std::size_t>(end - digits)});
 }
 
+// Writes value (below 10^width) in exactly width digits at p and returns the end.
+char* put_fixed(char* p, unsigned long value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return p + width;
+}
+
 // Which bytes append_string() cannot copy as they are: controls, '"', '\\' and non-ASCII.
 constexpr std::array<bool, 256> escape_table = [] {
     std::array<bool, 256> table{};
@@ -108,19 +117,18 @@ char* put_millis(char* p, double milliseconds) {
         const double value = micros / 1000.0;
         return std::isfinite(value) ? std::to_chars(p, p + 24, value).ptr : put(p, "null");
     }
-    const auto whole = static_cast<long>(micros);
-    p = put_digits(p, whole / 1000, 1);
-    long fraction = whole % 1000;
+    const auto whole = static_cast<unsigned long>(micros);
+    p = std::to_chars(p, p + 24, whole / 1000).ptr;
+    const unsigned long fraction = whole % 1000;
     if (fraction == 0) {
         return p;
     }
-    int width = 3;
-    while (fraction % 10 == 0) {
-        fraction /= 10;
-        --width;
-    }
     *p++ = '.';
-    return put_digits(p, fraction, width);
+    char* end = put_fixed(p, fraction, 3);
+    while (end[-1] == '0') {
+        --end;
+    }
+    return end;
 }
 
 void append_millis(std::string& out, double milliseconds) {
@@ -161,7 +169,7 @@ char* put_timestamp(char* p, std::chrono::system_clock::time_point ts) {
     }
     p = put(p, {cached.text.data(), static_cast<std::size_t>(cached.end - cached.text.data())});
     *p++ = '.';
-    p = put_digits(p, static_cast<long>((micros - second).count()), 6);
+    p = put_fixed(p, static_cast<unsigned long>((micros - second).count()), 6);
     return put(p, "Z\"");
 }
 
