@@ -19,11 +19,22 @@ using json = nlohmann::json;
 // Ignore pointers are tracked as a bit set while walking, so at most this many take part.
 constexpr std::size_t max_fast_ignores = 64;
 
+// A parser keeps its buffers for the next body up to this size; a DOM parser holds some 16
+// bytes per input byte, so a larger body's are given back once it is compared.
+constexpr std::size_t retained_capacity = 64 * 1024;
+
 // One side's parser and the copy of its body with simdjson's padding after it, kept per thread
 // so steady traffic parses without allocating.
 struct side_parser {
     dom::parser parser;
     std::vector<char> padded;
+
+    void trim() {
+        if (parser.capacity() > retained_capacity) {
+            parser = dom::parser{};
+            padded = {};
+        }
+    }
 };
 
 bool parse_padded(side_parser& side, std::string_view body, dom::element& out) {
@@ -292,15 +303,9 @@ bool read_prediction(dom::element doc, const fast_rules& rules, json& out) {
     return to_nlohmann(found, out, 0);
 }
 
-}  // namespace
-
-std::optional<comparison> compare_fast(const side_response& production, const side_response& shadow,
-                                       const fast_rules& rules) {
-    if (production.kind != body_kind::json || shadow.kind != body_kind::json ||
-        rules.ignore->size() > max_fast_ignores) {
-        return std::nullopt;
-    }
-    thread_local std::array<side_parser, 2> parsers;
+std::optional<comparison> compare_parsed(std::array<side_parser, 2>& parsers,
+                                         const side_response& production,
+                                         const side_response& shadow, const fast_rules& rules) {
     const bool same_bytes = !production.error && !shadow.error && production.body == shadow.body;
     dom::element production_doc;
     dom::element shadow_doc;
@@ -345,6 +350,22 @@ std::optional<comparison> compare_fast(const side_response& production, const si
     result.status_match = production.status == shadow.status;
     result.body_match = true;
     result.result = result.status_match ? outcome::match : outcome::status_mismatch;
+    return result;
+}
+
+}  // namespace
+
+std::optional<comparison> compare_fast(const side_response& production, const side_response& shadow,
+                                       const fast_rules& rules) {
+    if (production.kind != body_kind::json || shadow.kind != body_kind::json ||
+        rules.ignore->size() > max_fast_ignores) {
+        return std::nullopt;
+    }
+    thread_local std::array<side_parser, 2> parsers;
+    auto result = compare_parsed(parsers, production, shadow, rules);
+    for (auto& side : parsers) {
+        side.trim();
+    }
     return result;
 }
 

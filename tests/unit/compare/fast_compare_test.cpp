@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "shadowproxy/compare/comparator.hpp"
@@ -168,6 +169,27 @@ TEST(FastCompare, AnswersAsTheDocumentPathOnDeepPredictions) {
             expect_same(compare.compare(p, s), compare.compare_documents(p, s),
                         "depth " + std::to_string(depth));
         }
+    }
+}
+
+// A body past the parsers' retained size frees their buffers after its comparison; the
+// next bodies are parsed afresh.
+TEST(FastCompare, AnswersAsTheDocumentPathAroundALargeBody) {
+    const comparator compare(config::compare_config{});
+    std::string large = R"({"prediction":3,"values":[)";
+    for (int i = 0; i < 20000; ++i) {
+        large += std::to_string(i) + ",";
+    }
+    large += R"(0],"latency_ms":1})";
+    std::string other = large;
+    other.replace(other.find(R"("latency_ms":1)"), 14, R"("latency_ms":2)");
+    const std::string small = R"({"prediction":3,"latency_ms":5})";
+    for (const auto& [production, shadow] : std::vector<std::pair<std::string, std::string>>{
+             {small, small}, {large, other}, {small, small}, {large, large}, {other, small}}) {
+        const side_response p{std::nullopt, 200, production, 1.0};
+        const side_response s{std::nullopt, 200, shadow, 1.0};
+        expect_same(compare.compare(p, s), compare.compare_documents(p, s),
+                    std::to_string(production.size()) + " | " + std::to_string(shadow.size()));
     }
 }
 
