@@ -16,7 +16,6 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "common/h2_client_session.hpp"
 
@@ -35,10 +34,8 @@ public:
     }
 
     h2_client_session& session() { return session_; }
-    const h2_client_session& session() const { return session_; }
     bool closed() const { return closed_; }
     const std::string& error() const { return error_; }
-    void close() { closed_ = true; }
 
     // Writes what the session has queued (call after submit() or cancel()).
     void flush() {
@@ -75,24 +72,6 @@ public:
             }
             context.run_one_for(deadline - now);
         }
-    }
-
-    // Sends every call as its own stream at once and waits until all ended or `timeout` passed;
-    // an answer whose stream did not end has closed == false.
-    std::vector<h2_answer> exchange(boost::asio::io_context& context,
-                                    const std::vector<h2_call>& calls,
-                                    std::chrono::milliseconds timeout) {
-        std::vector<h2_answer> answers(calls.size());
-        for (std::size_t i = 0; i < calls.size(); ++i) {
-            if (closed_ || session_.submit(calls[i], answers[i]) < 0) {
-                answers[i].closed = true;
-            }
-        }
-        flush();
-        run_until(
-            context, [this] { return session_.open_streams() == 0; }, timeout);
-        session_.forget();
-        return answers;
     }
 
 private:

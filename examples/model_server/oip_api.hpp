@@ -25,7 +25,6 @@ inline constexpr int grpc_ok = 0;
 inline constexpr int grpc_invalid_argument = 3;
 inline constexpr int grpc_resource_exhausted = 8;
 inline constexpr int grpc_unimplemented = 12;
-inline constexpr int grpc_internal = 13;
 
 struct grpc_reply {
     int status = grpc_ok;
