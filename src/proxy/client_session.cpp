@@ -385,7 +385,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
     std::string head;
     body_framing framing = body_framing::none;
     if (!error) {
-        const unsigned status = exchange_->head().result_int();
+        const unsigned status = exchange_->head().status;
         const bool body_expected =
             !request_->is_head && status >= 200 && status != 204 && status != 304;
         const auto length = exchange_->content_length();
@@ -403,7 +403,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
     if (error) {
         return on_production_failed(*error);
     }
-    worker_.snapshot().production_metrics->count_response(exchange_->head().result_int());
+    worker_.snapshot().production_metrics->count_response(exchange_->head().status);
     const auto& config = *worker_.snapshot().config;
     const std::size_t capture = copies_.empty() ? 0 : config.compare.max_body_bytes;
     relay_ = std::make_shared<response_relay>(stream_, exchange_, framing,

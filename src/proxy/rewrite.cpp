@@ -278,36 +278,40 @@ body_framing client_framing(bool body_expected, std::optional<std::uint64_t> con
     return client_version >= 11 ? body_framing::chunked : body_framing::close;
 }
 
-std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
+std::string client_response_head(const net::response_head& upstream, body_framing framing,
                                  std::uint64_t content_length, std::string_view request_id,
                                  bool keep_alive, unsigned client_version) {
     // Beast accepts any three digits: below 100 there is no valid status line to write, and a
     // 1xx is never a final answer (interim ones are skipped by the upstream client).
-    if (upstream.result_int() < 200) {
+    if (upstream.status < 200) {
         return {};
     }
     std::string head;
     head.reserve(256);
-    head.append("HTTP/1.1 ").append(std::to_string(upstream.result_int())).append(" ");
-    const auto reason = upstream.reason();
-    head.append(reason.empty() ? http::obsolete_reason(upstream.result()) : reason).append("\r\n");
-    const std::string_view connection = upstream[http::field::connection];
-    for (const auto& field : upstream) {
-        const auto name = field.name_string();
-        if (has_line_break(field.value())) {
+    head.append("HTTP/1.1 ").append(std::to_string(upstream.status)).append(" ");
+    if (upstream.reason.empty()) {
+        const auto reason = http::obsolete_reason(static_cast<http::status>(upstream.status));
+        head.append(reason.data(), reason.size());
+    } else {
+        head.append(upstream.reason);
+    }
+    head.append("\r\n");
+    const std::string_view connection = upstream.fields["connection"];
+    for (const auto [name, value] : upstream.fields) {
+        if (has_line_break(value)) {
             return {};
         }
-        if (field.name() == http::field::content_length) {
+        if (iequals(name, "Content-Length")) {
             // Passed through only where no body follows (HEAD, 304): it describes the resource.
             if (framing == body_framing::none) {
-                append_header(head, name, field.value());
+                append_header(head, name, value);
             }
             continue;
         }
         if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
             continue;
         }
-        append_header(head, name, field.value());
+        append_header(head, name, value);
     }
     append_header(head, "X-Request-Id", request_id);
     if (framing == body_framing::length) {
@@ -325,16 +329,15 @@ std::string client_response_head(const http::response_header<>& upstream, body_f
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fields(
-    const http::response_header<>& upstream, std::string_view request_id) {
-    if (upstream.result_int() < 200) {
+    const net::response_head& upstream, std::string_view request_id) {
+    if (upstream.status < 200) {
         return std::nullopt;
     }
     std::vector<std::pair<std::string, std::string>> fields;
     fields.reserve(16);
-    const std::string_view connection = upstream[http::field::connection];
-    for (const auto& field : upstream) {
-        const auto name = field.name_string();
-        if (has_line_break(field.value())) {
+    const std::string_view connection = upstream.fields["connection"];
+    for (const auto [name, value] : upstream.fields) {
+        if (has_line_break(value)) {
             return std::nullopt;
         }
         if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
@@ -342,7 +345,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fiel
         }
         fields.emplace_back();
         assign_lower(fields.back().first, name);
-        fields.back().second.assign(field.value());
+        fields.back().second.assign(value);
     }
     fields.emplace_back("x-request-id", std::string{request_id});
     return fields;
