@@ -183,7 +183,7 @@ void client_session::on_header(std::size_t header_bytes) {
     first_request_ = false;
     const auto& limits = worker_.snapshot().config->limits;
     const std::string_view block = as_view(buffer_).substr(0, header_bytes);
-    request_id_ = make_request_id();
+    request_id_.clear();  // chosen from the head below; an answer before that makes one
     if (header_bytes > limits.max_header_bytes + header_end.size()) {
         return respond_error(431, "request header fields too large", true);
     }
@@ -496,6 +496,9 @@ void client_session::respond_error(unsigned status, std::string_view message, bo
                                    std::string_view extra_header_lines) {
     if (status != 502 && status != 504) {
         worker_.shared().local_errors.count_response(status);
+    }
+    if (request_id_.empty()) {
+        request_id_ = make_request_id();
     }
     auto body = std::make_shared<std::string>(error_json(message, request_id_));
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));
