@@ -384,9 +384,19 @@ def cmd_summarize(args):
             f"| {num(s.get('p50_ms'), '.2f')} | {num(s.get('p99_ms'), '.2f')} | {s['errors']:.0f} "
             f"| {num(s.get('cpu_us_per_req'), '.1f')} | {num(rss and rss / 1024, '.1f')} "
             f"| {num(s.get('shadow_fraction'), '.3f')} | {num(s.get('mirror_sent_fraction'), '.3f')} |")
+    meta = json.loads(args.meta or "{}")
+    if meta.get("rate", "closed-loop") != "closed-loop" and summary.get("direct", {}).get("ok_runs"):
+        lines += ["", f"Added over `direct` at {meta['rate']} req/s (open loop, medians):", "",
+                  "| row | p50 added ms | p99 added ms |", "|---|---:|---:|"]
+        base = summary["direct"]
+        for row in order:
+            s = summary[row]
+            if row != "direct" and s["ok_runs"]:
+                lines.append(f"| {row} | {s['p50_ms'] - base['p50_ms']:.2f} "
+                             f"| {s['p99_ms'] - base['p99_ms']:.2f} |")
     table = "\n".join(lines)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump({"meta": json.loads(args.meta or "{}"), "rows": summary}, f, indent=2)
+        json.dump({"meta": meta, "rows": summary}, f, indent=2)
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write(table + "\n")
     print(table)

@@ -6,7 +6,17 @@
 # under test is pinned to CPU 0, wrk and the upstreams to CPU 1. Repeats are interleaved and the
 # medians are reported as a markdown table; raw results go to --out as JSON.
 #
+# A row named ROW@N runs with N workers (nginx worker_processes, shadowproxy threads) instead of
+# --workers, so 1 and 2 workers can be compared in one run. --cpus PROXY/LOAD moves the proxy
+# and the load (wrk, upstreams) to other CPU lists, e.g. 0-1/0-1 for everything on both cores;
+# --load-nice N runs wrk at that nice level. --rate R replaces wrk's closed loop by
+# bench/openloop (R requests per second on a fixed schedule over 64 connections, latency from
+# each request's due time): the latency at a given load instead of the throughput. --rate P%
+# first measures nginx-proxy's saturation with wrk (one run of --duration) and uses P% of it;
+# open-loop runs also print the p50/p99 each row adds over `direct`.
+#
 # Usage: bench/proxy/run.sh [--duration S] [--repeats N] [--workers N] [--rows a,b,c]
+#                           [--cpus PROXY/LOAD] [--load-nice N] [--rate R]
 #                           [--binary PATH] [--out DIR]
 # Exit: 0 every run measured, 1 some row failed (the others are still reported), 2 usage/setup.
 set -euo pipefail
@@ -18,16 +28,22 @@ extra_rows=nginx-mirror-newconn,shadowproxy-noshadow   # nginx-mirror without sh
 duration=10
 repeats=3
 workers=1
+cpus=""
+load_nice=0
+rate=""
 rows=$all_rows
 binary=$repo_dir/build/release/shadowproxy
 out=""
 
-usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; echo "rows: $all_rows (extra: $extra_rows)"; }
+usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; echo "rows: $all_rows (extra: $extra_rows)"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --duration) duration=$2; shift 2 ;;
         --repeats) repeats=$2; shift 2 ;;
         --workers) workers=$2; shift 2 ;;
+        --cpus) cpus=$2; shift 2 ;;
+        --load-nice) load_nice=$2; shift 2 ;;
+        --rate) rate=$2; shift 2 ;;
         --rows) rows=$2; shift 2 ;;
         --binary) binary=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
@@ -37,10 +53,22 @@ while [ $# -gt 0 ]; do
 done
 [[ $duration =~ ^[1-9][0-9]*$ && $repeats =~ ^[1-9][0-9]*$ && $workers =~ ^[1-9][0-9]*$ ]] ||
     die "--duration, --repeats and --workers take positive integers"
+[[ $load_nice =~ ^[0-9]+$ && ( -z $rate || $rate =~ ^[1-9][0-9]*%?$ ) ]] ||
+    die "--load-nice takes an integer, --rate an integer or a percentage"
+if [ -n "$cpus" ]; then
+    [[ $cpus =~ ^[0-9,-]+/[0-9,-]+$ ]] || die "--cpus takes PROXY/LOAD CPU lists, e.g. 0/1 or 0-1/0-1"
+    proxy_cpus=${cpus%/*}
+    load_cpus=${cpus#*/}
+fi
 IFS=, read -r -a row_list <<<"$rows"
 for row in "${row_list[@]}"; do
-    [[ ,$all_rows,$extra_rows, == *,$row,* ]] || die "unknown row '$row' (rows: $all_rows,$extra_rows)"
+    [[ ,$all_rows,$extra_rows, == *,${row%@*},* && ( $row != *@* || ${row#*@} =~ ^[1-9][0-9]*$ ) ]] ||
+        die "unknown row '$row' (rows: $all_rows,$extra_rows, each optionally @WORKERS)"
 done
+openloop=$repo_dir/build/release/bench/openloop/openloop
+if [ -n "$rate" ] && [ ! -x "$openloop" ]; then
+    die "--rate needs $openloop (scripts/build.sh release builds it)"
+fi
 bench_start ""
 
 results=$out/results.jsonl
@@ -84,41 +112,46 @@ shadow_count_of() {
 # run_row ROW REPEAT: starts the row's proxy, checks one request gets through, measures, stops.
 run_row() {
     local row=$1 repeat=$2 dir=$bench_tmp/$1-$2 shadow target=$proxy_port pid="" problem=""
-    local measure_args=() scheme=http probe_args=()
-    shadow=$(shadow_of "$row")
-    if [[ $row == *-tls ]]; then
+    local measure_args=() scheme=http probe_args=() workers=$workers load=()
+    if [[ $row == *@* ]]; then
+        workers=${row#*@}
+        dir=$bench_tmp/${row%@*}-$workers-$repeat
+    fi
+    local kind=${row%@*}
+    shadow=$(shadow_of "$kind")
+    if [[ $kind == *-tls ]]; then
         scheme=https
         probe_args=(--tls)
     fi
-    if [ "$row" != direct ]; then
+    if [ "$kind" != direct ]; then
         # A proxy that died mid-run can leave sockets that keep its ports busy for a minute.
         if ! "${benchlib[@]}" wait-port "$proxy_port" --bindable --timeout 90 ||
             ! "${benchlib[@]}" wait-port "$admin_port" --bindable --timeout 90; then
             die "ports $proxy_port/$admin_port stay busy; set BENCH_PORT_BASE to another range"
         fi
     fi
-    case $row in
+    case $kind in
         direct) target=$prod_port ;;
         nginx-*)
             local shadow_port="" keepalive=yes
             [ "$shadow" = none ] || shadow_port=$(shadow_port_of "$shadow")
-            [ "$row" = nginx-mirror-newconn ] && keepalive=no
-            [ "$row" = nginx-tls ] && keepalive=tls
+            [ "$kind" = nginx-mirror-newconn ] && keepalive=no
+            [ "$kind" = nginx-tls ] && keepalive=tls
             nginx_proxy_conf "$dir" "$workers" "$shadow_port" "$keepalive"
-            start_nginx "$row-$repeat" "$proxy_cpus"
+            start_nginx "${dir#"$bench_tmp"/}" "$proxy_cpus"
             pid=$started_pid
             problem=$("${benchlib[@]}" wait-port "$proxy_port" --timeout 10 2>&1) ||
                 problem="nginx proxy did not listen: $problem (see $dir/error.log)"
             ;;
         shadowproxy-tls)
             shadowproxy_yaml "$dir" "$workers" "$fast_tls_port" 256 5000 tls
-            start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
+            start_shadowproxy "${dir#"$bench_tmp"/}" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
             pid=$started_pid
             measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
             ;;
         shadowproxy*)
             shadowproxy_yaml "$dir" "$workers" "$(shadow_port_of "$shadow")" 256 5000
-            start_shadowproxy "$row-$repeat" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
+            start_shadowproxy "${dir#"$bench_tmp"/}" "$proxy_cpus" "$binary" "$dir" || problem=$start_problem
             pid=$started_pid
             measure_args+=(--metrics "http://127.0.0.1:$admin_port/metrics")
             ;;
@@ -127,23 +160,51 @@ run_row() {
         problem=$("${benchlib[@]}" probe "127.0.0.1:$target" --what "$row" "${probe_args[@]}" 2>&1) || true
         problem=${problem#benchlib: }
     fi
-    if [ -n "$problem" ]; then
-        "${benchlib[@]}" record-failure --row "$row" --repeat "$repeat" --results "$results" \
-            --error "$problem"
-    else
+    if [ -z "$problem" ]; then
         [ -n "$pid" ] && measure_args+=(--pid "$pid")
         local count
         count=$(shadow_count_of "$shadow")
         [ -n "$count" ] && measure_args+=(--shadow "$count")
+        if [ -z "$rate" ]; then
+            load=(wrk -t1 -c64 -d"${duration}s" --latency -s "$bench_dir/post.lua"
+                "$scheme://127.0.0.1:$target/predict")
+        elif [ "$scheme" = https ]; then
+            problem="--rate: the open-loop generator speaks plain HTTP only"
+        else
+            load=("$openloop" --port "$target" --rate "$rate" --connections 64
+                --duration "$duration" --warmup 0)
+        fi
+    fi
+    if [ -n "$problem" ]; then
+        "${benchlib[@]}" record-failure --row "$row" --repeat "$repeat" --results "$results" \
+            --error "$problem"
+    else
         "${benchlib[@]}" measure --row "$row" --repeat "$repeat" --duration "$duration" \
             --results "$results" --wrk-log "$out/logs/wrk-$row-$repeat.txt" "${measure_args[@]}" -- \
-            taskset -c "$load_cpus" wrk -t1 -c64 -d"${duration}s" --latency \
-            -s "$bench_dir/post.lua" "$scheme://127.0.0.1:$target/predict" || true
+            taskset -c "$load_cpus" nice -n "$load_nice" "${load[@]}" || true
     fi
     stop_row_proxy "$pid" "$dir"
 }
 
+# --rate P%: P% of what nginx-proxy serves at saturation on this machine now.
+if [[ $rate == *% ]]; then
+    percent=${rate%\%}
+    saved_rate=$rate
+    rate=""
+    run_row nginx-proxy 0
+    rate=$(python3 -c 'import json,sys
+runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+ok = [r["rps"] for r in runs if r["row"] == "nginx-proxy" and r["repeat"] == 0 and r["ok"]]
+print(int(ok[0] * int(sys.argv[2]) / 100) if ok else "")' "$results" "$percent")
+    [ -n "$rate" ] || die "nginx-proxy's saturation run failed (see $results)"
+    log "nginx-proxy saturates at $((rate * 100 / percent)) req/s; open-loop rows at $saved_rate: $rate req/s"
+    grep -v '"repeat": 0,' "$results" >"$results.tmp" || true
+    mv "$results.tmp" "$results"
+fi
+
 status=0
-run_rows_and_summarize "wrk -t1 -c64 -d${duration}s, proxy workers: $workers" \
-    "$(wrk -v 2>&1 | head -1)" workers "$workers" || status=1
+tool_line="wrk -t1 -c64 -d${duration}s"
+[ -n "$rate" ] && tool_line="openloop at $rate req/s over 64 connections for ${duration}s"
+run_rows_and_summarize "$tool_line, proxy workers: $workers (ROW@N: N), proxy CPUs $proxy_cpus, load CPUs $load_cpus (nice $load_nice)" \
+    "$(wrk -v 2>&1 | head -1)" workers "$workers" rate "${rate:-closed-loop}" load_nice "$load_nice" || status=1
 exit "$status"
