@@ -22,10 +22,11 @@ RUN cmake --preset release -DBUILD_TESTING=OFF >/dev/null \
     && install -D -m 0755 -s build/release/examples/model_server /out/usr/local/bin/model_server \
     && install -D -m 0644 -t /out/opt/models examples/models/model-v1.json examples/models/model-v2.json
 
-# curl stays here: compose's depends_on and the sidecar manifest's exec probes use it.
+# curl stays here: compose's depends_on and the sidecar manifest's exec probes use it. The gRPC
+# port (--grpc-port) links nghttp2 and protobuf-lite.
 FROM debian:12-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl \
+    && apt-get install -y --no-install-recommends curl libnghttp2-14 libprotobuf-lite32 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
         /var/log/apt /var/log/dpkg.log \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin model

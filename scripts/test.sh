@@ -145,10 +145,10 @@ if $quick; then
 elif [ ! -x scripts/demo.sh ]; then
     not_run demo "not run (no scripts/demo.sh)"
 else
-    phase "demo --short, demo --llm --short"
+    phase "demo --short, demo --grpc --short, demo --llm --short"
     demo_passed=0
     demo_failed=0
-    for mode in "--short" "--llm --short"; do
+    for mode in "--short" "--grpc --short" "--llm --short"; do
         # shellcheck disable=SC2086 # two words on purpose
         if scripts/demo.sh $mode; then
             demo_passed=$((demo_passed + 1))
@@ -157,7 +157,7 @@ else
             note demo fail "scripts/demo.sh $mode failed"
         fi
     done
-    record demo 2 "$demo_passed" "$demo_failed" 0
+    record demo 3 "$demo_passed" "$demo_failed" 0
 fi
 
 phase "done"

@@ -25,6 +25,8 @@ public:
             });
     }
 
+    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
     void stop() {
         boost::system::error_code ec;
         acceptor_.close(ec);
@@ -49,18 +51,24 @@ private:
 
 }  // namespace
 
-void serve(const std::string& address, std::uint16_t port, unsigned threads,
-           const std::string& banner, const session_starter& start_session) {
+void serve(const std::string& address, unsigned threads, const std::vector<listen_port>& ports) {
     threads = std::max(1U, threads);
     asio::io_context ioc(static_cast<int>(threads));
-    const tcp::endpoint endpoint(asio::ip::make_address(address), port);
-    auto accepting = std::make_shared<listener>(ioc, endpoint, start_session);
-    accepting->do_accept();
-    std::cerr << banner << " listening on " << endpoint << '\n';
+    std::vector<std::shared_ptr<listener>> listeners;
+    for (const auto& port : ports) {
+        const tcp::endpoint endpoint(asio::ip::make_address(address), port.port);
+        listeners.push_back(std::make_shared<listener>(ioc, endpoint, port.start_session));
+    }
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+        listeners[i]->do_accept();
+        std::cerr << ports[i].banner << " listening on " << listeners[i]->local_endpoint() << '\n';
+    }
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code, int) {
-        accepting->stop();
+        for (const auto& accepting : listeners) {
+            accepting->stop();
+        }
         ioc.stop();
     });
     std::vector<std::thread> workers;
@@ -71,6 +79,11 @@ void serve(const std::string& address, std::uint16_t port, unsigned threads,
     for (auto& worker : workers) {
         worker.join();
     }
+}
+
+void serve(const std::string& address, std::uint16_t port, unsigned threads,
+           const std::string& banner, const session_starter& start_session) {
+    serve(address, threads, {{port, banner, start_session}});
 }
 
 }  // namespace shadowproxy::examples

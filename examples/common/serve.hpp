@@ -1,6 +1,7 @@
 // The accept loop and thread pool the example servers share (model_server, llm_server): listens
-// on address:port, hands each accepted socket (TCP_NODELAY set) to start_session on a strand of
-// its own, runs the io_context on `threads` threads, and returns after SIGINT or SIGTERM.
+// on address:port (or several ports, each with its own kind of session), hands each accepted
+// socket (TCP_NODELAY set) to its port's start_session on a strand of its own, runs the
+// io_context on `threads` threads, and returns after SIGINT or SIGTERM.
 //
 // Called once from an example's main thread. Binding failures throw
 // boost::system::system_error before serving.
@@ -13,12 +14,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shadowproxy::examples {
 
 using session_starter = std::function<void(boost::asio::ip::tcp::socket&&)>;
 
-// Prints "<banner> listening on <endpoint>" on stderr once listening.
+struct listen_port {
+    std::uint16_t port = 0;
+    std::string banner;  // printed as "<banner> listening on <endpoint>" on stderr
+    session_starter start_session;
+};
+
+// Binds every port before serving any.
+void serve(const std::string& address, unsigned threads, const std::vector<listen_port>& ports);
+
+// One port: prints "<banner> listening on <endpoint>" on stderr once listening.
 void serve(const std::string& address, std::uint16_t port, unsigned threads,
            const std::string& banner, const session_starter& start_session);
 

@@ -1,7 +1,7 @@
 // model_server: serves one example model over HTTP for the shadowproxy demo, docker/ and k8s/.
 //
 // Usage: model_server --weights FILE --port N [--address A] [--delay-ms N] [--threads N]
-//                     [--output class|score]
+//                     [--output class|score] [--grpc-port N]
 // Exit codes: 0 after SIGINT/SIGTERM, 2 on bad usage, an unreadable model or an unbindable port.
 #include <boost/system/system_error.hpp>
 #include <iostream>
@@ -17,9 +17,12 @@ using shadowproxy::examples::parse_number;
 
 constexpr std::string_view usage =
     "usage: model_server --weights FILE --port N [--address 127.0.0.1] [--delay-ms N] "
-    "[--threads 2] [--output class|score]\n"
+    "[--threads 2] [--output class|score] [--grpc-port N]\n"
     "Serves a softmax-regression model: POST /predict {\"features\":[...]}, GET /healthz.\n"
-    "--output score answers the last class's probability (a float) instead of the class.\n";
+    "--output score answers the last class's probability (a float) instead of the class.\n"
+    "--grpc-port also serves /inference.GRPCInferenceService/ModelInfer (Open Inference\n"
+    "Protocol) over h2c on that port: one FP32/FP64 input of shape [B, features] or one input\n"
+    "per feature name; outputs \"probabilities\" (FP32) and \"predicted_class\" (INT64).\n";
 
 struct arguments {
     std::string weights;
@@ -51,6 +54,12 @@ std::optional<std::string> parse_arguments(int argc, char** argv, arguments& out
             }
             out.options.port = *port;
             have_port = true;
+        } else if (flag == "--grpc-port") {
+            const auto port = parse_number<std::uint16_t>(value);
+            if (!port) {
+                return "--grpc-port must be a number from 0 to 65535";
+            }
+            out.options.grpc_port = *port;
         } else if (flag == "--delay-ms") {
             const auto delay = parse_number<unsigned>(value);
             if (!delay) {
@@ -96,7 +105,11 @@ int main(int argc, char** argv) {
         shadowproxy::examples::run(model, args.options);
     } catch (const boost::system::system_error& e) {
         std::cerr << "model_server: cannot listen on " << args.options.address << ':'
-                  << args.options.port << ": " << e.code().message() << '\n';
+                  << args.options.port;
+        if (args.options.grpc_port) {
+            std::cerr << " and :" << *args.options.grpc_port;
+        }
+        std::cerr << ": " << e.code().message() << '\n';
         return 2;
     } catch (const std::exception& e) {
         std::cerr << "model_server: " << e.what() << '\n';

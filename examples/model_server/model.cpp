@@ -23,6 +23,17 @@ std::vector<double> read_numbers(const nlohmann::json& value, const std::string&
     return numbers;
 }
 
+// W·x + b, one value per class.
+std::vector<double> logits_of(const softmax_model& model, std::span<const double> features) {
+    std::vector<double> logits(model.bias);
+    for (std::size_t k = 0; k < logits.size(); ++k) {
+        for (std::size_t j = 0; j < features.size(); ++j) {
+            logits[k] += model.weights[k][j] * features[j];
+        }
+    }
+    return logits;
+}
+
 }  // namespace
 
 softmax_model parse_model(const nlohmann::json& document) {
@@ -84,12 +95,7 @@ softmax_model load_model(const std::string& path) {
 }
 
 prediction predict(const softmax_model& model, std::span<const double> features) {
-    std::vector<double> logits(model.bias);
-    for (std::size_t k = 0; k < logits.size(); ++k) {
-        for (std::size_t j = 0; j < features.size(); ++j) {
-            logits[k] += model.weights[k][j] * features[j];
-        }
-    }
+    const auto logits = logits_of(model, features);
     // Subtracting the largest logit keeps exp() finite for any input.
     const auto best = std::max_element(logits.begin(), logits.end());
     const double top = *best;
@@ -100,19 +106,23 @@ prediction predict(const softmax_model& model, std::span<const double> features)
     return {static_cast<int>(best - logits.begin()), 1.0 / total};
 }
 
-double last_class_probability(const softmax_model& model, std::span<const double> features) {
-    std::vector<double> logits(model.bias);
-    for (std::size_t k = 0; k < logits.size(); ++k) {
-        for (std::size_t j = 0; j < features.size(); ++j) {
-            logits[k] += model.weights[k][j] * features[j];
-        }
-    }
-    const double top = *std::max_element(logits.begin(), logits.end());
+std::vector<double> class_probabilities(const softmax_model& model,
+                                        std::span<const double> features) {
+    auto values = logits_of(model, features);
+    const double top = *std::max_element(values.begin(), values.end());
     double total = 0.0;
-    for (const double z : logits) {
-        total += std::exp(z - top);
+    for (double& z : values) {
+        z = std::exp(z - top);
+        total += z;
     }
-    return std::exp(logits.back() - top) / total;
+    for (double& p : values) {
+        p /= total;
+    }
+    return values;
+}
+
+double last_class_probability(const softmax_model& model, std::span<const double> features) {
+    return class_probabilities(model, features).back();
 }
 
 }  // namespace shadowproxy::examples

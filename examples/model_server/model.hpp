@@ -39,6 +39,10 @@ softmax_model load_model(const std::string& path);
 // Precondition: features.size() == model.feature_names.size().
 prediction predict(const softmax_model& model, std::span<const double> features);
 
+// The softmax probability of every class, in class order. Same precondition.
+std::vector<double> class_probabilities(const softmax_model& model,
+                                        std::span<const double> features);
+
 // The softmax probability of the last class (the "churn" score of the example models): a
 // continuous output, to demonstrate regression comparisons. Same precondition.
 double last_class_probability(const softmax_model& model, std::span<const double> features);

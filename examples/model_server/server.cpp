@@ -8,6 +8,7 @@
 
 #include "common/http_session.hpp"
 #include "common/serve.hpp"
+#include "model_server/grpc_server.hpp"
 #include "model_server/predict_api.hpp"
 
 namespace shadowproxy::examples {
@@ -88,10 +89,17 @@ private:
 }  // namespace
 
 void run(const softmax_model& model, const server_options& options) {
-    serve(options.address, options.port, options.threads, "model_server: model " + model.version,
-          [&](tcp::socket&& socket) {
-              std::make_shared<session>(std::move(socket), model, options)->start();
-          });
+    const std::string banner = "model_server: model " + model.version;
+    std::vector<listen_port> ports{
+        {options.port, banner, [&](tcp::socket&& socket) {
+             std::make_shared<session>(std::move(socket), model, options)->start();
+         }}};
+    if (options.grpc_port) {
+        ports.push_back(
+            {*options.grpc_port, banner + " (gRPC ModelInfer, h2c)",
+             [&](tcp::socket&& socket) { start_grpc_session(std::move(socket), model, options); }});
+    }
+    serve(options.address, options.threads, ports);
 }
 
 }  // namespace shadowproxy::examples

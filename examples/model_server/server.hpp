@@ -1,4 +1,5 @@
-// The example model server's HTTP side: POST /predict, GET /healthz, keep-alive, on N threads.
+// The example model server's HTTP side: POST /predict, GET /healthz, keep-alive, on N threads;
+// with grpc_port, also OIP ModelInfer over h2c on that port (grpc_server.hpp).
 //
 // Owned by examples/model_server/main.cpp, which builds the model and calls run() once. The
 // sessions run on an io_context shared by `threads` threads; each session is its own strand of
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "model_server/model.hpp"
@@ -21,6 +23,7 @@ struct server_options {
     std::chrono::milliseconds delay{0};  // added before every /predict answer, to play a slow model
     unsigned threads = 2;
     output_kind output = output_kind::label;  // --output class|score
+    std::optional<std::uint16_t> grpc_port;   // --grpc-port: ModelInfer over h2c
 };
 
 void run(const softmax_model& model, const server_options& options);

@@ -176,7 +176,7 @@ public:
                          shadow.sample_rate);
         }
 
-        mirror_.start();
+        mirror_.start(config_->compare_thread_count());
         for (auto& w : workers_) {
             w->start();
         }
@@ -218,10 +218,11 @@ private:
             if (next->listen.address != config_->listen.address ||
                 next->listen.port != config_->listen.port ||
                 next->admin.address != config_->admin.address ||
-                next->admin.port != config_->admin.port || next->threads != config_->threads) {
+                next->admin.port != config_->admin.port || next->threads != config_->threads ||
+                next->compare_thread_count() != config_->compare_thread_count()) {
                 spdlog::warn(
-                    "reload: listen, admin and threads changes need a restart; the "
-                    "running listeners are kept");
+                    "reload: listen, admin, threads and mirror.compare_threads changes need a "
+                    "restart; the running listeners and threads are kept");
             }
             auto baseline = load_features_baseline(*next);
             const auto production = production_settings(*next, names_);

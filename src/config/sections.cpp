@@ -25,8 +25,9 @@ constexpr std::array<std::string_view, 11> top_keys{"listen",  "admin",    "thre
 constexpr std::array<std::string_view, 3> endpoint_keys{"address", "port", "tls"};
 constexpr std::array<std::string_view, 5> admin_keys{"address", "port", "token_file",
                                                      "protect_reads", "tls"};
-constexpr std::array<std::string_view, 5> mirror_keys{
-    "queue_capacity", "max_body_bytes", "max_queue_bytes", "max_total_bytes", "shadow_header"};
+constexpr std::array<std::string_view, 6> mirror_keys{"queue_capacity",  "max_body_bytes",
+                                                      "max_queue_bytes", "max_total_bytes",
+                                                      "shadow_header",   "compare_threads"};
 constexpr std::array<std::string_view, 2> shadow_header_keys{"name", "value"};
 constexpr std::array<std::string_view, 11> compare_keys{"prediction_pointer",
                                                         "ignore_pointers",
@@ -141,6 +142,9 @@ void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
     in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
     in.read_integer(node, path, "max_queue_bytes", out.max_queue_bytes, 1, no_max);
     in.read_integer(node, path, "max_total_bytes", out.max_total_bytes, 1, no_max);
+    if (unsigned threads = 0; in.read_integer(node, path, "compare_threads", threads, 0, 256)) {
+        out.compare_threads = threads;
+    }
     const YAML::Node header = node["shadow_header"];
     const std::string header_path = join(path, "shadow_header");
     if (header && in.check_map(header, header_path, shadow_header_keys)) {

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <thread>
 
+#include "mirror/compare_pool.hpp"
 #include "mirror/shadow.hpp"
 #include "shadowproxy/mirror/sampler.hpp"
 #include "shadowproxy/net/tls_context.hpp"
@@ -40,8 +41,7 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
     for (auto& pair : pairs_) {
         pair->production = outcome;
         if (pair->arrive()) {
-            auto& context = pair->target->context();
-            boost::asio::post(context, [pair] { pair->target->record(*pair); });
+            pair->target->compare(std::move(pair));
         }
     }
     pairs_.clear();
@@ -49,13 +49,18 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
 
 mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink& records,
                                live_stats& live, upstream::resolver& names)
-    : metrics_(metrics), records_(records), live_(live), names_(names) {}
+    : metrics_(metrics),
+      records_(records),
+      live_(live),
+      names_(names),
+      compare_(std::make_unique<compare_pool>(context_)) {}
 
 mirror_service::~mirror_service() {
     context_.stop();
     if (thread_.joinable()) {
         thread_.join();
     }
+    compare_->stop();
 }
 
 std::shared_ptr<const shadow_set> mirror_service::build(
@@ -96,9 +101,10 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             std::move(tls[i]),
             settings.protocol != config::upstream_protocol::http1,
         };
-        set->shadows.push_back(std::make_shared<shadow>(
-            shadow_context{context_, metrics_, records_, live_, outstanding_, total_bytes_},
-            settings, config, std::move(pool_settings)));
+        set->shadows.push_back(
+            std::make_shared<shadow>(shadow_context{context_, *compare_, metrics_, records_, live_,
+                                                    outstanding_, total_bytes_},
+                                     settings, config, std::move(pool_settings)));
         names.push_back(settings.name);
     }
     metrics_.set_active_shadows(std::move(names));
@@ -160,7 +166,8 @@ production_slot mirror_service::offer(
     return slot;
 }
 
-void mirror_service::start() {
+void mirror_service::start(unsigned compare_threads) {
+    compare_->start(compare_threads);
     work_.emplace(context_.get_executor());
     thread_ = std::thread([this] { context_.run(); });
 }
@@ -178,6 +185,7 @@ void mirror_service::drain(std::chrono::steady_clock::time_point deadline) {
     if (thread_.joinable()) {
         thread_.join();
     }
+    compare_->stop();
 }
 
 }  // namespace shadowproxy::mirror

@@ -204,7 +204,7 @@ void shadow::on_answer(const std::shared_ptr<comparison_pair>& pair,
     update_ejection(*pair, answer);
     pair->answer = std::move(answer);
     if (pair->arrive()) {
-        record(*pair);
+        compare(pair);
     }
     pump();
 }
@@ -284,6 +284,10 @@ void shadow::count_generated(const production_outcome& production,
     if (generated.result) {
         family_.text_similarity.observe(generated.result->text_similarity);
     }
+}
+
+void shadow::compare(std::shared_ptr<comparison_pair> pair) {
+    context_.compare.submit(std::move(pair));
 }
 
 void shadow::record(comparison_pair& pair) {

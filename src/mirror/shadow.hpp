@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "mirror/compare_pool.hpp"
 #include "shadowproxy/compare/comparator.hpp"
 #include "shadowproxy/config/config.hpp"
 #include "shadowproxy/llm/llm_compare.hpp"
@@ -60,6 +61,7 @@ struct comparison_pair {
 
 struct shadow_context {
     boost::asio::io_context& mirror;
+    compare_pool& compare;
     metrics::registry& metrics;
     logsink::record_sink& records;
     live_stats& live;
@@ -90,7 +92,10 @@ public:
     // Worker thread: queue a copy unless the queue is full (queue_full) or its body does not
     // fit this shadow's or the total byte budget (memory_budget). Never blocks.
     std::optional<metrics::drop_reason> try_push(std::shared_ptr<comparison_pair>&& pair);
-    // Mirror thread: both answers are in; compare and write the record.
+    // Worker or mirror thread: both answers are in; hands the pair to the compare pool.
+    void compare(std::shared_ptr<comparison_pair> pair);
+    // A compare pool thread or the mirror thread: compares and writes the record. Touches only
+    // what is immutable or thread-safe (comparator, config, metrics, record sink, live stats).
     void record(comparison_pair& pair);
 
 private:

@@ -99,4 +99,40 @@ std::string grpc_frame(std::string_view message) {
     return body;
 }
 
+int grpc_status_for_http(unsigned status) {
+    switch (status) {
+        case 413:
+        case 431:
+            return grpc_resource_exhausted;
+        case 404:
+        case 405:
+            return grpc_unimplemented;
+        case 429:
+        case 502:
+        case 503:
+            return grpc_unavailable;
+        case 504:
+            return grpc_deadline_exceeded;
+        default:
+            return grpc_internal;
+    }
+}
+
+std::string grpc_message_value(std::string_view message) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(message.size());
+    for (const char c : message) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte > 0x7E || c == '%') {
+            out += '%';
+            out += hex[byte >> 4U];
+            out += hex[byte & 0xFU];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 }  // namespace shadowproxy::oip

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -28,6 +29,13 @@ ssize_t read_stream_body(nghttp2_session*, std::int32_t, std::uint8_t* buffer, s
     return static_cast<h2_stream*>(source->ptr)->read_body(buffer, length, flags);
 }
 
+// A failed production exchange as a gRPC status: DEADLINE_EXCEEDED for a timeout, else
+// UNAVAILABLE.
+int grpc_failure_status(upstream::upstream_error error) {
+    return error == upstream::upstream_error::timeout ? oip::grpc_deadline_exceeded
+                                                      : oip::grpc_unavailable;
+}
+
 }  // namespace
 
 h2_stream::h2_stream(std::shared_ptr<h2_session> session, std::int32_t id)
@@ -38,6 +46,10 @@ h2_stream::h2_stream(std::shared_ptr<h2_session> session, std::int32_t id)
 
 void h2_stream::on_header(std::string_view name, std::string_view value, bool trailer) {
     request_.add_field(name, value, trailer);
+    // Known from the head on, so that even a refusal before the body is answered as gRPC.
+    if (!trailer && name == "content-type") {
+        grpc_ = oip::is_grpc_content_type(value);
+    }
 }
 
 // The head is known: what it alone decides is answered now, before any body is read.
@@ -80,7 +92,6 @@ void h2_stream::on_request_end() {
     const auto& settings = pool->settings();
     // A gRPC call's deadline caps production's timeout; its failures are answered as gRPC.
     std::optional<std::chrono::milliseconds> deadline;
-    grpc_ = oip::is_grpc_content_type(mirror::find_header(forwarded_->headers, "content-type"));
     if (grpc_) {
         deadline =
             oip::parse_grpc_timeout(mirror::find_header(forwarded_->headers, "grpc-timeout"));
@@ -139,6 +150,9 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
     capture_ = upstream::body_capture(copies_.empty() ? 0 : config.compare.max_body_bytes);
     capture_.observe(observer_.get());
     const bool with_body = exchange_->has_body();
+    for (const auto& [name, value] : *fields) {
+        sized_answer_ = sized_answer_ || name == "content-length";
+    }
     submit(status, *fields, with_body);
     if (!with_body) {
         report(production_end::relayed(&capture_, std::move(observer_)));
@@ -150,9 +164,14 @@ ssize_t h2_stream::read_body(std::uint8_t* buffer, std::size_t length, std::uint
     while (sent_ == pending_.size()) {
         if (read_error_) {
             report(production_end::failed(*read_error_));
-            spdlog::warn("request {}: {} after the answer's head; stream reset ({} {})",
-                         request_id_, production_error_message(*read_error_), forwarded_->method,
-                         forwarded_->path);
+            spdlog::warn("request {}: {} after the answer's head; {} ({} {})", request_id_,
+                         production_error_message(*read_error_),
+                         grpc_ && !sized_answer_ ? "gRPC status in trailers" : "stream reset",
+                         forwarded_->method, forwarded_->path);
+            // With a content-length relayed, the client would take a shorter body as malformed.
+            if (grpc_ && !sized_answer_ && submit_grpc_failure(*read_error_, flags)) {
+                return 0;
+            }
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
         }
         if (body_done_) {
@@ -275,14 +294,30 @@ void h2_stream::submit_trailers(std::uint32_t* flags) {
 void h2_stream::respond_grpc_error(upstream::upstream_error error) {
     answered_ = true;
     exchange_.reset();
-    const int code = error == upstream::upstream_error::timeout ? oip::grpc_deadline_exceeded
-                                                                : oip::grpc_unavailable;
+    submit_grpc_status(grpc_failure_status(error), production_error_message(error));
+}
+
+void h2_stream::submit_grpc_status(int code, std::string_view message) {
     submit(200,
            {{"content-type", "application/grpc"},
             {"grpc-status", std::to_string(code)},
-            {"grpc-message", production_error_message(error)},
+            {"grpc-message", oip::grpc_message_value(message)},
             {"x-request-id", request_id_}},
            false);
+}
+
+// Production failed with part of its answer relayed: the call still ends with a status the
+// client can read (trailers after the DATA sent so far) rather than only a reset.
+bool h2_stream::submit_grpc_failure(upstream::upstream_error error, std::uint32_t* flags) {
+    const std::string code = std::to_string(grpc_failure_status(error));
+    const std::string message = oip::grpc_message_value(production_error_message(error));
+    const std::array<nghttp2_nv, 2> nva{make_nv("grpc-status", code),
+                                        make_nv("grpc-message", message)};
+    if (nghttp2_submit_trailer(session_->nghttp(), id_, nva.data(), nva.size()) != 0) {
+        return false;
+    }
+    *flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    return true;
 }
 
 void h2_stream::respond_error(unsigned status, std::string_view message, std::string_view allow) {
@@ -297,10 +332,15 @@ void h2_stream::respond_error(unsigned status, std::string_view message, std::st
     if (status != 502 && status != 504) {
         session_->owner().shared().local_errors.count_response(status);
     }
-    pending_ = error_json(message, request_id_);
     sent_ = 0;
     body_done_ = true;
     exchange_.reset();
+    if (grpc_) {
+        // A gRPC client reads grpc-status, not the HTTP status or a JSON body.
+        pending_.clear();
+        return submit_grpc_status(oip::grpc_status_for_http(status), message);
+    }
+    pending_ = error_json(message, request_id_);
     h2_fields fields{{"content-type", "application/json"},
                      {"content-length", std::to_string(pending_.size())},
                      {"x-request-id", request_id_}};

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "common/regex_pattern.hpp"
 #include "support/fake_upstream.hpp"
@@ -235,6 +237,55 @@ TEST(MirrorRecords, SigtermWaitsForQueuedCopies) {
         EXPECT_EQ(r["outcome"], "match") << r.dump();
     }
     EXPECT_EQ(recorded, ids);
+}
+
+// Comparisons on the mirror thread (0), on one pool thread, and on more pool threads than
+// workers: every copy of concurrent clients is compared and recorded once, none lost.
+TEST(MirrorRecords, EveryCopyRecordedWhateverTheComparePool) {
+    for (const int compare_threads : {0, 1, 3}) {
+        SCOPED_TRACE("compare_threads " + std::to_string(compare_threads));
+        fake_upstream production;
+        fake_upstream shadow;
+        proxy_process proxy{"threads: 2\n" + upstreams(production, shadow) +
+                            "mirror: {compare_threads: " + std::to_string(compare_threads) + "}\n"};
+        ASSERT_TRUE(proxy.ready());
+        constexpr int clients = 4;
+        constexpr int per_client = 25;
+        std::vector<std::set<std::string>> ids(clients);
+        std::vector<std::thread> threads;
+        for (int c = 0; c < clients; ++c) {
+            threads.emplace_back([&, c] {
+                http_connection client{proxy.port()};
+                for (int i = 0; i < per_client; ++i) {
+                    const auto response = client.send("POST", "/predict", R"({"features":[1]})");
+                    if (response.status == 200U) {
+                        ids[c].insert(response.header("X-Request-Id"));
+                    }
+                }
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        std::set<std::string> sent;
+        for (const auto& each : ids) {
+            sent.insert(each.begin(), each.end());
+        }
+        ASSERT_EQ(sent.size(), static_cast<std::size_t>(clients * per_client));
+        ASSERT_TRUE(wait_until([&] { return proxy.records().size() >= sent.size(); }, 10s,
+                               "a record per request"));
+        std::set<std::string> recorded;
+        for (const auto& r : proxy.records()) {
+            recorded.insert(r["request_id"].get<std::string>());
+            EXPECT_EQ(r["outcome"], "match") << r.dump();
+        }
+        EXPECT_EQ(recorded, sent);
+        EXPECT_EQ(proxy.records().size(), sent.size());
+        const auto m = proxy.metrics();
+        EXPECT_EQ(m.at(R"(shadowproxy_comparisons_total{shadow="s",outcome="match"})"),
+                  clients * per_client);
+        ASSERT_EQ(proxy.stop(), 0);
+    }
 }
 
 }  // namespace

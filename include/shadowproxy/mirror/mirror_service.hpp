@@ -1,8 +1,9 @@
 // The shadow side of the proxy: per-shadow bounded queues, dispatch to shadow upstreams, the
 // join of production and shadow answers, comparison and records.
 //
-// Owned by the application. It runs its own io_context on its own thread, so nothing a shadow
-// does (slow, dead, flooding) can delay a production callback. Worker threads touch it through
+// Owned by the application. It runs its own io_context on its own thread (shadow I/O) and the
+// comparisons on mirror.compare_threads more (compare_pool), so nothing a shadow does (slow,
+// dead, flooding) can delay a production callback. Worker threads touch it through
 // offer() and production_slot only: both are non-blocking and bounded, in copies and in bytes of
 // request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror
 // failures are counted and recorded, never surfaced to clients.
@@ -33,6 +34,7 @@ class record_sink;
 
 namespace shadowproxy::mirror {
 
+class compare_pool;
 class live_stats;
 class shadow;
 struct comparison_pair;
@@ -99,8 +101,10 @@ public:
     production_slot offer(const shadow_set& shadows,
                           const std::shared_ptr<const upstream::forwarded_request>& request);
 
-    void start();
-    // Gives queued and in-flight shadow exchanges until `deadline`, then stops the thread.
+    // compare_threads: threads comparing answers besides the mirror thread (0: the mirror
+    // thread compares too).
+    void start(unsigned compare_threads);
+    // Gives queued and in-flight shadow exchanges until `deadline`, then stops the threads.
     void drain(std::chrono::steady_clock::time_point deadline);
 
     boost::asio::io_context& context() { return context_; }
@@ -114,6 +118,7 @@ private:
     upstream::resolver& names_;
     std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
     byte_budget total_bytes_{0};                // mirror.max_total_bytes, set by build()
+    std::unique_ptr<compare_pool> compare_;
     std::thread thread_;
 };
 

@@ -31,6 +31,18 @@ std::optional<std::chrono::milliseconds> parse_grpc_timeout(std::string_view val
 
 // gRPC status codes the proxy answers with itself.
 inline constexpr int grpc_deadline_exceeded = 4;
+inline constexpr int grpc_resource_exhausted = 8;
+inline constexpr int grpc_unimplemented = 12;
+inline constexpr int grpc_internal = 13;
 inline constexpr int grpc_unavailable = 14;
+
+// The gRPC status of a call the proxy refuses itself with this HTTP status (gRPC's mapping of
+// HTTP statuses, the size limits as RESOURCE_EXHAUSTED): 413 and 431 → RESOURCE_EXHAUSTED, 405
+// and 404 → UNIMPLEMENTED, 429, 502 and 503 → UNAVAILABLE, 504 → DEADLINE_EXCEEDED, any other
+// (400, …) → INTERNAL.
+int grpc_status_for_http(unsigned status);
+
+// A grpc-message value: `message` percent-encoded (bytes outside printable ASCII, and '%').
+std::string grpc_message_value(std::string_view message);
 
 }  // namespace shadowproxy::oip

@@ -5,13 +5,16 @@
 // read_more, so production is read only as fast as the client's flow-control window lets the
 // answer go (backpressure like response_relay); the first compare.max_body_bytes are kept for
 // the comparator. The proxy's own answers (400, 405, 413, 431, 502, 504) carry the JSON body of
-// the HTTP/1.1 path. gRPC: production's trailers follow the body as a trailing HEADERS frame,
-// grpc-timeout caps production's timeout, and production's failure is answered as a gRPC status
-// (trailers-only: DEADLINE_EXCEEDED for a timeout, UNAVAILABLE otherwise).
+// the HTTP/1.1 path. gRPC (a request with content-type application/grpc…): production's
+// trailers follow the body as a trailing HEADERS frame, grpc-timeout caps production's timeout,
+// and the proxy's own answers are gRPC statuses instead of JSON (trailers-only, HTTP 200:
+// oip::grpc_status_for_http of the refusal, DEADLINE_EXCEEDED for production's timeout,
+// UNAVAILABLE for its other failures).
 //
 // Owned by its session's stream map until nghttp2 closes the stream; pending production
 // callbacks keep it (and through it the session) alive. Worker thread only. Never throws: a
-// production failure after the head resets the stream (INTERNAL_ERROR), nothing else.
+// production failure after the head resets the stream (INTERNAL_ERROR), or on a gRPC call whose
+// relayed head has no content-length ends it with trailers carrying the status; nothing else.
 #pragma once
 
 #include <nghttp2/nghttp2.h>
@@ -66,6 +69,11 @@ private:
     void submit(unsigned status, const h2_fields& fields, bool with_body);
     void respond_error(unsigned status, std::string_view message, std::string_view allow = {});
     void respond_grpc_error(upstream::upstream_error error);
+    // A trailers-only gRPC answer (HEADERS with END_STREAM).
+    void submit_grpc_status(int code, std::string_view message);
+    // Inside read_body: trailers with the failure's status end the stream; false when nghttp2
+    // refused them.
+    bool submit_grpc_failure(upstream::upstream_error error, std::uint32_t* flags);
     void submit_trailers(std::uint32_t* flags);
 
     std::shared_ptr<h2_session> session_;
@@ -76,7 +84,7 @@ private:
     bool ended_ = false;     // END_STREAM came from the client
     bool answered_ = false;  // the request went to production, or the proxy answered itself
     bool early_answer_ = false;
-    bool grpc_ = false;  // content-type application/grpc…: failures answered as gRPC statuses
+    bool grpc_ = false;  // content-type application/grpc…: the proxy's answers are gRPC statuses
     std::string request_id_;
     std::shared_ptr<const upstream::forwarded_request> forwarded_;
     mirror::production_slot copies_;
@@ -87,7 +95,8 @@ private:
     bool head_pending_ = false;
     bool reading_ = false;
     bool reported_ = false;
-    std::string pending_;  // the body piece (or the proxy's own body) being sent
+    bool sized_answer_ = false;  // the relayed head has a content-length
+    std::string pending_;        // the body piece (or the proxy's own body) being sent
     std::size_t sent_ = 0;
     bool body_done_ = false;
 };

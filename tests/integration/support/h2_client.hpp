@@ -1,8 +1,9 @@
-// A small HTTP/2 client for integration tests (nghttp2's session API over net::transport): h2c
-// with prior knowledge or TLS with ALPN h2, any number of requests sent at once as concurrent
-// streams on one connection, each answered with its status, fields, body and trailers or the code
-// of the RST_STREAM that ended it. A stream can be reset by the client after a delay. Only
-// 127.0.0.1; every wait is bounded; failures come back in `error`, never thrown.
+// A small HTTP/2 client for integration tests (examples/common/h2_client_session, nghttp2's
+// session API, over net::transport): h2c with prior knowledge or TLS with ALPN h2, any number of
+// requests sent at once as concurrent streams on one connection, each answered with its status,
+// fields, body and trailers or the code of the RST_STREAM that ended it. A stream can be reset by
+// the client after a delay. Only 127.0.0.1; every wait is bounded; failures come back in
+// `error`, never thrown.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/h2_client_session.hpp"
 #include "support/http_client.hpp"
 
 namespace shadowproxy::testing {
@@ -26,16 +28,8 @@ struct h2_request {
     std::optional<std::chrono::milliseconds> reset_after;
 };
 
-struct h2_response {
-    unsigned status = 0;  // 0: no answer head
-    header_list headers;
-    std::string body;
-    header_list trailers;          // the HEADERS frame after the body, if any
-    bool closed = false;           // the stream ended (answered or reset)
-    std::uint32_t reset_code = 0;  // the RST_STREAM error code that ended it, if any
-    bool reset = false;
-    std::string header(const std::string& name) const;
-};
+// Status, fields, body, trailers, whether and how the stream ended.
+using h2_response = examples::h2_answer;
 
 class h2_connection {
 public:

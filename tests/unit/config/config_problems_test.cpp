@@ -139,6 +139,8 @@ TEST(ConfigProblems, EveryMistakeNamesItsKey) {
          "mirror.max_queue_bytes: must be at least 1, got 0"},
         {minimal + "mirror: {max_total_bytes: 64MB}\n",
          "mirror.max_total_bytes: must be an integer number of bytes, got 64MB"},
+        {minimal + "mirror: {compare_threads: 257}\n",
+         "mirror.compare_threads: must be between 0 and 256, got 257"},
         {shadow + "    resolve_interval_ms: 10\n",
          "shadows[0].resolve_interval_ms: must be between 100 and 86400000, got 10"},
         {shadow + "    eject_after_failures: -1\n",

@@ -36,6 +36,17 @@ TEST(ExampleModel, PredictsTheArgmaxOfTheSoftmax) {
     EXPECT_NEAR(result.probability, expected, 1e-12);
 }
 
+TEST(ExampleModel, ClassProbabilitiesSumToOneAndAgreeWithPredict) {
+    const auto model = parse_model(two_feature_model());
+    const std::vector<double> x{2.0, 1.0};
+    const auto p = class_probabilities(model, x);
+    ASSERT_EQ(p.size(), 3U);
+    EXPECT_NEAR(p[0] + p[1] + p[2], 1.0, 1e-12);
+    EXPECT_NEAR(p[0], predict(model, x).probability, 1e-12);
+    EXPECT_NEAR(p[2], last_class_probability(model, x), 1e-12);
+    EXPECT_NEAR(p[1] / p[0], std::exp(-1.0), 1e-12);
+}
+
 TEST(ExampleModel, ProbabilitiesStayFiniteForHugeLogits) {
     const auto model = parse_model(two_feature_model());
     const std::vector<double> x{1e6, 1e6 - 1.0};

@@ -1,5 +1,6 @@
 // The words of a gRPC call the proxy reads: a gRPC content-type, grpc-timeout, and whether a
-// request body is one message (unary) or not (streaming).
+// request body is one message (unary) or not (streaming); and those it writes: the gRPC status
+// of its own refusals and a percent-encoded grpc-message.
 #include <gtest/gtest.h>
 
 #include "shadowproxy/oip/grpc_message.hpp"
@@ -47,6 +48,24 @@ TEST(GrpcCallWords, OneMessageOrAStream) {
     EXPECT_FALSE(single_grpc_message(""));
     EXPECT_FALSE(single_grpc_message(one + grpc_frame("x")));
     EXPECT_FALSE(single_grpc_message(one.substr(0, 7)));
+}
+
+TEST(GrpcCallWords, StatusOfTheProxysOwnRefusals) {
+    EXPECT_EQ(grpc_status_for_http(413), grpc_resource_exhausted);
+    EXPECT_EQ(grpc_status_for_http(431), grpc_resource_exhausted);
+    EXPECT_EQ(grpc_status_for_http(405), grpc_unimplemented);
+    EXPECT_EQ(grpc_status_for_http(503), grpc_unavailable);
+    EXPECT_EQ(grpc_status_for_http(502), grpc_unavailable);
+    EXPECT_EQ(grpc_status_for_http(504), grpc_deadline_exceeded);
+    EXPECT_EQ(grpc_status_for_http(400), grpc_internal);
+    EXPECT_EQ(grpc_status_for_http(415), grpc_internal);
+}
+
+TEST(GrpcCallWords, MessageIsPercentEncoded) {
+    EXPECT_EQ(grpc_message_value("request body too large"), "request body too large");
+    EXPECT_EQ(grpc_message_value("100% done"), "100%25 done");
+    EXPECT_EQ(grpc_message_value("a\r\nb\xc3\xa9"), "a%0D%0Ab%C3%A9");
+    EXPECT_EQ(grpc_message_value(""), "");
 }
 
 }  // namespace
