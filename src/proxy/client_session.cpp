@@ -183,7 +183,7 @@ void client_session::on_header(std::size_t header_bytes) {
     first_request_ = false;
     const auto& limits = worker_.snapshot().config->limits;
     const std::string_view block = as_view(buffer_).substr(0, header_bytes);
-    request_id_ = make_request_id();
+    request_id_.clear();  // chosen from the head below; an answer before that makes one
     if (header_bytes > limits.max_header_bytes + header_end.size()) {
         return respond_error(431, "request header fields too large", true);
     }
@@ -385,7 +385,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
     std::string head;
     body_framing framing = body_framing::none;
     if (!error) {
-        const unsigned status = exchange_->head().result_int();
+        const unsigned status = exchange_->head().status;
         const bool body_expected =
             !request_->is_head && status >= 200 && status != 204 && status != 304;
         const auto length = exchange_->content_length();
@@ -403,7 +403,7 @@ void client_session::on_production_head(std::optional<upstream::upstream_error> 
     if (error) {
         return on_production_failed(*error);
     }
-    worker_.snapshot().production_metrics->count_response(exchange_->head().result_int());
+    worker_.snapshot().production_metrics->count_response(exchange_->head().status);
     const auto& config = *worker_.snapshot().config;
     const std::size_t capture = copies_.empty() ? 0 : config.compare.max_body_bytes;
     relay_ = std::make_shared<response_relay>(stream_, exchange_, framing,
@@ -496,6 +496,9 @@ void client_session::respond_error(unsigned status, std::string_view message, bo
                                    std::string_view extra_header_lines) {
     if (status != 502 && status != 504) {
         worker_.shared().local_errors.count_response(status);
+    }
+    if (request_id_.empty()) {
+        request_id_ = make_request_id();
     }
     auto body = std::make_shared<std::string>(error_json(message, request_id_));
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));

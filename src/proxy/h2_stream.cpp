@@ -144,7 +144,7 @@ void h2_stream::on_production_head(std::optional<upstream::upstream_error> error
         }
         return session_->flush();
     }
-    const unsigned status = exchange_->head().result_int();
+    const unsigned status = exchange_->head().status;
     production.count_response(status);
     const auto& config = *session_->owner().snapshot().config;
     capture_ = upstream::body_capture(copies_.empty() ? 0 : config.compare.max_body_bytes);
@@ -270,19 +270,19 @@ void h2_stream::submit(unsigned status, const h2_fields& fields, bool with_body)
 // after the last DATA. nghttp2 copies the fields.
 void h2_stream::submit_trailers(std::uint32_t* flags) {
     const auto& trailers = exchange_->trailers();
-    if (trailers.begin() == trailers.end()) {
+    if (trailers.empty()) {
         return;
     }
     std::vector<std::string> names;
     std::vector<nghttp2_nv> nva;
     for (const auto& field : trailers) {
-        names.emplace_back(field.name_string());
+        names.emplace_back(field.name);
         std::transform(names.back().begin(), names.back().end(), names.back().begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     }
     std::size_t i = 0;
     for (const auto& field : trailers) {
-        nva.push_back(make_nv(names[i++], field.value()));
+        nva.push_back(make_nv(names[i++], field.value));
     }
     if (nghttp2_submit_trailer(session_->nghttp(), id_, nva.data(), nva.size()) == 0) {
         *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;

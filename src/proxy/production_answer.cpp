@@ -52,7 +52,7 @@ void report_production(const worker_snapshot& snapshot, const upstream::exchange
         outcome->llm = std::make_shared<const llm::observed_stream>(end.observer->take());
     }
     if (!end.error) {
-        outcome->status = exchange.head().result_int();
+        outcome->status = exchange.head().status;
         outcome->grpc = upstream::grpc_of(exchange);
         if (end.capture != nullptr) {
             outcome->bytes = end.capture->bytes();

@@ -43,8 +43,17 @@ bool is_token_char(char c) {
            std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
 }
 
+// One size check and two copies: four append() calls (two of them strlen'ing a literal) cost
+// more, and this runs for every field of every head the proxy writes.
 void append_header(std::string& out, std::string_view name, std::string_view value) {
-    out.append(name).append(": ").append(value).append("\r\n");
+    const std::size_t at = out.size();
+    out.resize(at + name.size() + value.size() + 4);
+    char* p = std::copy(name.begin(), name.end(), out.data() + at);
+    *p++ = ':';
+    *p++ = ' ';
+    p = std::copy(value.begin(), value.end(), p);
+    *p++ = '\r';
+    *p = '\n';
 }
 
 void assign_lower(std::string& out, std::string_view s) {
@@ -145,22 +154,31 @@ bool has_bare_line_feed(std::string_view bytes) {
 }
 
 std::string make_request_id() {
-    thread_local std::mt19937_64 engine{std::random_device{}()};
-    const std::uint64_t hi = (engine() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-    const std::uint64_t lo = (engine() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+    // splitmix64 over a per-thread counter seeded at random: a full-period sequence, so a thread
+    // never repeats an id, at a few instructions per number (mt19937_64 cost more than the
+    // formatting). Ids need to be unique, not secret.
+    thread_local std::uint64_t state =
+        (static_cast<std::uint64_t>(std::random_device{}()) << 32) ^ std::random_device{}();
+    auto next = [] {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    const std::uint64_t hi = (next() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+    const std::uint64_t lo = (next() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
     static constexpr char digits[] = "0123456789abcdef";
     std::string out(36, '-');
-    std::size_t pos = 0;
-    auto put = [&](std::uint64_t v, int nibbles) {
-        for (int i = nibbles - 1; i >= 0; --i) {
-            if (pos == 8 || pos == 13 || pos == 18 || pos == 23) {
-                ++pos;
-            }
-            out[pos++] = digits[(v >> (i * 4)) & 0xF];
+    char* p = out.data();
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            ++p;  // past a dash
         }
-    };
-    put(hi, 16);
-    put(lo, 16);
+        const std::uint64_t word = i < 8 ? hi : lo;
+        const unsigned byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFU;
+        *p++ = digits[byte >> 4];
+        *p++ = digits[byte & 0xFU];
+    }
     return out;
 }
 
@@ -278,36 +296,40 @@ body_framing client_framing(bool body_expected, std::optional<std::uint64_t> con
     return client_version >= 11 ? body_framing::chunked : body_framing::close;
 }
 
-std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
+std::string client_response_head(const net::response_head& upstream, body_framing framing,
                                  std::uint64_t content_length, std::string_view request_id,
                                  bool keep_alive, unsigned client_version) {
     // Beast accepts any three digits: below 100 there is no valid status line to write, and a
     // 1xx is never a final answer (interim ones are skipped by the upstream client).
-    if (upstream.result_int() < 200) {
+    if (upstream.status < 200) {
         return {};
     }
     std::string head;
     head.reserve(256);
-    head.append("HTTP/1.1 ").append(std::to_string(upstream.result_int())).append(" ");
-    const auto reason = upstream.reason();
-    head.append(reason.empty() ? http::obsolete_reason(upstream.result()) : reason).append("\r\n");
-    const std::string_view connection = upstream[http::field::connection];
-    for (const auto& field : upstream) {
-        const auto name = field.name_string();
-        if (has_line_break(field.value())) {
+    head.append("HTTP/1.1 ").append(std::to_string(upstream.status)).append(" ");
+    if (upstream.reason.empty()) {
+        const auto reason = http::obsolete_reason(static_cast<http::status>(upstream.status));
+        head.append(reason.data(), reason.size());
+    } else {
+        head.append(upstream.reason);
+    }
+    head.append("\r\n");
+    const std::string_view connection = upstream.fields["connection"];
+    for (const auto [name, value] : upstream.fields) {
+        if (has_line_break(value)) {
             return {};
         }
-        if (field.name() == http::field::content_length) {
+        if (iequals(name, "Content-Length")) {
             // Passed through only where no body follows (HEAD, 304): it describes the resource.
             if (framing == body_framing::none) {
-                append_header(head, name, field.value());
+                append_header(head, name, value);
             }
             continue;
         }
         if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
             continue;
         }
-        append_header(head, name, field.value());
+        append_header(head, name, value);
     }
     append_header(head, "X-Request-Id", request_id);
     if (framing == body_framing::length) {
@@ -325,16 +347,15 @@ std::string client_response_head(const http::response_header<>& upstream, body_f
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fields(
-    const http::response_header<>& upstream, std::string_view request_id) {
-    if (upstream.result_int() < 200) {
+    const net::response_head& upstream, std::string_view request_id) {
+    if (upstream.status < 200) {
         return std::nullopt;
     }
     std::vector<std::pair<std::string, std::string>> fields;
     fields.reserve(16);
-    const std::string_view connection = upstream[http::field::connection];
-    for (const auto& field : upstream) {
-        const auto name = field.name_string();
-        if (has_line_break(field.value())) {
+    const std::string_view connection = upstream.fields["connection"];
+    for (const auto [name, value] : upstream.fields) {
+        if (has_line_break(value)) {
             return std::nullopt;
         }
         if (iequals(name, "X-Request-Id") || is_hop_by_hop(name, connection)) {
@@ -342,7 +363,7 @@ std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fiel
         }
         fields.emplace_back();
         assign_lower(fields.back().first, name);
-        fields.back().second.assign(field.value());
+        fields.back().second.assign(value);
     }
     fields.emplace_back("x-request-id", std::string{request_id});
     return fields;

@@ -44,9 +44,7 @@ h2_exchange::h2_exchange(std::shared_ptr<upstream_pool> pool, std::shared_ptr<h2
       request_(std::move(request)),
       timeout_(timeout),
       timer_(pool_->context_),
-      started_(clock::now()) {
-    head_.version(11);
-}
+      started_(clock::now()) {}
 
 h2_exchange::~h2_exchange() {
     detach(!finished_);
@@ -146,13 +144,13 @@ void h2_exchange::on_header(std::string_view name, std::string_view value) {
         ttfb_ = clock::now() - started_;
     }
     if (head_done_) {
-        trailers_.insert(name, value);
+        trailers_.add(name, value);
         return;
     }
     if (name == ":status") {
         std::from_chars(value.data(), value.data() + value.size(), status_);
     } else if (!name.starts_with(':')) {
-        head_.insert(name, value);
+        head_.fields.add(name, value);
     }
 }
 
@@ -162,8 +160,7 @@ void h2_exchange::on_headers_end(bool end_stream) {
         return notify();
     }
     if (status_ >= 100 && status_ < 200 && status_ != 101 && !end_stream) {
-        head_ = {};  // an interim answer: the final one follows
-        head_.version(11);
+        head_.clear();  // an interim answer: the final one follows
         status_ = 0;
         return;
     }
@@ -172,7 +169,7 @@ void h2_exchange::on_headers_end(bool end_stream) {
         return notify();
     }
     head_done_ = true;
-    head_.result(status_);
+    head_.status = status_;
     ended_ = end_stream;
     ended_at_head_ = end_stream;
     notify();
@@ -264,7 +261,7 @@ void h2_exchange::on_timer() {
 }
 
 std::optional<std::uint64_t> h2_exchange::content_length() const {
-    const std::string_view text = head_[http::field::content_length];
+    const std::string_view text = head_.fields["content-length"];
     std::uint64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {

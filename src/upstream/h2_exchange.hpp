@@ -1,7 +1,7 @@
 // One request/response on an HTTP/2 upstream (protocol h2c or h2): a stream of one of the pool's
 // multiplexed connections (h2_client.hpp). The HTTP/1.1 request head the proxy built is
 // translated (:method, :scheme, :authority from Host, :path; hop-by-hop fields dropped, `te`
-// kept only as "trailers"); the answer's :status and fields become a beast response head, its
+// kept only as "trailers"); the answer's :status and fields become a net::response_head, its
 // DATA the body pieces and its trailing HEADERS the trailers. Flow control follows the caller:
 // received bytes are given back to the peer's window only as next_piece() hands them out, so a
 // slow client holds at most one stream window (256 KiB) per exchange.
@@ -34,13 +34,13 @@ public:
     h2_exchange& operator=(const h2_exchange&) = delete;
 
     void start(step_handler done) override;
-    const http::response_header<>& head() const override { return head_; }
+    const net::response_head& head() const override { return head_; }
     bool has_body() const override { return !ended_at_head_; }
     std::optional<std::uint64_t> content_length() const override;
     body_piece next_piece() override;
     void read_more(step_handler done) override;
     void cancel() override;
-    const http::fields& trailers() const override { return trailers_; }
+    const net::field_list& trailers() const override { return trailers_; }
     std::optional<upstream_error> error() const override { return error_; }
     clock::duration ttfb() const override { return ttfb_; }
     clock::duration latency() const override { return latency_; }
@@ -82,8 +82,8 @@ private:
     asio::steady_timer timer_;
     unsigned timer_generation_ = 0;
     clock::time_point started_;
-    http::response_header<> head_;
-    http::fields trailers_;
+    net::response_head head_;
+    net::field_list trailers_;
     unsigned status_ = 0;
     std::string inbox_;  // received body bytes not handed out yet
     std::string piece_;  // the piece handed out last

@@ -16,7 +16,6 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // A head usually fits a small read; the buffer grows only for a big head or the body, so an
 // exchange waiting on a stalled upstream holds a few KiB.
 constexpr std::size_t head_read = 4096;
-constexpr std::size_t max_piece = 64 * 1024;
 // The read buffer holds at most a head (the parser's limit) and one read.
 constexpr std::size_t upstream_header_limit = 64 * 1024;
 constexpr std::size_t max_buffered = upstream_header_limit + read_chunk;
@@ -178,7 +177,7 @@ void http1_exchange::on_write(beast::error_code ec) {
 }
 
 void http1_exchange::new_parser() {
-    parser_.emplace();
+    parser_.emplace(answer_);
     parser_->header_limit(upstream_header_limit);
     parser_->body_limit(boost::none);  // the relay streams any size; captures are bounded
     parser_->skip(request_->is_head);
@@ -230,7 +229,7 @@ void http1_exchange::parse_head() {
         }
         // Interim answers (100 Continue, 103 Early Hints) come before the final one (RFC 9110
         // §15.2); a 101 is not one, it ends as a bad response when the client head is built.
-        if (const unsigned status = parser_->get().result_int();
+        if (const unsigned status = answer_.status;
             status >= 100 && status < 200 && status != 101) {
             new_parser();
             continue;
@@ -262,10 +261,6 @@ void http1_exchange::finish_head(std::optional<upstream_error> error) {
     done(error);
 }
 
-const http::response_header<>& http1_exchange::head() const {
-    return parser_->get().base();
-}
-
 bool http1_exchange::has_body() const {
     return !parser_->is_done();
 }
@@ -282,25 +277,17 @@ body_piece http1_exchange::next_piece() {
         return {body_piece::kind::failed, {}};
     }
     while (!parser_->is_done()) {
-        if (piece_.empty()) {
-            const auto length = parser_->content_length();
-            piece_.resize(
-                length ? std::max<std::size_t>(1, std::min<std::uint64_t>(*length, max_piece))
-                       : max_piece);
-        }
-        auto& body = parser_->get().body();
-        body.data = piece_.data();
-        body.size = piece_.size();
         beast::error_code ec;
         const std::size_t used = parser_->put(buffer_.data(), ec);
+        // Consuming moves no bytes: the piece stays where it is until the next read.
         buffer_.consume(used);
-        const std::size_t produced = piece_.size() - body.size;
+        const std::string_view piece = parser_->take_piece();
         if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
             fail(upstream_error::bad_response);
             return {body_piece::kind::failed, {}};
         }
-        if (produced > 0) {
-            return {body_piece::kind::data, std::string_view{piece_.data(), produced}};
+        if (!piece.empty()) {
+            return {body_piece::kind::data, piece};
         }
         if (used == 0) {
             return {body_piece::kind::need_read, {}};
@@ -368,8 +355,8 @@ void http1_exchange::fail(upstream_error error) {
     }
 }
 
-const http::fields& http1_exchange::trailers() const {
-    static const http::fields none;
+const net::field_list& http1_exchange::trailers() const {
+    static const net::field_list none;
     return none;
 }
 

@@ -62,7 +62,7 @@ private:
         result.ttfb = exchange_->ttfb();
         result.latency = exchange_->latency();
         if (!error) {
-            result.status = exchange_->head().result_int();
+            result.status = exchange_->head().status;
             result.bytes = capture_.bytes();
             result.truncated = capture_.truncated();
             result.body = capture_.take();
@@ -106,15 +106,15 @@ upstream_pool::~upstream_pool() {
 
 grpc_answer grpc_of(const exchange& answer) {
     grpc_answer out;
-    const auto& head = answer.head();
-    const std::string_view type = head[http::field::content_type];
+    const auto& head = answer.head().fields;
+    const std::string_view type = head["content-type"];
     out.is_grpc = type.starts_with("application/grpc");
     if (!out.is_grpc) {
         return out;
     }
     // A trailers-only answer carries grpc-status in its head.
     const auto& trailers = answer.trailers();
-    const auto& source = trailers.find("grpc-status") != trailers.end() ? trailers : head;
+    const auto& source = trailers.contains("grpc-status") ? trailers : head;
     const std::string_view status = source["grpc-status"];
     int value = 0;
     const auto [end, ec] = std::from_chars(status.data(), status.data() + status.size(), value);

@@ -103,7 +103,7 @@ TEST_F(PoolH2, TrailersCarryTheGrpcStatus) {
     const auto exchange = run("/svc/Method", std::nullopt, error, body);
     EXPECT_FALSE(error);
     EXPECT_EQ(body, "answer");
-    EXPECT_EQ(exchange->head().result_int(), 200U);
+    EXPECT_EQ(exchange->head().status, 200U);
     EXPECT_EQ(exchange->trailers()["grpc-status"], "0");
     const auto grpc = upstream::grpc_of(*exchange);
     EXPECT_TRUE(grpc.is_grpc);

@@ -1,4 +1,4 @@
-// The proxying rules of README (Configuration) as pure functions over Beast headers: framing checks
+// The proxying rules of README (Configuration) as pure functions over message heads: framing checks
 // that close request-smuggling holes, hop-by-hop stripping, X-Forwarded-*, X-Request-Id, and the
 // serialisation of the head sent back to the client (the head sent upstream is
 // upstream::upstream_head).
@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "shadowproxy/net/field_list.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/upstream/forwarded_request.hpp"
 
@@ -86,7 +87,7 @@ body_framing client_framing(bool body_expected, std::optional<std::uint64_t> con
 // Transfer-Encoding: chunked) and the connection decision (close framing implies
 // Connection: close). Returns an empty string when a header value would break the framing or
 // the status is not a final one (below 200), then the proxy answers 502.
-std::string client_response_head(const http::response_header<>& upstream, body_framing framing,
+std::string client_response_head(const net::response_head& upstream, body_framing framing,
                                  std::uint64_t content_length, std::string_view request_id,
                                  bool keep_alive, unsigned client_version);
 
@@ -95,7 +96,7 @@ std::string client_response_head(const http::response_header<>& upstream, body_f
 // upstream's Content-Length kept. nullopt when a value carries a line break or the status is not
 // a final one (then the proxy answers 502).
 std::optional<std::vector<std::pair<std::string, std::string>>> h2_response_fields(
-    const http::response_header<>& upstream, std::string_view request_id);
+    const net::response_head& upstream, std::string_view request_id);
 
 // Whether a header is hop-by-hop in a message whose Connection header is `connection`.
 bool is_hop_by_hop(std::string_view name, std::string_view connection);

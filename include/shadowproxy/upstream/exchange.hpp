@@ -9,8 +9,6 @@
 // words). At most one operation is pending at a time.
 #pragma once
 
-#include <boost/beast/http/fields.hpp>
-#include <boost/beast/http/message.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +16,7 @@
 #include <string_view>
 
 #include "shadowproxy/metrics/registry.hpp"
+#include "shadowproxy/net/field_list.hpp"
 
 namespace shadowproxy::upstream {
 
@@ -49,7 +48,7 @@ public:
 
     // After a successful start(): the answer's head (HTTP/2: status from :status, lower-case
     // field names), whether a body follows, its length when declared.
-    virtual const boost::beast::http::response_header<>& head() const = 0;
+    virtual const net::response_head& head() const = 0;
     virtual bool has_body() const = 0;
     virtual std::optional<std::uint64_t> content_length() const = 0;
 
@@ -64,7 +63,8 @@ public:
 
     // The answer's trailer fields once the body ended (HTTP/2 trailers; for a trailers-only
     // answer, gRPC's grpc-status is in head()). Empty for HTTP/1.1.
-    virtual const boost::beast::http::fields& trailers() const = 0;
+    // The head and the trailers stay valid while the exchange lives.
+    virtual const net::field_list& trailers() const = 0;
 
     virtual std::optional<upstream_error> error() const = 0;
     // From start() to the first response byte (zero until then), and to the last byte or the

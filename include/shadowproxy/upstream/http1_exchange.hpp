@@ -1,8 +1,9 @@
 // One HTTP/1.1 request/response with an upstream, its answer read as a stream: the head first,
 // then the body piece by piece as it arrives, at the caller's pace. The production relay writes
 // each piece to the client before asking for the next (backpressure); the shadow path keeps a
-// bounded prefix (body_capture) and drops the rest. Memory per exchange is a read buffer and a
-// piece buffer (64 KiB each at most) whatever the answer's size.
+// bounded prefix (body_capture) and drops the rest. Pieces are handed out where they lie in the
+// read buffer (answer_parser), so memory per exchange is that buffer (a head and one 64 KiB read
+// at most) whatever the answer's size.
 //
 // Created by upstream_pool::open(); owns itself through shared_from_this and lives on the pool's
 // io_context thread only. Failures never throw: start()/read_more() report a
@@ -11,8 +12,6 @@
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,8 +19,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
+#include "shadowproxy/upstream/answer_parser.hpp"
 #include "shadowproxy/upstream/capture_observer.hpp"
 #include "shadowproxy/upstream/exchange.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -47,7 +46,7 @@ public:
     void start(step_handler done) override;
 
     // After a successful start():
-    const http::response_header<>& head() const override;
+    const net::response_head& head() const override { return answer_; }
     bool has_body() const override;                                // a body follows the head
     std::optional<std::uint64_t> content_length() const override;  // when length-delimited
 
@@ -59,7 +58,7 @@ public:
     // Gives up on the rest: the connection is closed. Only while no operation is pending.
     void cancel() override;
     // HTTP/1.1 trailers (after a chunked body) are not kept: always empty.
-    const http::fields& trailers() const override;
+    const net::field_list& trailers() const override;
 
     std::optional<upstream_error> error() const override { return error_; }
     // From start() to the first response byte (zero until then), and to the last byte or the
@@ -68,8 +67,6 @@ public:
     steady_clock::duration latency() const override { return latency_; }
 
 private:
-    using parser_type = http::response_parser<http::buffer_body>;
-
     void do_connect();
     void on_connect(beast::error_code ec);
     void on_handshake(beast::error_code ec);
@@ -99,8 +96,8 @@ private:
     tcp::endpoint peer_;
     std::unique_ptr<upstream_stream> stream_;
     beast::flat_buffer buffer_;
-    std::optional<parser_type> parser_;
-    std::vector<char> piece_;
+    net::response_head answer_;  // filled by parser_
+    std::optional<answer_parser> parser_;
     std::optional<upstream_error> error_;
     steady_clock::duration ttfb_{};
     steady_clock::duration latency_{};

@@ -90,21 +90,21 @@ TEST(H2Request, LimitsAndRules) {
 }
 
 TEST(H2Response, FieldsLowerCasedHopByHopDropped) {
-    http::response_header<> head;
-    head.result(201);
-    head.set("Content-Type", "application/json");
-    head.set("Content-Length", "2");
-    head.set("Connection", "X-Private");
-    head.set("X-Private", "1");
-    head.set("Keep-Alive", "timeout=5");
-    head.set("Transfer-Encoding", "chunked");
-    head.set("X-Request-Id", "upstream-id");
+    net::response_head head;
+    head.status = 201;
+    head.fields.add("Content-Type", "application/json");
+    head.fields.add("Content-Length", "2");
+    head.fields.add("Connection", "X-Private");
+    head.fields.add("X-Private", "1");
+    head.fields.add("Keep-Alive", "timeout=5");
+    head.fields.add("Transfer-Encoding", "chunked");
+    head.fields.add("X-Request-Id", "upstream-id");
     const auto fields = h2_response_fields(head, "rid");
     ASSERT_TRUE(fields.has_value());
     const std::vector<std::pair<std::string, std::string>> expected{
         {"content-type", "application/json"}, {"content-length", "2"}, {"x-request-id", "rid"}};
     EXPECT_EQ(*fields, expected);
-    head.result(101);
+    head.status = 101;
     EXPECT_FALSE(h2_response_fields(head, "rid").has_value());
 }
 

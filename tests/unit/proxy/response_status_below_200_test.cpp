@@ -9,10 +9,9 @@ namespace shadowproxy::proxy {
 namespace {
 
 std::string head_for(unsigned status) {
-    http::response_header<> upstream;
-    upstream.version(11);
-    upstream.result(status);
-    upstream.set(http::field::content_type, "application/json");
+    net::response_head upstream;
+    upstream.status = status;
+    upstream.fields.add("Content-Type", "application/json");
     return client_response_head(upstream, status >= 200 ? body_framing::length : body_framing::none,
                                 2, "id-1", true, 11);
 }

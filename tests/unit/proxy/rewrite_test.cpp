@@ -29,12 +29,11 @@ http::request_header<> request_head(const header_list& headers, unsigned version
     return head;
 }
 
-http::response_header<> response_head(unsigned status, const header_list& headers) {
-    http::response_header<> head;
-    head.result(status);
-    head.version(11);
+net::response_head response_head(unsigned status, const header_list& headers) {
+    net::response_head head;
+    head.status = status;
     for (const auto& [name, value] : headers) {
-        head.insert(name, value);
+        head.fields.add(name, value);
     }
     return head;
 }
@@ -260,7 +259,7 @@ TEST(RewriteClientHead, HeadAnswerKeepsResourceLength) {
 
 TEST(RewriteClientHead, KeepsCustomReasonAndFillsMissingOne) {
     auto upstream = response_head(404, {});
-    upstream.reason("No Such Model");
+    upstream.reason = "No Such Model";
     EXPECT_EQ(client_response_head(upstream, body_framing::length, 0, "i", true, 11)
                   .rfind("HTTP/1.1 404 No Such Model\r\n", 0),
               0U);

@@ -1,0 +1,57 @@
+#include "shadowproxy/net/field_list.hpp"
+
+#include <algorithm>
+
+namespace shadowproxy::net {
+
+namespace {
+
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+}  // namespace
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != b[i] && lower(a[i]) != lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void field_list::add(std::string_view name, std::string_view value) {
+    const std::size_t at = text_.size();
+    entries_.push_back({static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(name.size()),
+                        static_cast<std::uint32_t>(value.size())});
+    text_.resize(at + name.size() + value.size(), boost::container::default_init);
+    // std::copy, not memcpy: an empty view may carry a null pointer.
+    std::copy(value.begin(), value.end(), std::copy(name.begin(), name.end(), text_.data() + at));
+}
+
+void field_list::clear() {
+    text_.clear();
+    entries_.clear();
+}
+
+field field_list::at(std::size_t index) const {
+    const entry& e = entries_[index];
+    const char* const name = text_.data() + e.at;
+    return {{name, e.name_size}, {name + e.name_size, e.value_size}};
+}
+
+std::optional<std::string_view> field_list::find(std::string_view name) const {
+    for (const entry& e : entries_) {
+        if (e.name_size == name.size() &&
+            equals_ignoring_case({text_.data() + e.at, e.name_size}, name)) {
+            return std::string_view{text_.data() + e.at + e.name_size, e.value_size};
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace shadowproxy::net

@@ -1,0 +1,61 @@
+#include "shadowproxy/net/field_list.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace shadowproxy::net {
+namespace {
+
+TEST(FieldList, KeepsOrderSpellingAndDuplicates) {
+    field_list fields;
+    fields.add("Content-Type", "application/json");
+    fields.add("Set-Cookie", "a=1");
+    fields.add("set-cookie", "b=2");
+    std::vector<std::string> seen;
+    for (const auto [name, value] : fields) {
+        seen.push_back(std::string{name} + "=" + std::string{value});
+    }
+    const std::vector<std::string> expected{"Content-Type=application/json", "Set-Cookie=a=1",
+                                            "set-cookie=b=2"};
+    EXPECT_EQ(seen, expected);
+    EXPECT_EQ(fields.size(), 3U);
+}
+
+TEST(FieldList, LooksUpCaseInsensitivelyFirstMatch) {
+    field_list fields;
+    fields.add("X-Thing", "first");
+    fields.add("x-thing", "second");
+    fields.add("Empty", "");
+    EXPECT_EQ(fields["x-THING"], "first");
+    EXPECT_TRUE(fields.contains("empty"));
+    EXPECT_EQ(fields.find("Empty"), std::string_view{});
+    EXPECT_FALSE(fields.find("X-Thin").has_value());
+    EXPECT_EQ(fields["missing"], "");
+}
+
+TEST(FieldList, GrowsPastItsInlineRoomAndClears) {
+    field_list fields;
+    const std::string big(3000, 'v');
+    for (int i = 0; i < 100; ++i) {
+        fields.add("Name-" + std::to_string(i), i == 50 ? big : std::to_string(i));
+    }
+    EXPECT_EQ(fields.size(), 100U);
+    EXPECT_EQ(fields["name-50"], big);
+    EXPECT_EQ(fields["NAME-99"], "99");
+    EXPECT_EQ(fields.at(0).name, "Name-0");
+    fields.clear();
+    EXPECT_TRUE(fields.empty());
+    EXPECT_FALSE(fields.contains("name-1"));
+}
+
+TEST(EqualsIgnoringCase, AsciiOnly) {
+    EXPECT_TRUE(equals_ignoring_case("Content-Length", "content-length"));
+    EXPECT_FALSE(equals_ignoring_case("Content-Length", "content-lengt"));
+    EXPECT_FALSE(
+        equals_ignoring_case("a[", "A{"));  // '[' and '{' differ by 0x20 but are not letters
+}
+
+}  // namespace
+}  // namespace shadowproxy::net
