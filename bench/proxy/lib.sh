@@ -280,7 +280,8 @@ start_fake_shadow() {
 # DIR/shadowproxy.yaml (docs/config.md) with one shadow named "shadow" and comparisons in DIR.
 # With tls: a TLS listener, production at $prod_tls_port and the shadow at SHADOW_PORT over TLS,
 # both verified against the bench CA as localhost. With h2c: production at $prod_h2_port and the
-# shadow at SHADOW_PORT over HTTP/2 with prior knowledge (`protocol: h2c`).
+# shadow at SHADOW_PORT over HTTP/2 with prior knowledge (`protocol: h2c`). $compare_threads, when
+# set, becomes mirror.compare_threads.
 shadowproxy_yaml() {
     local dir=$1 threads=$2 shadow_port=$3 max_in_flight=$4 shadow_timeout_ms=$5 mode=${6:-}
     local scheme=http production_port=$prod_port listen_tls="" upstream_tls="" protocol=http1
@@ -310,6 +311,7 @@ $(if [ -n "$shadow_port" ]; then printf '%s\n' "shadows:" "  - name: shadow" \
     "    $upstream_tls"; fi)
 mirror:
   queue_capacity: 10000
+$([ -n "${compare_threads:-}" ] && echo "  compare_threads: $compare_threads")
 log:
   path: $dir/comparisons.jsonl
   max_file_bytes: 67108864

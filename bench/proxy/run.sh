@@ -13,10 +13,11 @@
 # bench/openloop (R requests per second on a fixed schedule over 64 connections, latency from
 # each request's due time): the latency at a given load instead of the throughput. --rate P%
 # first measures nginx-proxy's saturation with wrk (one run of --duration) and uses P% of it;
-# open-loop runs also print the p50/p99 each row adds over `direct`.
+# open-loop runs also print the p50/p99 each row adds over `direct`. --compare-threads N sets
+# shadowproxy's mirror.compare_threads (default: as many as its workers).
 #
 # Usage: bench/proxy/run.sh [--duration S] [--repeats N] [--workers N] [--rows a,b,c]
-#                           [--cpus PROXY/LOAD] [--load-nice N] [--rate R]
+#                           [--cpus PROXY/LOAD] [--load-nice N] [--rate R] [--compare-threads N]
 #                           [--binary PATH] [--out DIR]
 # Exit: 0 every run measured, 1 some row failed (the others are still reported), 2 usage/setup.
 set -euo pipefail
@@ -31,11 +32,12 @@ workers=1
 cpus=""
 load_nice=0
 rate=""
+compare_threads=""
 rows=$all_rows
 binary=$repo_dir/build/release/shadowproxy
 out=""
 
-usage() { sed -n '2,19s/^# \{0,1\}//p' "$0"; echo "rows: $all_rows (extra: $extra_rows)"; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "$0"; echo "rows: $all_rows (extra: $extra_rows)"; }
 while [ $# -gt 0 ]; do
     case $1 in
         --duration) duration=$2; shift 2 ;;
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
         --cpus) cpus=$2; shift 2 ;;
         --load-nice) load_nice=$2; shift 2 ;;
         --rate) rate=$2; shift 2 ;;
+        --compare-threads) compare_threads=$2; shift 2 ;;
         --rows) rows=$2; shift 2 ;;
         --binary) binary=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
@@ -55,6 +58,7 @@ done
     die "--duration, --repeats and --workers take positive integers"
 [[ $load_nice =~ ^[0-9]+$ && ( -z $rate || $rate =~ ^[1-9][0-9]*%?$ ) ]] ||
     die "--load-nice takes an integer, --rate an integer or a percentage"
+[[ -z $compare_threads || $compare_threads =~ ^[0-9]+$ ]] || die "--compare-threads takes an integer"
 if [ -n "$cpus" ]; then
     [[ $cpus =~ ^[0-9,-]+/[0-9,-]+$ ]] || die "--cpus takes PROXY/LOAD CPU lists, e.g. 0/1 or 0-1/0-1"
     proxy_cpus=${cpus%/*}
@@ -205,6 +209,7 @@ fi
 status=0
 tool_line="wrk -t1 -c64 -d${duration}s"
 [ -n "$rate" ] && tool_line="openloop at $rate req/s over 64 connections for ${duration}s"
-run_rows_and_summarize "$tool_line, proxy workers: $workers (ROW@N: N), proxy CPUs $proxy_cpus, load CPUs $load_cpus (nice $load_nice)" \
-    "$(wrk -v 2>&1 | head -1)" workers "$workers" rate "${rate:-closed-loop}" load_nice "$load_nice" || status=1
+run_rows_and_summarize "$tool_line, proxy workers: $workers (ROW@N: N), proxy CPUs $proxy_cpus, load CPUs $load_cpus (nice $load_nice), compare threads: ${compare_threads:-as workers}" \
+    "$(wrk -v 2>&1 | head -1)" workers "$workers" rate "${rate:-closed-loop}" load_nice "$load_nice" \
+    compare_threads "${compare_threads:-as workers}" || status=1
 exit "$status"
