@@ -176,7 +176,7 @@ public:
                          shadow.sample_rate);
         }
 
-        mirror_.start(config_->compare_thread_count());
+        mirror_.start(config_->mirror.compare_threads);
         for (auto& w : workers_) {
             w->start();
         }
@@ -219,7 +219,7 @@ private:
                 next->listen.port != config_->listen.port ||
                 next->admin.address != config_->admin.address ||
                 next->admin.port != config_->admin.port || next->threads != config_->threads ||
-                next->compare_thread_count() != config_->compare_thread_count()) {
+                next->mirror.compare_threads != config_->mirror.compare_threads) {
                 spdlog::warn(
                     "reload: listen, admin, threads and mirror.compare_threads changes need a "
                     "restart; the running listeners and threads are kept");

@@ -33,10 +33,6 @@ unsigned config::worker_count() const {
     return threads != 0 ? threads : std::max(1U, std::thread::hardware_concurrency());
 }
 
-unsigned config::compare_thread_count() const {
-    return mirror.compare_threads.value_or(worker_count());
-}
-
 std::uint64_t config::mirror_budget_bytes() const {
     const std::uint64_t count = shadows.size();
     if (count == 0) {

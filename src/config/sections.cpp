@@ -142,9 +142,7 @@ void read_mirror(const YAML::Node& node, yaml_reader& in, mirror_config& out) {
     in.read_integer(node, path, "max_body_bytes", out.max_body_bytes, 0, no_max);
     in.read_integer(node, path, "max_queue_bytes", out.max_queue_bytes, 1, no_max);
     in.read_integer(node, path, "max_total_bytes", out.max_total_bytes, 1, no_max);
-    if (unsigned threads = 0; in.read_integer(node, path, "compare_threads", threads, 0, 256)) {
-        out.compare_threads = threads;
-    }
+    in.read_integer(node, path, "compare_threads", out.compare_threads, 0, 256);
     const YAML::Node header = node["shadow_header"];
     const std::string header_path = join(path, "shadow_header");
     if (header && in.check_map(header, header_path, shadow_header_keys)) {

@@ -1,6 +1,8 @@
-// The threads that compare answers and write records (mirror.compare_threads), so the mirror
-// thread's shadow I/O does not wait behind comparisons and the comparison work, the larger part
-// of a copy's CPU, can use more than one core.
+// The threads that compare answers and write records when mirror.compare_threads > 0, so the
+// mirror thread's shadow I/O does not wait behind comparisons and the comparison work can use
+// more cores than one. Off by default: each hand-over is a thread wake-up, which cost more than
+// it saved on the 2-core machine it was measured on (docs/architecture.md, "Where the mirror
+// work runs").
 //
 // Owned by mirror_service. submit() may be called from a worker (production answered last) or
 // from the mirror thread (the shadow answered last); it never blocks and never runs a

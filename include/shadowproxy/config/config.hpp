@@ -111,8 +111,8 @@ struct mirror_config {
     std::string shadow_header_name = "X-Shadow-Request";
     std::string shadow_header_value = "true";
     // Threads comparing answers and writing records beside the mirror thread's shadow I/O;
-    // unset = as many as the workers (config::compare_thread_count()), 0 = the mirror thread.
-    std::optional<unsigned> compare_threads;
+    // 0 = the mirror thread compares (measured cheaper on small machines: docs/architecture.md).
+    unsigned compare_threads = 0;
 };
 
 // class: predictions are labels (agreement, kappa, confusion); regression: numbers (MAE, RMSE,
@@ -247,8 +247,6 @@ struct config {
     promotion_config promotion;
 
     unsigned worker_count() const;
-    // mirror.compare_threads, or worker_count() when it is not set.
-    unsigned compare_thread_count() const;
     // The most request-body bytes the mirror may hold: min(mirror.max_total_bytes,
     // shadows × mirror.max_queue_bytes).
     std::uint64_t mirror_budget_bytes() const;

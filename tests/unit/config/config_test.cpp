@@ -50,8 +50,7 @@ TEST(ConfigParse, DefaultsWhenOnlyProductionUrlIsGiven) {
     EXPECT_EQ(c.mirror.max_body_bytes, 1048576U);
     EXPECT_EQ(c.mirror.max_queue_bytes, 67108864U);
     EXPECT_EQ(c.mirror.max_total_bytes, 268435456U);
-    EXPECT_FALSE(c.mirror.compare_threads);
-    EXPECT_EQ(c.compare_thread_count(), c.worker_count());
+    EXPECT_EQ(c.mirror.compare_threads, 0U);
     EXPECT_EQ(c.production.resolve_interval, milliseconds(30000));
     EXPECT_EQ(c.mirror.shadow_header_name, "X-Shadow-Request");
     EXPECT_EQ(c.mirror.shadow_header_value, "true");
@@ -118,7 +117,7 @@ mirror:
   max_queue_bytes: 1024
   max_total_bytes: 4096
   shadow_header: { name: X-Mirror, value: "yes" }
-  compare_threads: 0
+  compare_threads: 3
 compare:
   prediction_pointer: ""
   ignore_pointers: [/a~1b, /c~0d/0]
@@ -199,8 +198,7 @@ promotion:
     EXPECT_EQ(c.mirror.max_body_bytes, 0U);
     EXPECT_EQ(c.mirror.max_queue_bytes, 1024U);
     EXPECT_EQ(c.mirror.max_total_bytes, 4096U);
-    EXPECT_EQ(c.mirror.compare_threads, 0U);
-    EXPECT_EQ(c.compare_thread_count(), 0U);
+    EXPECT_EQ(c.mirror.compare_threads, 3U);
     EXPECT_EQ(c.production.resolve_interval, milliseconds(5000));
     EXPECT_EQ(c.mirror.shadow_header_name, "X-Mirror");
     EXPECT_EQ(c.mirror.shadow_header_value, "yes");
