@@ -41,7 +41,7 @@ void production_slot::complete(std::shared_ptr<const production_outcome> outcome
     for (auto& pair : pairs_) {
         pair->production = outcome;
         if (pair->arrive()) {
-            pair->target->compare(std::move(pair));
+            pair->target->compare(pair);
         }
     }
     pairs_.clear();
