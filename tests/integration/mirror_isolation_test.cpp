@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
 #include "support/proxy_process.hpp"
@@ -132,7 +133,11 @@ TEST(MirrorIsolation, BurstOverAFullQueueDropsAndCounts) {
     ASSERT_TRUE(wait_until([&] { return proxy.records().size() == static_cast<std::size_t>(sent); },
                            5s, "one record per sent copy"));
     const long rss_after = proxy.rss_kib();
-    EXPECT_LT(rss_after - rss_before, 4 * 1024) << rss_before << " KiB → " << rss_after << " KiB";
+    // Under ASan freed chunks wait in its quarantine (256 MiB by default), so there RSS also
+    // grows with the burst's allocation volume (two upstream exchanges of ~2.6 KiB and the
+    // request's buffers per request), not only with what the proxy still holds.
+    const long bound_kib = sanitized_binary() ? 8 * 1024 : 4 * 1024;
+    EXPECT_LT(rss_after - rss_before, bound_kib) << rss_before << " KiB → " << rss_after << " KiB";
 }
 
 TEST(MirrorIsolation, OversizedBodyGoesToProductionOnly) {
