@@ -34,15 +34,19 @@ void compare_pool::start(unsigned threads) {
 }
 
 void compare_pool::submit(std::shared_ptr<comparison_pair> pair) {
-    if (pending_.fetch_add(1, std::memory_order_relaxed) >= max_pending_) {
-        pending_.fetch_sub(1, std::memory_order_relaxed);
-        boost::asio::post(mirror_, [pair = std::move(pair)] { compare_and_record(pair); });
+    // Without pool threads (the default) no counter is touched: straight to the mirror thread.
+    const bool pooled = !threads_.empty();
+    if (pooled && pending_.fetch_add(1, std::memory_order_relaxed) < max_pending_) {
+        boost::asio::post(context_, [this, pair = std::move(pair)] {
+            compare_and_record(pair);
+            pending_.fetch_sub(1, std::memory_order_relaxed);
+        });
         return;
     }
-    boost::asio::post(context_, [this, pair = std::move(pair)] {
-        compare_and_record(pair);
+    if (pooled) {
         pending_.fetch_sub(1, std::memory_order_relaxed);
-    });
+    }
+    boost::asio::post(mirror_, [pair = std::move(pair)] { compare_and_record(pair); });
 }
 
 void compare_pool::stop() {
