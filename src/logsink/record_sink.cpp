@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "logsink/rotating_file.hpp"
+#include "shadowproxy/platform/thread_role.hpp"
 
 namespace shadowproxy::logsink {
 
@@ -87,6 +88,7 @@ std::size_t record_sink::queue_depth() const {
 }
 
 void record_sink::run() {
+    platform::enter_thread_role("sp-records", platform::thread_role::background);
     block_sigpipe_in_this_thread();
     std::vector<std::string> batch;
     std::unique_lock lock(mutex_);

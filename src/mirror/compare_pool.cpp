@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "mirror/shadow.hpp"
+#include "shadowproxy/platform/thread_role.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -29,7 +30,10 @@ void compare_pool::start(unsigned threads) {
     }
     work_.emplace(context_.get_executor());
     for (unsigned i = 0; i < threads; ++i) {
-        threads_.emplace_back([this] { context_.run(); });
+        threads_.emplace_back([this] {
+            platform::enter_thread_role("sp-compare", platform::thread_role::background);
+            context_.run();
+        });
     }
 }
 

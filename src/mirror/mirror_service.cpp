@@ -10,6 +10,7 @@
 #include "shadowproxy/mirror/sampler.hpp"
 #include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/oip/grpc_message.hpp"
+#include "shadowproxy/platform/thread_role.hpp"
 
 namespace shadowproxy::mirror {
 
@@ -169,7 +170,10 @@ production_slot mirror_service::offer(
 void mirror_service::start(unsigned compare_threads) {
     compare_->start(compare_threads);
     work_.emplace(context_.get_executor());
-    thread_ = std::thread([this] { context_.run(); });
+    thread_ = std::thread([this] {
+        platform::enter_thread_role("sp-mirror", platform::thread_role::background);
+        context_.run();
+    });
 }
 
 void mirror_service::drain(std::chrono::steady_clock::time_point deadline) {

@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "shadowproxy/platform/thread_role.hpp"
 #include "shadowproxy/proxy/client_session.hpp"
 #include "shadowproxy/proxy/port_owner.hpp"
 
@@ -109,6 +110,7 @@ void worker::listen() {
 void worker::start() {
     do_accept();
     thread_ = std::thread([this] {
+        platform::enter_thread_role("sp-worker", platform::thread_role::worker);
         context_.run();
         finished_.store(true);
     });

@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "shadowproxy/platform/thread_role.hpp"
+
 namespace shadowproxy::upstream {
 
 namespace {
@@ -164,6 +166,7 @@ void resolver::stop() {
 }
 
 void resolver::run() {
+    platform::enter_thread_role("sp-resolver", platform::thread_role::background);
     for (;;) {
         // Bounded so that a far or infinite "next" never reaches the condition variable.
         const auto now = clock::now();
