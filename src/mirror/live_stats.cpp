@@ -10,10 +10,6 @@ namespace shadowproxy::mirror {
 
 namespace {
 
-// Request ids remembered per generation; a request's records normally arrive within a few
-// exchanges of each other, far fewer than this apart.
-constexpr std::size_t seen_generation = 8192;
-
 constexpr unsigned first_server_error = 500;
 
 // The log writes latencies rounded to whole microseconds and `report` reads them from there:
@@ -88,19 +84,6 @@ void live_stats::configure_features(const std::optional<config::features_config>
 std::unique_ptr<stats::feature_monitor> live_stats::make_monitor() const {
     return std::make_unique<stats::feature_monitor>(feature_settings_->names, baseline_,
                                                     max_features);
-}
-
-bool live_stats::first_sighting(std::string_view request_id) {
-    const std::uint64_t hash = std::hash<std::string_view>{}(request_id);
-    if (seen_.contains(hash) || seen_before_.contains(hash)) {
-        return false;
-    }
-    if (seen_.size() >= seen_generation) {
-        seen_before_ = std::move(seen_);
-        seen_.clear();
-    }
-    seen_.insert(hash);
-    return true;
 }
 
 void live_stats::rotate_feature_windows(std::int64_t now) {
@@ -203,7 +186,7 @@ void live_stats::record(const live_record& record) {
         state.shadow_window.record(*o.shadow_latency_ms, now);
     }
 
-    if (first_sighting(record.request_id)) {
+    if (record.first_copy) {
         if (!o.production_error) {
             production_latency_.record(*o.production_latency_ms);
             production_window_.record(*o.production_latency_ms, now);

@@ -362,8 +362,8 @@ void shadow::record(comparison_pair& pair) {
     }
     context_.records.write(logsink::format_record(fields, config_->log));
     const stats::llm_observation generated_stats = generated_observation(generated);
-    context_.live.record({fields.request_id, settings_.name, &production_side, &shadow_side,
-                          &result, fields.features, fields.features_truncated,
+    context_.live.record({!production.live_counted.exchange(true), settings_.name, &production_side,
+                          &shadow_side, &result, fields.features, fields.features_truncated,
                           generated.production || generated.shadow ? &generated_stats : nullptr,
                           settings_.noise_reference});
 }

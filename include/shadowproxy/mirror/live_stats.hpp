@@ -20,7 +20,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "shadowproxy/compare/comparator.hpp"
@@ -36,7 +35,10 @@ namespace shadowproxy::mirror {
 
 // What one comparison contributes; the pointers need only live during record().
 struct live_record {
-    std::string_view request_id;
+    // The first of its request's copies to be compared: only that one feeds production's
+    // latency and the feature monitors, so a request mirrored to several shadows counts once,
+    // as `report` counts it.
+    bool first_copy = true;
     std::string_view shadow_name;
     const compare::side_response* production = nullptr;
     const compare::side_response* shadow = nullptr;
@@ -91,7 +93,6 @@ private:
     };
 
     std::int64_t now_seconds() const;
-    bool first_sighting(std::string_view request_id);
     void observe_features(const live_record& record, std::int64_t now);
     void rotate_feature_windows(std::int64_t now);
     std::unique_ptr<stats::feature_monitor> make_monitor() const;
@@ -101,9 +102,6 @@ private:
     std::map<std::string, shadow_state, std::less<>> shadows_;
     stats::latency_sketch production_latency_;
     stats::windowed_sketch production_window_{window_seconds};
-    // Request ids seen recently (hashes, two generations), so a request mirrored to several
-    // shadows feeds production latency and the feature monitors once, as `report` counts it.
-    std::unordered_set<std::uint64_t> seen_, seen_before_;
     std::optional<config::features_config> feature_settings_;
     std::shared_ptr<const stats::baseline> baseline_;
     std::unique_ptr<stats::feature_monitor> features_;

@@ -57,6 +57,8 @@ struct production_outcome {
     bool client_aborted = false;  // the client went away before the answer was relayed whole
     // Mirror thread: production's LLM metrics are counted by the first of its copies compared.
     mutable std::atomic<bool> llm_counted{false};
+    // Mirror thread: the first copy compared feeds production's live statistics (live_record).
+    mutable std::atomic<bool> live_counted{false};
 };
 
 // The shadows of one config snapshot. Workers hold it by shared_ptr next to their config.

@@ -18,9 +18,9 @@ struct fixture_record {
     compare::comparison result;
     json features;
 
-    live_record view(std::string_view id, std::string_view shadow_name) const {
-        return {id,      shadow_name, &production,
-                &shadow, &result,     features.is_discarded() ? nullptr : &features,
+    live_record view(bool first_copy, std::string_view shadow_name) const {
+        return {first_copy, shadow_name, &production,
+                &shadow,    &result,     features.is_discarded() ? nullptr : &features,
                 false};
     }
 };
@@ -53,10 +53,10 @@ TEST(LiveStats, SummarisesLikeTheAccumulatorAndCountsTheWindow) {
     const auto agree = make(1, 1, 2.0);
     const auto disagree = make(1, 0, 4.0);
     const auto failed = make(0, 0, 0.0, true);
-    live.record(agree.view("a", "v2"));
-    live.record(agree.view("b", "v2"));
-    live.record(disagree.view("c", "v2"));
-    live.record(failed.view("d", "v2"));
+    live.record(agree.view(true, "v2"));
+    live.record(agree.view(true, "v2"));
+    live.record(disagree.view(true, "v2"));
+    live.record(failed.view(true, "v2"));
 
     const auto snapshot = live.snapshot();
     ASSERT_EQ(snapshot.shadows.size(), 1U);
@@ -83,10 +83,10 @@ TEST(LiveStats, CountsARequestMirroredToTwoShadowsOnceForProductionAndFeatures) 
     live.configure_features(config::features_config{"/f", {"age", "income"}, "", ""}, nullptr);
     auto r = make(1, 1, 1.0);
     r.features = json::array({30, nullptr});
-    live.record(r.view("same", "v2"));
-    live.record(r.view("same", "v3"));
+    live.record(r.view(true, "v2"));
+    live.record(r.view(false, "v3"));
     r.features = json::array({31});
-    live.record(r.view("other", "v2"));
+    live.record(r.view(true, "v2"));
 
     const auto snapshot = live.snapshot();
     EXPECT_EQ(snapshot.shadows.size(), 2U);
@@ -107,7 +107,7 @@ TEST(LiveStats, StatsPageListsConfiguredShadowsWithMirrorCountersAndVerdict) {
     live_stats live;
     const auto agree = make(1, 1, 2.0);
     for (int i = 0; i < 10; ++i) {
-        live.record(agree.view(std::to_string(i), "v2"));
+        live.record(agree.view(true, "v2"));
     }
     config::config settings;
     settings.production.name = "v1";
@@ -160,9 +160,9 @@ TEST(LiveStats, ServerErrorsStatusMismatchesAndHistory) {
     crashed.result.shadow_prediction = nullptr;
     crashed.result.result = compare::outcome::status_mismatch;
     for (int i = 0; i < 3; ++i) {
-        live.record(ok.view("ok" + std::to_string(i), "v2"));
+        live.record(ok.view(true, "v2"));
     }
-    live.record(crashed.view("x", "v2"));
+    live.record(crashed.view(true, "v2"));
 
     const auto snapshot = live.snapshot();
     const auto& s = snapshot.shadows[0].since_start;
