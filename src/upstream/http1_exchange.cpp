@@ -64,7 +64,8 @@ http1_exchange::http1_exchange(std::shared_ptr<upstream_pool> pool, std::string 
       timeout_(timeout),
       started_(steady_clock::now()),
       deadline_(started_ + timeout_),
-      buffer_(max_buffered) {}
+      buffer_(max_buffered),
+      reader_(answer_, upstream_header_limit) {}
 
 http1_exchange::~http1_exchange() {
     if (stream_) {
@@ -176,16 +177,10 @@ void http1_exchange::on_write(beast::error_code ec) {
     do_read_head();
 }
 
-void http1_exchange::new_parser() {
-    parser_.emplace(answer_);
-    parser_->header_limit(upstream_header_limit);
-    parser_->body_limit(boost::none);  // the relay streams any size; captures are bounded
-    parser_->skip(request_->is_head);
-}
-
 void http1_exchange::do_read_head() {
-    if (!parser_) {
-        new_parser();
+    if (!reading_answer_) {
+        reading_answer_ = true;
+        reader_.reset(request_->is_head);
         buffer_.clear();
     }
     if (buffer_.size() + head_read > buffer_.max_size()) {
@@ -216,7 +211,7 @@ void http1_exchange::on_read_head(beast::error_code ec, std::size_t bytes) {
 void http1_exchange::parse_head() {
     while (buffer_.size() > 0) {
         beast::error_code ec;
-        const std::size_t used = parser_->put(buffer_.data(), ec);
+        const std::size_t used = reader_.put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == http::error::need_more) {
             break;
@@ -224,17 +219,16 @@ void http1_exchange::parse_head() {
         if (ec) {
             return finish_head(upstream_error::bad_response);
         }
-        if (!parser_->is_header_done()) {
+        if (!reader_.is_header_done()) {
             continue;
         }
         // Interim answers (100 Continue, 103 Early Hints) come before the final one (RFC 9110
         // §15.2); a 101 is not one, it ends as a bad response when the client head is built.
         if (const unsigned status = answer_.status;
             status >= 100 && status < 200 && status != 101) {
-            new_parser();
+            reader_.reset(request_->is_head);
             continue;
         }
-        parser_->eager(true);
         return finish_head(std::nullopt);
     }
     do_read_head();
@@ -248,7 +242,7 @@ bool http1_exchange::retry_if_stale(const beast::error_code& ec) {
         return false;
     }
     retried_ = true;
-    parser_.reset();
+    reading_answer_ = false;
     do_connect();
     return true;
 }
@@ -262,26 +256,23 @@ void http1_exchange::finish_head(std::optional<upstream_error> error) {
 }
 
 bool http1_exchange::has_body() const {
-    return !parser_->is_done();
+    return !reader_.is_done();
 }
 
 std::optional<std::uint64_t> http1_exchange::content_length() const {
-    if (const auto length = parser_->content_length()) {
-        return *length;
-    }
-    return std::nullopt;
+    return reader_.content_length();
 }
 
 body_piece http1_exchange::next_piece() {
     if (error_) {
         return {body_piece::kind::failed, {}};
     }
-    while (!parser_->is_done()) {
+    while (!reader_.is_done()) {
         beast::error_code ec;
-        const std::size_t used = parser_->put(buffer_.data(), ec);
+        const std::size_t used = reader_.put(buffer_.data(), ec);
         // Consuming moves no bytes: the piece stays where it is until the next read.
         buffer_.consume(used);
-        const std::string_view piece = parser_->take_piece();
+        const std::string_view piece = reader_.take_piece();
         if (ec && ec != http::error::need_buffer && ec != http::error::need_more) {
             fail(upstream_error::bad_response);
             return {body_piece::kind::failed, {}};
@@ -316,9 +307,9 @@ void http1_exchange::read_more(step_handler done) {
 void http1_exchange::on_read_body(beast::error_code ec, std::size_t bytes) {
     buffer_.commit(bytes);
     if ((ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) &&
-        parser_->need_eof()) {
+        reader_.need_eof()) {
         beast::error_code eof_ec;
-        parser_->put_eof(eof_ec);  // the answer was delimited by the close
+        reader_.put_eof(eof_ec);  // the answer was delimited by the close
         ec = eof_ec;
     }
     if (ec) {
@@ -337,7 +328,7 @@ void http1_exchange::complete_body() {
     if (stream_ && !reused_) {
         pool_->remember_session(stream_->native_handle());
     }
-    if (stream_ && parser_->keep_alive() && !parser_->need_eof() && buffer_.size() == 0) {
+    if (stream_ && reader_.keep_alive() && !reader_.need_eof() && buffer_.size() == 0) {
         pool_->give_back(std::move(stream_), peer_);
     }
     stream_.reset();

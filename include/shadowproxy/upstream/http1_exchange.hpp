@@ -2,7 +2,7 @@
 // then the body piece by piece as it arrives, at the caller's pace. The production relay writes
 // each piece to the client before asking for the next (backpressure); the shadow path keeps a
 // bounded prefix (body_capture) and drops the rest. Pieces are handed out where they lie in the
-// read buffer (answer_parser), so memory per exchange is that buffer (a head and one 64 KiB read
+// read buffer (answer_reader), so memory per exchange is that buffer (a head and one 64 KiB read
 // at most) whatever the answer's size.
 //
 // Created by upstream_pool::open(); owns itself through shared_from_this and lives on the pool's
@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "shadowproxy/upstream/answer_parser.hpp"
+#include "shadowproxy/upstream/answer_reader.hpp"
 #include "shadowproxy/upstream/capture_observer.hpp"
 #include "shadowproxy/upstream/exchange.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -78,7 +78,6 @@ private:
     void do_read_head();
     void on_read_head(beast::error_code ec, std::size_t bytes);
     void parse_head();
-    void new_parser();
     bool retry_if_stale(const beast::error_code& ec);
     void on_read_body(beast::error_code ec, std::size_t bytes);
     void fail(upstream_error error);
@@ -96,8 +95,9 @@ private:
     tcp::endpoint peer_;
     std::unique_ptr<upstream_stream> stream_;
     beast::flat_buffer buffer_;
-    net::response_head answer_;  // filled by parser_
-    std::optional<answer_parser> parser_;
+    net::response_head answer_;  // filled by reader_
+    answer_reader reader_;
+    bool reading_answer_ = false;  // reader_ was reset for this attempt's answer
     std::optional<upstream_error> error_;
     steady_clock::duration ttfb_{};
     steady_clock::duration latency_{};

@@ -1,0 +1,295 @@
+#include "shadowproxy/upstream/answer_reader.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
+
+namespace shadowproxy::upstream {
+
+namespace {
+
+namespace http = boost::beast::http;
+
+enum char_class : std::uint8_t {
+    token = 1,  // tchar (RFC 9110 §5.6.2): a field name's characters
+    text = 2,   // printable ASCII, SP and HTAB: the fast path's reason phrase and field values
+};
+
+constexpr std::array<std::uint8_t, 256> char_classes = [] {
+    std::array<std::uint8_t, 256> classes{};
+    for (int c = 0x20; c < 0x7F; ++c) {
+        classes[c] = text;
+    }
+    classes['\t'] = text;
+    for (const char c : std::string_view{"!#$%&'*+-.^_`|~"}) {
+        classes[static_cast<unsigned char>(c)] |= token;
+    }
+    for (int c = '0'; c <= '9'; ++c) {
+        classes[c] |= token;
+    }
+    for (int c = 'a'; c <= 'z'; ++c) {
+        classes[c] |= token;
+        classes[c - 'a' + 'A'] |= token;
+    }
+    return classes;
+}();
+
+bool is(char c, char_class which) {
+    return (char_classes[static_cast<unsigned char>(c)] & which) != 0;
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t';
+}
+
+// One plain decimal: digits only, no sign, no list, no leading zero, far from overflow.
+bool parse_length(std::string_view value, std::uint64_t& length) {
+    if (value.empty() || value.size() > 18 || (value.size() > 1 && value[0] == '0')) {
+        return false;
+    }
+    std::uint64_t n = 0;
+    for (const char c : value) {
+        if (c < '0' || c > '9') {
+            return false;
+        }
+        n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    length = n;
+    return true;
+}
+
+enum class framing { none, length, connection, other };
+
+// The fields that decide framing or the connection's fate; compared only when the size matches.
+framing framing_field(std::string_view name) {
+    switch (name.size()) {
+        case 7:
+            return net::equals_ignoring_case(name, "upgrade") ? framing::other : framing::none;
+        case 10:
+            return net::equals_ignoring_case(name, "connection") ? framing::connection
+                                                                 : framing::none;
+        case 14:
+            return net::equals_ignoring_case(name, "content-length") ? framing::length
+                                                                     : framing::none;
+        case 16:
+            return net::equals_ignoring_case(name, "proxy-connection") ? framing::other
+                                                                       : framing::none;
+        case 17:
+            return net::equals_ignoring_case(name, "transfer-encoding") ? framing::other
+                                                                        : framing::none;
+        default:
+            return framing::none;
+    }
+}
+
+}  // namespace
+
+void answer_reader::reset(bool head_request) {
+    head_request_ = head_request;
+    fast_ = false;
+    header_done_ = false;
+    keep_alive_ = true;
+    length_ = 0;
+    remaining_ = 0;
+    piece_ = {};
+    parser_.reset();
+    head_.clear();
+}
+
+answer_parser& answer_reader::slow() {
+    parser_.emplace(head_);
+    parser_->header_limit(static_cast<std::uint32_t>(header_limit_));
+    parser_->body_limit(boost::none);  // the relay streams any size; captures are bounded
+    parser_->skip(head_request_);
+    return *parser_;
+}
+
+std::size_t answer_reader::put(boost::asio::const_buffer buffer, boost::beast::error_code& ec) {
+    ec = {};
+    if (!parser_ && !header_done_) {
+        const std::size_t used =
+            scan_head({static_cast<const char*>(buffer.data()), buffer.size()});
+        if (used == 0) {
+            slow();
+        } else {
+            fast_ = true;
+            header_done_ = true;
+            remaining_ = length_;
+            return used;
+        }
+    }
+    if (parser_) {
+        const std::size_t used = parser_->put(buffer, ec);
+        // The head alone first (the exchange reacts to it), then the body as it comes.
+        if (parser_->is_header_done()) {
+            parser_->eager(true);
+        }
+        return used;
+    }
+    if (!piece_.empty()) {
+        ec = http::error::need_buffer;
+        return 0;
+    }
+    if (remaining_ == 0) {
+        return 0;
+    }
+    if (buffer.size() == 0) {
+        ec = http::error::need_more;
+        return 0;
+    }
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining_));
+    piece_ = {static_cast<const char*>(buffer.data()), n};
+    remaining_ -= n;
+    return n;
+}
+
+std::size_t answer_reader::scan_head(std::string_view bytes) {
+    if (head_request_) {
+        return 0;
+    }
+    // Stricter than the parser's limit by a byte, so the fast path never takes a head it refuses.
+    const char* const begin = bytes.data();
+    const char* const end = begin + std::min(bytes.size(), header_limit_ - 1);
+    // Each line is found whole first; the character loops then need no bound, since the line's
+    // CR is in neither class and stops them.
+    const auto line_end = [end](const char* from) -> const char* {
+        const auto* lf = static_cast<const char*>(std::memchr(from, '\n', end - from));
+        return lf != nullptr && lf != from && lf[-1] == '\r' ? lf - 1 : nullptr;
+    };
+
+    constexpr std::string_view version = "HTTP/1.1 ";
+    const char* cr = line_end(begin);
+    if (cr == nullptr || cr - begin < static_cast<std::ptrdiff_t>(version.size() + 4) ||
+        std::string_view(begin, version.size()) != version) {
+        return 0;
+    }
+    const char* p = begin + version.size();
+    unsigned status = 0;
+    for (int i = 0; i < 3; ++i, ++p) {
+        if (*p < '0' || *p > '9') {
+            return 0;
+        }
+        status = status * 10 + static_cast<unsigned>(*p - '0');
+    }
+    if (status < 200 || status > 599 || status == 204 || status == 304 || *p++ != ' ') {
+        return 0;
+    }
+    const char* const reason = p;
+    while (is(*p, text)) {
+        ++p;
+    }
+    if (p != cr) {
+        return 0;
+    }
+    head_.status = status;
+    head_.version = 11;
+    head_.reason.assign(reason, p);
+    p = cr + 2;
+
+    bool have_length = false;
+    bool have_connection = false;
+    for (;;) {
+        cr = line_end(p);
+        if (cr == nullptr) {
+            return 0;  // incomplete, longer than the limit, or a bare LF
+        }
+        if (cr == p) {
+            break;  // the empty line: the head ends
+        }
+        const char* const name_at = p;
+        while (is(*p, token)) {
+            ++p;
+        }
+        if (p == name_at || *p != ':') {
+            return 0;  // also an obs-fold line, which starts with a space
+        }
+        const std::string_view name(name_at, static_cast<std::size_t>(p - name_at));
+        ++p;
+        while (is_space(*p)) {
+            ++p;
+        }
+        const char* const value_at = p;
+        while (is(*p, text)) {
+            ++p;
+        }
+        if (p != cr) {
+            return 0;
+        }
+        while (p > value_at && is_space(p[-1])) {
+            --p;
+        }
+        const std::string_view value(value_at, static_cast<std::size_t>(p - value_at));
+        p = cr + 2;
+
+        switch (framing_field(name)) {
+            case framing::length:
+                if (have_length || !parse_length(value, length_)) {
+                    return 0;
+                }
+                have_length = true;
+                break;
+            case framing::connection:
+                if (have_connection) {
+                    return 0;
+                }
+                have_connection = true;
+                if (net::equals_ignoring_case(value, "close")) {
+                    keep_alive_ = false;
+                } else if (!net::equals_ignoring_case(value, "keep-alive")) {
+                    return 0;
+                }
+                break;
+            case framing::other:
+                return 0;
+            case framing::none:
+                break;
+        }
+        head_.fields.add(name, value);
+    }
+    return have_length ? static_cast<std::size_t>(cr + 2 - begin) : 0;
+}
+
+std::string_view answer_reader::take_piece() {
+    if (parser_) {
+        return parser_->take_piece();
+    }
+    return std::exchange(piece_, {});
+}
+
+bool answer_reader::is_header_done() const {
+    return parser_ ? parser_->is_header_done() : header_done_;
+}
+
+bool answer_reader::is_done() const {
+    return parser_ ? parser_->is_done() : header_done_ && remaining_ == 0;
+}
+
+std::optional<std::uint64_t> answer_reader::content_length() const {
+    if (parser_) {
+        if (const auto length = parser_->content_length()) {
+            return *length;
+        }
+        return std::nullopt;
+    }
+    return length_;
+}
+
+bool answer_reader::keep_alive() const {
+    return parser_ ? parser_->keep_alive() : keep_alive_;
+}
+
+bool answer_reader::need_eof() const {
+    return parser_ && parser_->need_eof();
+}
+
+void answer_reader::put_eof(boost::beast::error_code& ec) {
+    if (parser_) {
+        parser_->put_eof(ec);
+    } else {
+        ec = http::error::partial_message;
+    }
+}
+
+}  // namespace shadowproxy::upstream
