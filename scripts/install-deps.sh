@@ -12,10 +12,11 @@ set -euo pipefail
 # libprotobuf-dev, protobuf-compiler: the Open Inference Protocol messages (src/oip/*.proto).
 # libnghttp2-dev: HTTP/2 on the listener (nghttp2's session API).
 # lld: the linker every preset uses (cmake/linker.cmake; without it, GNU ld, slower).
+# libjemalloc-dev: the allocator the release binary links (CMakeLists.txt).
 build_packages=(apt-utils g++ lld cmake ninja-build ccache pkg-config libboost1.81-dev
     nlohmann-json3-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libgtest-dev libgmock-dev
     libsimdjson-dev zlib1g-dev curl python3 libprotobuf-dev protobuf-compiler libssl-dev
-    libnghttp2-dev)
+    libnghttp2-dev libjemalloc-dev)
 # openssl: the TLS tests and benchmarks make their CA and certificates with it.
 test_packages=(clang-14 libclang-rt-14-dev clang-tidy-14 prometheus chromium yamllint jq gzip
     procps openssl)

@@ -14,7 +14,7 @@
 # each request's due time): the latency at a given load instead of the throughput. --rate P%
 # first measures nginx-proxy's saturation with wrk (one run of --duration) and uses P% of it;
 # open-loop runs also print the p50/p99 each row adds over `direct`. --compare-threads N sets
-# shadowproxy's mirror.compare_threads (default: as many as its workers).
+# shadowproxy's mirror.compare_threads (default: the config default, 0).
 #
 # Usage: bench/proxy/run.sh [--duration S] [--repeats N] [--workers N] [--rows a,b,c]
 #                           [--cpus PROXY/LOAD] [--load-nice N] [--rate R] [--compare-threads N]
@@ -209,7 +209,7 @@ fi
 status=0
 tool_line="wrk -t1 -c64 -d${duration}s"
 [ -n "$rate" ] && tool_line="openloop at $rate req/s over 64 connections for ${duration}s"
-run_rows_and_summarize "$tool_line, proxy workers: $workers (ROW@N: N), proxy CPUs $proxy_cpus, load CPUs $load_cpus (nice $load_nice), compare threads: ${compare_threads:-as workers}" \
+run_rows_and_summarize "$tool_line, proxy workers: $workers (ROW@N: N), proxy CPUs $proxy_cpus, load CPUs $load_cpus (nice $load_nice), compare threads: ${compare_threads:-default (0)}" \
     "$(wrk -v 2>&1 | head -1)" workers "$workers" rate "${rate:-closed-loop}" load_nice "$load_nice" \
-    compare_threads "${compare_threads:-as workers}" || status=1
+    compare_threads "${compare_threads:-default}" || status=1
 exit "$status"
