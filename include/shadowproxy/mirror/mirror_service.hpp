@@ -113,6 +113,8 @@ public:
     boost::asio::io_context& context() { return context_; }
 
 private:
+    // Locking as usual, unlike the workers' contexts: a reload's old shadows (their pooled
+    // connections) may be destroyed on whichever thread drops the last reference.
     boost::asio::io_context context_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     metrics::registry& metrics_;

@@ -94,7 +94,9 @@ private:
                std::shared_ptr<asio::ssl::context> listener_tls);
 
     shared_state& shared_;
-    asio::io_context context_{1};
+    // One thread runs it and every socket and timer on it is used from that thread only, so the
+    // reactor's per-descriptor locks are off; posts from other threads stay locked.
+    asio::io_context context_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     tcp::acceptor acceptor_{context_};
     asio::steady_timer accept_pause_{context_};  // out of descriptors: accepting waits
     worker_snapshot snapshot_;
