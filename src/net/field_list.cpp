@@ -1,28 +1,9 @@
 #include "shadowproxy/net/field_list.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 
 namespace shadowproxy::net {
-
-namespace {
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-}  // namespace
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i] != b[i] && lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
 
 void field_list::add(std::string_view name, std::string_view value) {
     const std::size_t at = text_.size();
@@ -47,7 +28,7 @@ field field_list::at(std::size_t index) const {
 std::optional<std::string_view> field_list::find(std::string_view name) const {
     for (const entry& e : entries_) {
         if (e.name_size == name.size() &&
-            equals_ignoring_case({text_.data() + e.at, e.name_size}, name)) {
+            boost::beast::iequals({text_.data() + e.at, e.name_size}, name)) {
             return std::string_view{text_.data() + e.at + e.name_size, e.value_size};
         }
     }

@@ -4,16 +4,13 @@
 #include <boost/beast/core/string.hpp>
 #include <cctype>
 
+#include "shadowproxy/net/http_chars.hpp"
+
 namespace shadowproxy::proxy {
 
 namespace {
 
 using boost::beast::iequals;
-
-bool is_tchar(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
-}
 
 bool is_hex(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;
@@ -269,7 +266,7 @@ std::string trailer_section_problem(std::string_view section) {
         const auto colon = line.find(':');
         if (colon == 0 || colon == std::string_view::npos ||
             !std::all_of(line.begin(), line.begin() + static_cast<std::ptrdiff_t>(colon),
-                         is_tchar)) {
+                         net::is_token_char)) {
             return "malformed trailer field";
         }
         if (eol == std::string_view::npos) {

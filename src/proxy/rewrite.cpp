@@ -6,6 +6,8 @@
 #include <cctype>
 #include <random>
 
+#include "shadowproxy/net/http_chars.hpp"
+
 namespace shadowproxy::proxy {
 
 namespace {
@@ -36,11 +38,6 @@ std::string_view trim_ows(std::string_view s) {
 // this runs on every header of every request and response.
 bool has_line_break(std::string_view s) {
     return s.find('\r') != std::string_view::npos || s.find('\n') != std::string_view::npos;
-}
-
-bool is_token_char(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
 }
 
 // One size check and two copies: four append() calls (two of them strlen'ing a literal) cost
@@ -188,7 +185,7 @@ std::string choose_request_id(const http::request_header<>& head) {
         const std::string_view id = trim_ows(it->value());
         const bool sane =
             !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
-                return is_token_char(c) || c == ':' || c == '/' || c == '=';
+                return net::is_token_char(c) || c == ':' || c == '/' || c == '=';
             });
         if (sane) {
             return std::string{id};

@@ -1,9 +1,11 @@
 #include "shadowproxy/upstream/answer_reader.hpp"
 
 #include <algorithm>
-#include <array>
+#include <boost/beast/core/string.hpp>
 #include <cstring>
 #include <utility>
+
+#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::upstream {
 
@@ -11,32 +13,11 @@ namespace {
 
 namespace http = boost::beast::http;
 
-enum char_class : std::uint8_t {
-    token = 1,  // tchar (RFC 9110 §5.6.2): a field name's characters
-    text = 2,   // printable ASCII, SP and HTAB: the fast path's reason phrase and field values
-};
+using boost::beast::iequals;
 
-constexpr std::array<std::uint8_t, 256> char_classes = [] {
-    std::array<std::uint8_t, 256> classes{};
-    for (int c = 0x20; c < 0x7F; ++c) {
-        classes[c] = text;
-    }
-    classes['\t'] = text;
-    for (const char c : std::string_view{"!#$%&'*+-.^_`|~"}) {
-        classes[static_cast<unsigned char>(c)] |= token;
-    }
-    for (int c = '0'; c <= '9'; ++c) {
-        classes[c] |= token;
-    }
-    for (int c = 'a'; c <= 'z'; ++c) {
-        classes[c] |= token;
-        classes[c - 'a' + 'A'] |= token;
-    }
-    return classes;
-}();
-
-bool is(char c, char_class which) {
-    return (char_classes[static_cast<unsigned char>(c)] & which) != 0;
+// Printable ASCII, SP and HTAB: what the fast path takes in a reason phrase or a field value.
+bool is_text(char c) {
+    return (c >= 0x20 && c < 0x7F) || c == '\t';
 }
 
 bool is_space(char c) {
@@ -65,19 +46,15 @@ enum class framing { none, length, connection, other };
 framing framing_field(std::string_view name) {
     switch (name.size()) {
         case 7:
-            return net::equals_ignoring_case(name, "upgrade") ? framing::other : framing::none;
+            return iequals(name, "upgrade") ? framing::other : framing::none;
         case 10:
-            return net::equals_ignoring_case(name, "connection") ? framing::connection
-                                                                 : framing::none;
+            return iequals(name, "connection") ? framing::connection : framing::none;
         case 14:
-            return net::equals_ignoring_case(name, "content-length") ? framing::length
-                                                                     : framing::none;
+            return iequals(name, "content-length") ? framing::length : framing::none;
         case 16:
-            return net::equals_ignoring_case(name, "proxy-connection") ? framing::other
-                                                                       : framing::none;
+            return iequals(name, "proxy-connection") ? framing::other : framing::none;
         case 17:
-            return net::equals_ignoring_case(name, "transfer-encoding") ? framing::other
-                                                                        : framing::none;
+            return iequals(name, "transfer-encoding") ? framing::other : framing::none;
         default:
             return framing::none;
     }
@@ -88,7 +65,6 @@ framing framing_field(std::string_view name) {
 void answer_reader::reset(bool head_request) {
     head_request_ = head_request;
     fast_ = false;
-    header_done_ = false;
     keep_alive_ = true;
     length_ = 0;
     remaining_ = 0;
@@ -107,14 +83,13 @@ answer_parser& answer_reader::slow() {
 
 std::size_t answer_reader::put(boost::asio::const_buffer buffer, boost::beast::error_code& ec) {
     ec = {};
-    if (!parser_ && !header_done_) {
+    if (!parser_ && !fast_) {
         const std::size_t used =
             scan_head({static_cast<const char*>(buffer.data()), buffer.size()});
         if (used == 0) {
             slow();
         } else {
             fast_ = true;
-            header_done_ = true;
             remaining_ = length_;
             return used;
         }
@@ -177,7 +152,7 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
         return 0;
     }
     const char* const reason = p;
-    while (is(*p, text)) {
+    while (is_text(*p)) {
         ++p;
     }
     if (p != cr) {
@@ -199,7 +174,7 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
             break;  // the empty line: the head ends
         }
         const char* const name_at = p;
-        while (is(*p, token)) {
+        while (net::is_token_char(*p)) {
             ++p;
         }
         if (p == name_at || *p != ':') {
@@ -211,7 +186,7 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
             ++p;
         }
         const char* const value_at = p;
-        while (is(*p, text)) {
+        while (is_text(*p)) {
             ++p;
         }
         if (p != cr) {
@@ -235,9 +210,9 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
                     return 0;
                 }
                 have_connection = true;
-                if (net::equals_ignoring_case(value, "close")) {
+                if (iequals(value, "close")) {
                     keep_alive_ = false;
-                } else if (!net::equals_ignoring_case(value, "keep-alive")) {
+                } else if (!iequals(value, "keep-alive")) {
                     return 0;
                 }
                 break;
@@ -259,11 +234,11 @@ std::string_view answer_reader::take_piece() {
 }
 
 bool answer_reader::is_header_done() const {
-    return parser_ ? parser_->is_header_done() : header_done_;
+    return parser_ ? parser_->is_header_done() : fast_;
 }
 
 bool answer_reader::is_done() const {
-    return parser_ ? parser_->is_done() : header_done_ && remaining_ == 0;
+    return parser_ ? parser_->is_done() : fast_ && remaining_ == 0;
 }
 
 std::optional<std::uint64_t> answer_reader::content_length() const {

@@ -155,6 +155,9 @@ void http1_exchange::log_tls_failure(const beast::error_code& ec) {
 }
 
 void http1_exchange::do_write() {
+    // Each attempt (a retry on a fresh connection too) writes once, then reads its own answer.
+    reader_.reset(request_->is_head);
+    buffer_.clear();
     stream_->tcp().expires_at(deadline_);
     beast::buffers_suffix<std::array<asio::const_buffer, 2>> pending{
         std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
@@ -178,11 +181,6 @@ void http1_exchange::on_write(beast::error_code ec) {
 }
 
 void http1_exchange::do_read_head() {
-    if (!reading_answer_) {
-        reading_answer_ = true;
-        reader_.reset(request_->is_head);
-        buffer_.clear();
-    }
     if (buffer_.size() + head_read > buffer_.max_size()) {
         return finish_head(upstream_error::bad_response);
     }
@@ -242,7 +240,6 @@ bool http1_exchange::retry_if_stale(const beast::error_code& ec) {
         return false;
     }
     retried_ = true;
-    reading_answer_ = false;
     do_connect();
     return true;
 }

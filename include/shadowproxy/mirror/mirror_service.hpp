@@ -3,11 +3,10 @@
 //
 // Owned by the application. It runs its own io_context on its own thread (shadow I/O and, by
 // default, the comparisons; mirror.compare_threads moves those to a compare_pool), so nothing a
-// shadow does (slow,
-// dead, flooding) can delay a production callback. Worker threads touch it through
-// offer() and production_slot only: both are non-blocking and bounded, in copies and in bytes of
-// request bodies (a copy over a bound, or for an ejected shadow, is dropped and counted). Mirror
-// failures are counted and recorded, never surfaced to clients.
+// shadow does (slow, dead, flooding) can delay a production callback. Worker threads touch it
+// through offer() and production_slot only: both are non-blocking and bounded, in copies and in
+// bytes of request bodies (a copy over a bound, or for an ejected shadow, is dropped and
+// counted). Mirror failures are counted and recorded, never surfaced to clients.
 #pragma once
 
 #include <atomic>

@@ -98,7 +98,4 @@ struct response_head {
     }
 };
 
-// ASCII case-insensitive equality, the rule for field names.
-bool equals_ignoring_case(std::string_view a, std::string_view b);
-
 }  // namespace shadowproxy::net

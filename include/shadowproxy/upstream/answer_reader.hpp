@@ -6,7 +6,7 @@
 // (chunked, close-delimited, 1xx, HEAD answers, duplicate or odd framing fields, obs-fold, bytes
 // outside printable ASCII, an incomplete head) goes to answer_parser, whose rules and errors then
 // apply unchanged. The fast path accepts a subset of what answer_parser accepts and gives the same
-// head, length and keep-alive: fuzz/fuzz_answer_reader.cpp checks both against each other.
+// head, length and keep-alive: fuzz/fuzz_response_head.cpp checks both against each other.
 //
 // Owned by one http1_exchange, on its thread; reset() starts the next answer.
 #pragma once
@@ -43,7 +43,9 @@ public:
     bool need_eof() const;
     void put_eof(boost::beast::error_code& ec);
 
-    bool fast() const { return fast_; }  // this answer's head was taken by the fast path
+    // This answer's head was taken by the fast path (then the head is done: fast_ is also the
+    // fast path's header-done state).
+    bool fast() const { return fast_; }
 
 private:
     // Scans a whole head at the start of `bytes`: its length when the fast path takes it, 0 when
@@ -55,7 +57,6 @@ private:
     const std::size_t header_limit_;
     bool head_request_ = false;
     bool fast_ = false;
-    bool header_done_ = false;
     bool keep_alive_ = true;
     std::uint64_t length_ = 0;
     std::uint64_t remaining_ = 0;

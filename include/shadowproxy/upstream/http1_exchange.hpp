@@ -97,7 +97,6 @@ private:
     beast::flat_buffer buffer_;
     net::response_head answer_;  // filled by reader_
     answer_reader reader_;
-    bool reading_answer_ = false;  // reader_ was reset for this attempt's answer
     std::optional<upstream_error> error_;
     steady_clock::duration ttfb_{};
     steady_clock::duration latency_{};
