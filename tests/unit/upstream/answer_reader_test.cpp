@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shadowproxy::upstream {
 namespace {
@@ -169,6 +170,58 @@ TEST(AnswerReader, HeadSplitAcrossReadsIsReadWhole) {
     ASSERT_FALSE(ec);
     EXPECT_EQ(head.status, 200U);
     EXPECT_EQ(body, "hi");
+}
+
+// The fast path checks a line sixteen bytes at a time: a byte outside text anywhere in a long
+// value, in either half of a block or past the last whole block, sends the head to the parser.
+TEST(AnswerReader, ByteOutsideTextAnywhereInALongValueSendsTheHeadToTheParser) {
+    const std::string value(40, 'v');
+    for (std::size_t at = 0; at < value.size(); ++at) {
+        for (const char bad : {'\0', '\x01', '\n', '\r', '\x1f', '\x7f', '\x80', '\xff'}) {
+            std::string spoilt = value;
+            spoilt[at] = bad;
+            const read_answer a("HTTP/1.1 200 OK\r\nX-Long: " + spoilt +
+                                "\r\nContent-Length: 0\r\n\r\n");
+            EXPECT_FALSE(a.reader.fast()) << at << " " << int{bad};
+        }
+        std::string tabbed = value;
+        tabbed[at] = '\t';
+        const read_answer a("HTTP/1.1 200 OK\r\nX-Long: " + tabbed +
+                            "\r\nContent-Length: 0\r\n\r\n");
+        EXPECT_TRUE(a.reader.fast()) << at;
+        const std::size_t trimmed = at == 0 ? 1 : 0;
+        EXPECT_EQ(a.head.fields["X-Long"],
+                  std::string_view(tabbed).substr(
+                      trimmed, tabbed.size() - trimmed - (at + 1 == tabbed.size() ? 1 : 0)))
+            << at;
+    }
+}
+
+// A head that ends exactly where the bytes end, and every piece of it cut short: read without
+// looking past the bytes given (an exact-size heap copy, so AddressSanitizer would see it).
+TEST(AnswerReader, HeadAtTheEndOfTheBytesIsReadWithoutLookingPastThem) {
+    const std::string_view whole =
+        "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 29 Nov 2026 13:00:00 GMT\r\n"
+        "Content-Type: application/json\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
+    for (std::size_t size = 1; size <= whole.size(); ++size) {
+        const std::vector<char> bytes(whole.begin(), whole.begin() + static_cast<long>(size));
+        net::response_head head;
+        answer_reader reader(head, header_limit);
+        reader.reset(false);
+        boost::beast::error_code ec;
+        const std::size_t used = reader.put(boost::asio::buffer(bytes), ec);
+        if (size < whole.size()) {
+            EXPECT_FALSE(reader.fast()) << size;
+            continue;
+        }
+        ASSERT_FALSE(ec) << ec.message();
+        EXPECT_TRUE(reader.fast());
+        EXPECT_EQ(used, whole.size());
+        EXPECT_TRUE(reader.is_done());
+        ASSERT_EQ(head.fields.size(), 5U);
+        EXPECT_EQ(head.fields["Date"], "Sun, 29 Nov 2026 13:00:00 GMT");
+        EXPECT_EQ(head.fields["connection"], "keep-alive");
+    }
 }
 
 TEST(AnswerReader, SmugglingShapesAreRefusedAsTheParserRefusesThem) {
