@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <boost/beast/core/string.hpp>
 #include <utility>
 
 #if defined(__SSE2__)
@@ -17,7 +16,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-using boost::beast::iequals;
+using net::iequals;
 
 // Printable ASCII, SP and HTAB: what the fast path takes in a reason phrase or a field value.
 bool is_text(char c) {

@@ -1,8 +1,10 @@
-// Character classes of HTTP/1.1, one definition for every check and parser of the proxy.
+// Character classes of HTTP/1.1 and case-insensitive comparison of names, one definition for
+// every check and parser of the proxy. Pure functions, any thread, nothing fails.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace shadowproxy::net {
@@ -25,11 +27,70 @@ inline constexpr std::array<bool, 256> token_chars = [] {
     return table;
 }();
 
+// Whether two words (of up to eight bytes each) differ only in the case of ASCII letters: a bit
+// may differ only where it is 0x20 in a byte of `a` that is a letter (`a | 0x20` in 'a'..'z'
+// with the top bit clear). The additions cannot carry across bytes: each byte is below 0x80.
+inline bool same_but_case(std::uint64_t a, std::uint64_t b) {
+    const std::uint64_t differ = a ^ b;
+    if (differ == 0) {
+        return true;
+    }
+    constexpr std::uint64_t ones = 0x0101010101010101;
+    const std::uint64_t lower = (a | (0x20 * ones)) & (0x7F * ones);
+    const std::uint64_t from_a = lower + (0x80 - 'a') * ones;      // top bit: byte >= 'a'
+    const std::uint64_t past_z = lower + (0x80 - 'z' - 1) * ones;  // top bit: byte > 'z'
+    const std::uint64_t letter = from_a & ~past_z & ~a & (0x80 * ones);
+    return (differ & ~(letter >> 2)) == 0;
+}
+
+inline std::uint64_t load_word(const char* p) {
+    std::uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+}
+
+inline std::uint64_t load_half_word(const char* p) {
+    std::uint32_t word;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+}
+
 }  // namespace detail
 
 // A token character (tchar): what a field name, a method or a transfer coding is made of.
 inline bool is_token_char(char c) {
     return detail::token_chars[static_cast<unsigned char>(c)];
+}
+
+// ASCII case-insensitive equality, as boost::beast::iequals (only 'A'-'Z' fold, every other
+// byte compares exactly), eight bytes at a time; the last word overlaps the one before it.
+inline bool iequals(std::string_view a, std::string_view b) {
+    const std::size_t n = a.size();
+    if (b.size() != n) {
+        return false;
+    }
+    const char* const x = a.data();
+    const char* const y = b.data();
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8) {
+            if (!detail::same_but_case(detail::load_word(x + i), detail::load_word(y + i))) {
+                return false;
+            }
+        }
+        return detail::same_but_case(detail::load_word(x + n - 8), detail::load_word(y + n - 8));
+    }
+    if (n >= 4) {
+        return detail::same_but_case(detail::load_half_word(x), detail::load_half_word(y)) &&
+               detail::same_but_case(detail::load_half_word(x + n - 4),
+                                     detail::load_half_word(y + n - 4));
+    }
+    std::uint64_t u = 0;
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        u |= std::uint64_t{static_cast<unsigned char>(x[i])} << (8 * i);
+        v |= std::uint64_t{static_cast<unsigned char>(y[i])} << (8 * i);
+    }
+    return detail::same_but_case(u, v);
 }
 
 }  // namespace shadowproxy::net
