@@ -1,8 +1,9 @@
 #include "shadowproxy/oip/grpc_message.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
 #include <cstdint>
+
+#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::oip {
 
@@ -40,7 +41,7 @@ bool single_grpc_message(std::string_view body) {
 bool is_grpc_content_type(std::string_view content_type) {
     constexpr std::string_view grpc = "application/grpc";
     if (content_type.size() < grpc.size() ||
-        !boost::beast::iequals(content_type.substr(0, grpc.size()), grpc)) {
+        !net::iequals(content_type.substr(0, grpc.size()), grpc)) {
         return false;
     }
     return content_type.size() == grpc.size() || content_type[grpc.size()] == '+' ||
