@@ -100,6 +100,15 @@ TEST(SamplerFindHeader, NameMustMatchWholeHeaderName) {
     EXPECT_EQ(find_header(lines, "X-User"), "2");
 }
 
+TEST(SamplerFindHeader, NameEndsAtTheLinesFirstColon) {
+    const std::string lines = "A:B: 1\r\nX-Id:: 2\r\nContent-TYPE:text/plain\r\n";
+    EXPECT_EQ(find_header(lines, "A:B"), "");  // a name with a colon never matches
+    EXPECT_EQ(find_header(lines, "a"), "B: 1");
+    EXPECT_EQ(find_header(lines, "x-id"), ": 2");
+    EXPECT_EQ(find_header(lines, "content-type"), "text/plain");
+    EXPECT_EQ(find_header(lines, "content-typ"), "");
+}
+
 TEST(SamplerFindHeader, LastLineWithoutCrlf) {
     EXPECT_EQ(find_header("A: 1\r\nB: 2", "b"), "2");
 }
