@@ -14,6 +14,14 @@ void field_list::add(std::string_view name, std::string_view value) {
     std::copy(value.begin(), value.end(), std::copy(name.begin(), name.end(), text_.data() + at));
 }
 
+void field_list::erase(std::string_view name) {
+    const auto named = [&](const entry& e) {
+        return e.name_size == name.size() &&
+               boost::beast::iequals({text_.data() + e.at, e.name_size}, name);
+    };
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), named), entries_.end());
+}
+
 void field_list::clear() {
     text_.clear();
     entries_.clear();

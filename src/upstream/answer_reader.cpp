@@ -1,64 +1,15 @@
 #include "shadowproxy/upstream/answer_reader.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
-#include <cstring>
 #include <utility>
 
-#include "shadowproxy/net/http_chars.hpp"
+#include "shadowproxy/net/head_scan.hpp"
 
 namespace shadowproxy::upstream {
 
 namespace {
 
 namespace http = boost::beast::http;
-
-using boost::beast::iequals;
-
-// Printable ASCII, SP and HTAB: what the fast path takes in a reason phrase or a field value.
-bool is_text(char c) {
-    return (c >= 0x20 && c < 0x7F) || c == '\t';
-}
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t';
-}
-
-// One plain decimal: digits only, no sign, no list, no leading zero, far from overflow.
-bool parse_length(std::string_view value, std::uint64_t& length) {
-    if (value.empty() || value.size() > 18 || (value.size() > 1 && value[0] == '0')) {
-        return false;
-    }
-    std::uint64_t n = 0;
-    for (const char c : value) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-        n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    length = n;
-    return true;
-}
-
-enum class framing { none, length, connection, other };
-
-// The fields that decide framing or the connection's fate; compared only when the size matches.
-framing framing_field(std::string_view name) {
-    switch (name.size()) {
-        case 7:
-            return iequals(name, "upgrade") ? framing::other : framing::none;
-        case 10:
-            return iequals(name, "connection") ? framing::connection : framing::none;
-        case 14:
-            return iequals(name, "content-length") ? framing::length : framing::none;
-        case 16:
-            return iequals(name, "proxy-connection") ? framing::other : framing::none;
-        case 17:
-            return iequals(name, "transfer-encoding") ? framing::other : framing::none;
-        default:
-            return framing::none;
-    }
-}
 
 }  // namespace
 
@@ -127,15 +78,9 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
     // Stricter than the parser's limit by a byte, so the fast path never takes a head it refuses.
     const char* const begin = bytes.data();
     const char* const end = begin + std::min(bytes.size(), header_limit_ - 1);
-    // Each line is found whole first; the character loops then need no bound, since the line's
-    // CR is in neither class and stops them.
-    const auto line_end = [end](const char* from) -> const char* {
-        const auto* lf = static_cast<const char*>(std::memchr(from, '\n', end - from));
-        return lf != nullptr && lf != from && lf[-1] == '\r' ? lf - 1 : nullptr;
-    };
 
     constexpr std::string_view version = "HTTP/1.1 ";
-    const char* cr = line_end(begin);
+    const char* const cr = net::line_end(begin, end);
     if (cr == nullptr || cr - begin < static_cast<std::ptrdiff_t>(version.size() + 4) ||
         std::string_view(begin, version.size()) != version) {
         return 0;
@@ -152,7 +97,7 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
         return 0;
     }
     const char* const reason = p;
-    while (is_text(*p)) {
+    while (net::is_text(*p)) {  // the line's CR stops it
         ++p;
     }
     if (p != cr) {
@@ -161,69 +106,14 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
     head_.status = status;
     head_.version = 11;
     head_.reason.assign(reason, p);
-    p = cr + 2;
-
-    bool have_length = false;
-    bool have_connection = false;
-    for (;;) {
-        cr = line_end(p);
-        if (cr == nullptr) {
-            return 0;  // incomplete, longer than the limit, or a bare LF
-        }
-        if (cr == p) {
-            break;  // the empty line: the head ends
-        }
-        const char* const name_at = p;
-        while (net::is_token_char(*p)) {
-            ++p;
-        }
-        if (p == name_at || *p != ':') {
-            return 0;  // also an obs-fold line, which starts with a space
-        }
-        const std::string_view name(name_at, static_cast<std::size_t>(p - name_at));
-        ++p;
-        while (is_space(*p)) {
-            ++p;
-        }
-        const char* const value_at = p;
-        while (is_text(*p)) {
-            ++p;
-        }
-        if (p != cr) {
-            return 0;
-        }
-        while (p > value_at && is_space(p[-1])) {
-            --p;
-        }
-        const std::string_view value(value_at, static_cast<std::size_t>(p - value_at));
-        p = cr + 2;
-
-        switch (framing_field(name)) {
-            case framing::length:
-                if (have_length || !parse_length(value, length_)) {
-                    return 0;
-                }
-                have_length = true;
-                break;
-            case framing::connection:
-                if (have_connection) {
-                    return 0;
-                }
-                have_connection = true;
-                if (iequals(value, "close")) {
-                    keep_alive_ = false;
-                } else if (!iequals(value, "keep-alive")) {
-                    return 0;
-                }
-                break;
-            case framing::other:
-                return 0;
-            case framing::none:
-                break;
-        }
-        head_.fields.add(name, value);
+    net::plain_framing framing;
+    const char* const head_end = net::scan_plain_fields(cr + 2, end, head_.fields, framing);
+    if (head_end == nullptr || !framing.has_length) {
+        return 0;
     }
-    return have_length ? static_cast<std::size_t>(cr + 2 - begin) : 0;
+    length_ = framing.content_length;
+    keep_alive_ = !framing.close;
+    return static_cast<std::size_t>(head_end - begin);
 }
 
 std::string_view answer_reader::take_piece() {

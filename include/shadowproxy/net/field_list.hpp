@@ -4,7 +4,7 @@
 // allocates nothing (Beast's basic_fields allocates and links an element for each field). Fields
 // keep their order and their spelling; duplicates are kept; lookup is by name, case-insensitively,
 // first match. Used for production's and the shadows' answers (HTTP/1.1 and HTTP/2) and the
-// requests read from clients.
+// requests read from clients (HTTP/1.1 and HTTP/2).
 //
 // A plain value, owned by whoever reads the message; one thread at a time. Nothing throws but
 // std::bad_alloc. Views handed out stay valid until the next add() or clear().
@@ -61,6 +61,8 @@ public:
     };
 
     void add(std::string_view name, std::string_view value);
+    // Drops every field called `name` in any case (their text stays until clear()).
+    void erase(std::string_view name);
     // Forgets the fields, keeps the memory.
     void clear();
 
@@ -79,6 +81,16 @@ public:
 private:
     boost::container::small_vector<char, 1024> text_;
     boost::container::small_vector<entry, 24> entries_;
+};
+
+// The head of a request read from a client: the request line's parts and the fields. HTTP/2
+// requests carry version 11, their :method and :path as method and target, and field names
+// lower-case as received.
+struct request_head {
+    std::string method;
+    std::string target;
+    unsigned version = 11;
+    field_list fields;
 };
 
 // The head of a response read from an upstream: the status line's parts and the fields. HTTP/2

@@ -35,6 +35,18 @@ TEST(FieldList, LooksUpCaseInsensitivelyFirstMatch) {
     EXPECT_EQ(fields["missing"], "");
 }
 
+TEST(FieldList, ErasesEveryFieldOfAName) {
+    field_list fields;
+    fields.add("Host", "a");
+    fields.add("X-A", "1");
+    fields.add("host", "b");
+    fields.erase("HOST");
+    ASSERT_EQ(fields.size(), 1U);
+    EXPECT_EQ(fields.at(0).name, "X-A");
+    fields.add("Host", "c");
+    EXPECT_EQ(fields["host"], "c");
+}
+
 TEST(FieldList, GrowsPastItsInlineRoomAndClears) {
     field_list fields;
     const std::string big(3000, 'v');
