@@ -27,8 +27,9 @@ struct field {
 
 class field_list {
     struct entry {
-        std::uint32_t at;  // the name's offset in text_; the value follows it
+        std::uint32_t at;  // the name's offset in text_
         std::uint32_t name_size;
+        std::uint32_t value_offset;  // the value's offset from the name
         std::uint32_t value_size;
     };
 
@@ -68,7 +69,11 @@ public:
 
     std::size_t size() const { return entries_.size(); }
     bool empty() const { return entries_.empty(); }
-    field at(std::size_t index) const;
+    field at(std::size_t index) const {
+        const entry& e = entries_[index];
+        const char* const name = text_.data() + e.at;
+        return {{name, e.name_size}, {name + e.value_offset, e.value_size}};
+    }
     iterator begin() const { return {this, 0}; }
     iterator end() const { return {this, entries_.size()}; }
 
