@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
+#include <cstring>
 #include <random>
 
 #include "shadowproxy/net/http_chars.hpp"
@@ -82,6 +83,17 @@ client_field_use client_field(std::string_view name) {
     }
     return is_fixed_hop_by_hop(name) ? client_field_use::drop : client_field_use::pass;
 }
+
+// Every byte's two lower-case hex digits.
+constexpr std::array<char, 512> hex_pairs = [] {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::array<char, 512> pairs{};
+    for (std::size_t byte = 0; byte < 256; ++byte) {
+        pairs[2 * byte] = digits[byte >> 4];
+        pairs[2 * byte + 1] = digits[byte & 0xFU];
+    }
+    return pairs;
+}();
 
 }  // namespace
 
@@ -183,17 +195,14 @@ std::string make_request_id() {
     };
     const std::uint64_t hi = (next() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
     const std::uint64_t lo = (next() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    static constexpr char digits[] = "0123456789abcdef";
+    // Where each byte's two hex digits go in the 8-4-4-4-12 form, per 64-bit half.
+    static constexpr std::array<std::uint8_t, 8> hi_at{0, 2, 4, 6, 9, 11, 14, 16};
+    static constexpr std::array<std::uint8_t, 8> lo_at{19, 21, 24, 26, 28, 30, 32, 34};
     std::string out(36, '-');
-    char* p = out.data();
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            ++p;  // past a dash
-        }
-        const std::uint64_t word = i < 8 ? hi : lo;
-        const unsigned byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFU;
-        *p++ = digits[byte >> 4];
-        *p++ = digits[byte & 0xFU];
+    for (std::size_t i = 0; i < 8; ++i) {
+        const unsigned shift = 56 - 8 * static_cast<unsigned>(i);
+        std::memcpy(out.data() + hi_at[i], hex_pairs.data() + 2 * ((hi >> shift) & 0xFFU), 2);
+        std::memcpy(out.data() + lo_at[i], hex_pairs.data() + 2 * ((lo >> shift) & 0xFFU), 2);
     }
     return out;
 }
