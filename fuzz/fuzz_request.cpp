@@ -7,7 +7,7 @@
 //
 // Oracle of the parser: request_parser (its fast path for plain heads, else Beast's
 // basic_parser) agrees with Beast's request_parser on every head (error or not, method, target,
-// version, the fields in order) and every length-delimited body.
+// version, each name's fields in order) and every length-delimited body.
 //
 // Oracle against request smuggling and header injection: whatever the proxy accepts and
 // forwards must re-parse, as a strict HTTP/1.1 parser at the upstream would, into exactly one
@@ -22,6 +22,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shadowproxy/proxy/request_parser.hpp"
@@ -52,19 +53,31 @@ std::string lower(std::string_view s) {
 // Beast's own request parser: what request_parser's fast path must agree with.
 using reference_parser = http::request_parser<http::string_body>;
 
+// Fields as (lower-case name, value), grouped by name with each name's fields in their order:
+// Beast's basic_fields files a repeated name next to its first occurrence, request_head keeps
+// the order they came in.
+using field_rows = std::vector<std::pair<std::string, std::string>>;
+
+field_rows grouped(field_rows rows) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    return rows;
+}
+
 bool same_head(const shadowproxy::net::request_head& head, const reference_parser::value_type& m) {
     if (head.method != m.method_string() || head.target != m.target() ||
         head.version != m.version()) {
         return false;
     }
-    auto field = m.begin();
+    field_rows ours;
     for (const auto [name, value] : head.fields) {
-        if (field == m.end() || name != field->name_string() || value != field->value()) {
-            return false;
-        }
-        ++field;
+        ours.emplace_back(lower(name), value);
     }
-    return field == m.end();
+    field_rows beasts;
+    for (const auto& field : m) {
+        beasts.emplace_back(lower(field.name_string()), field.value());
+    }
+    return grouped(std::move(ours)) == grouped(std::move(beasts));
 }
 
 void check_forwarded(const su::forwarded_request& request, const std::set<std::string>& head_names,
