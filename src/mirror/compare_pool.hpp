@@ -24,10 +24,12 @@
 namespace shadowproxy::mirror {
 
 struct comparison_pair;
+class yield_governor;
 
 class compare_pool {
 public:
-    explicit compare_pool(boost::asio::io_context& mirror) : mirror_(mirror) {}
+    compare_pool(boost::asio::io_context& mirror, yield_governor& governor)
+        : mirror_(mirror), governor_(governor) {}
     ~compare_pool();
     compare_pool(const compare_pool&) = delete;
     compare_pool& operator=(const compare_pool&) = delete;
@@ -41,6 +43,7 @@ public:
 
 private:
     boost::asio::io_context& mirror_;
+    yield_governor& governor_;
     boost::asio::io_context context_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::vector<std::thread> threads_;

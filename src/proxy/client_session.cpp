@@ -204,11 +204,12 @@ void client_session::on_header(std::size_t header_bytes) {
                              true);
     }
     buffer_.consume(used);
-    request_id_ = choose_request_id(parser_->get());
-    if (const auto problem = framing_problem(parser_->get()); !problem.empty()) {
+    const net::request_head& head = parser_->head();
+    request_id_ = choose_request_id(head);
+    if (const auto problem = framing_problem(head); !problem.empty()) {
         return respond_error(400, "malformed request: " + problem, true);
     }
-    line_ = check_request_line(parser_->get(), limits.allowed_methods);
+    line_ = check_request_line(head, limits.allowed_methods);
     if (line_.status == 405) {
         return respond_error(405, line_.problem, true,
                              "Allow: " + allow_value(limits.allowed_methods) + "\r\n");
@@ -216,18 +217,9 @@ void client_session::on_header(std::size_t header_bytes) {
     if (line_.status != 0) {
         return respond_error(line_.status, "malformed request: " + line_.problem, true);
     }
-    if (oip::is_grpc_content_type(parser_->get()[http::field::content_type])) {
+    if (oip::is_grpc_content_type(head.fields["content-type"])) {
         // gRPC carries its status in trailers, which HTTP/1.1 answers cannot relay.
         return respond_error(415, "gRPC needs HTTP/2: call over h2c or h2", true);
-    }
-    head_fields_.clear();
-    if (parser_->chunked()) {
-        // Beast adds trailer fields to the same list, a duplicate name next to its first
-        // occurrence: they are told apart by identity, not position.
-        for (const auto& field : parser_->get()) {
-            head_fields_.push_back(&field);
-        }
-        std::sort(head_fields_.begin(), head_fields_.end());
     }
     if (parser_->is_done()) {
         return on_request();
@@ -239,13 +231,9 @@ void client_session::do_read_body() {
     // One deadline for the whole body, as for the head: a body dripped byte by byte is cut too.
     stream_.tcp().expires_after(worker_.snapshot().config->limits.idle_timeout);
     parser_->eager(true);
-    body_problem_.clear();
-    chunk_header_cb_ = [this](std::uint64_t size, beast::string_view extensions,
-                              beast::error_code& ec) { on_chunk_header(size, extensions, ec); };
-    parser_->on_chunk_header(chunk_header_cb_);
     // No 100 Continue for an HTTP/1.0 client (RFC 9110 §10.1.1): it does not know the code.
-    const auto expect = parser_->get()[http::field::expect];
-    if (parser_->get().version() < 11 || !beast::iequals(expect, "100-continue")) {
+    const auto& head = parser_->head();
+    if (head.version < 11 || !beast::iequals(head.fields["expect"], "100-continue")) {
         return parse_body();
     }
     asio::async_write(stream_, asio::buffer(continue_100),
@@ -263,9 +251,7 @@ void client_session::do_read_body() {
 void client_session::parse_body() {
     beast::error_code ec;
     while (!parser_->is_done() && buffer_.size() > 0) {
-        const auto data = buffer_.data();
-        fed_end_ = static_cast<const char*>(data.data()) + data.size();
-        const std::size_t used = parser_->put(data, ec);
+        const std::size_t used = parser_->put(buffer_.data(), ec);
         buffer_.consume(used);
         if (ec == http::error::need_more) {
             ec = {};
@@ -275,7 +261,6 @@ void client_session::parse_body() {
             break;
         }
     }
-    fed_end_ = nullptr;
     if (ec) {
         return on_body_error(ec);
     }
@@ -304,63 +289,32 @@ void client_session::on_body_read(beast::error_code ec, std::size_t bytes) {
     parse_body();
 }
 
-// The last chunk's header comes with its whole trailer section behind it (Beast waits for the
-// empty line): checked here, before Beast parses it leniently (it would unfold obs-folds).
-void client_session::on_chunk_header(std::uint64_t size, beast::string_view extensions,
-                                     beast::error_code& ec) {
-    if (size != 0 || fed_end_ == nullptr) {
-        return;
-    }
-    const char* const line_end = extensions.data() + extensions.size();  // at the line's CRLF
-    const std::string_view rest(line_end, static_cast<std::size_t>(fed_end_ - line_end));
-    const auto end = rest.find(header_end);
-    if (end == std::string_view::npos) {
-        return;
-    }
-    body_problem_ = trailer_section_problem(rest.substr(2, end));
-    if (!body_problem_.empty()) {
-        ec = http::error::bad_field;
-    }
-}
-
 void client_session::on_body_error(beast::error_code ec) {
     if (ec == http::error::body_limit) {
         return respond_error(413, "request body too large", true);
     }
-    if (!body_problem_.empty()) {
-        return respond_error(400, "malformed request body: " + body_problem_, true);
+    if (const auto& problem = parser_->trailer_problem(); !problem.empty()) {
+        return respond_error(400, "malformed request body: " + problem, true);
     }
     respond_error(400, "malformed request body", true);
 }
 
 void client_session::on_request() {
     const auto& snapshot = worker_.snapshot();
-    auto& message = parser_->get();
+    const net::request_head& head = parser_->head();
     // Trailer fields (RFC 9110 §6.5.1) are never merged into the forwarded header section.
-    if (!head_fields_.empty()) {
-        std::size_t dropped = 0;
-        for (auto it = message.begin(); it != message.end();) {
-            if (std::binary_search(head_fields_.begin(), head_fields_.end(), &*it)) {
-                ++it;
-            } else {
-                it = message.erase(it);
-                ++dropped;
-            }
-        }
-        head_fields_.clear();
-        if (dropped != 0) {
-            worker_.shared().metrics.request_trailer_fields_dropped.inc(dropped);
-        }
+    if (const std::size_t dropped = parser_->trailer_fields(); dropped != 0) {
+        worker_.shared().metrics.request_trailer_fields_dropped.inc(dropped);
     }
     // From every Connection field of the head (Beast's keep_alive() reads only the first).
-    const auto tokens = connection_tokens(message);
-    version_ = message.version();
+    const auto tokens = connection_tokens(head.fields);
+    version_ = head.version;
     const bool persistent = version_ >= 11
                                 ? !tokens.contains("close")
                                 : tokens.contains("keep-alive") && !tokens.contains("close");
     keep_alive_ = persistent && !worker_.draining();
     request_ =
-        forward(parser_->release(), client_address_, request_id_,
+        forward(head, std::move(parser_->body()), client_address_, request_id_,
                 forward_options_for(std::move(line_), snapshot.config->mirror.shadow_header_name,
                                     stream_.is_tls()));
     parser_.reset();

@@ -13,9 +13,7 @@ constexpr std::size_t h2_field_overhead = 32;
 
 }  // namespace
 
-h2_request_builder::h2_request_builder(const config::limits_config& limits) : limits_(limits) {
-    message_.version(11);
-}
+h2_request_builder::h2_request_builder(const config::limits_config& limits) : limits_(limits) {}
 
 void h2_request_builder::add_field(std::string_view name, std::string_view value, bool trailer) {
     if (trailer) {
@@ -27,14 +25,14 @@ void h2_request_builder::add_field(std::string_view name, std::string_view value
         return;
     }
     if (name == ":method") {
-        message_.method_string(value);
+        head_.method.assign(value);
     } else if (name == ":path") {
-        message_.target(value);
+        head_.target.assign(value);
     } else if (name == ":authority") {
         authority_.assign(value);
     } else if (name.empty() || name.front() != ':') {
         ++header_fields_;
-        message_.insert(name, value);
+        head_.fields.add(name, value);
     }
 }
 
@@ -45,7 +43,7 @@ h2_verdict h2_request_builder::head_verdict() const {
     if (header_fields_ > limits_.max_header_fields) {
         return {431, "too many request header fields", {}};
     }
-    const std::string_view length = message_[http::field::content_length];
+    const std::string_view length = head_.fields["content-length"];
     std::uint64_t declared = 0;
     if (!length.empty() &&
         std::from_chars(length.data(), length.data() + length.size(), declared).ec == std::errc{} &&
@@ -56,31 +54,31 @@ h2_verdict h2_request_builder::head_verdict() const {
 }
 
 bool h2_request_builder::add_body(std::string_view bytes) {
-    auto& body = message_.body();
-    if (body.size() + bytes.size() > limits_.max_body_bytes) {
+    if (body_.size() + bytes.size() > limits_.max_body_bytes) {
         return false;
     }
-    body.append(bytes);
+    body_.append(bytes);
     return true;
 }
 
 h2_verdict h2_request_builder::finish(std::string_view client_address,
                                       std::string_view owned_header, bool tls) {
     if (!authority_.empty()) {
-        message_.set(http::field::host, authority_);
+        head_.fields.erase("host");
+        head_.fields.add("host", authority_);
     }
-    request_id_ = choose_request_id(message_);
-    if (const auto problem = framing_problem(message_); !problem.empty()) {
+    request_id_ = choose_request_id(head_);
+    if (const auto problem = framing_problem(head_); !problem.empty()) {
         return {400, "malformed request: " + problem, {}};
     }
-    auto line = check_request_line(message_, limits_.allowed_methods);
+    auto line = check_request_line(head_, limits_.allowed_methods);
     if (line.status == 405) {
         return {405, std::move(line.problem), allow_value(limits_.allowed_methods)};
     }
     if (line.status != 0) {
         return {line.status, "malformed request: " + line.problem, {}};
     }
-    request_ = forward(std::move(message_), client_address, request_id_,
+    request_ = forward(head_, std::move(body_), client_address, request_id_,
                        forward_options_for(std::move(line), owned_header, tls));
     return {};
 }

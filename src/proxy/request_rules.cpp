@@ -151,9 +151,9 @@ std::optional<std::string> remove_dot_segments(std::string_view path) {
     return out;
 }
 
-request_line_check check_request_line(const http::request_header<>& head,
+request_line_check check_request_line(const net::request_head& head,
                                       const std::vector<std::string>& allowed_methods) {
-    const std::string_view method = head.method_string();
+    const std::string_view method = head.method;
     if (method == "CONNECT" || method == "TRACE") {
         return refuse(405, "method not allowed");
     }
@@ -163,16 +163,16 @@ request_line_check check_request_line(const http::request_header<>& head,
     }
     std::size_t hosts = 0;
     std::string_view host;
-    for (const auto& field : head) {
-        if (field.name() == http::field::host) {
-            host = field.value();
+    for (const auto [name, value] : head.fields) {
+        if (iequals(name, "Host")) {
+            host = value;
             ++hosts;
         }
     }
     if (hosts > 1) {
         return refuse(400, "more than one Host header");
     }
-    if (hosts == 0 && head.version() >= 11) {
+    if (hosts == 0 && head.version >= 11) {
         return refuse(400, "missing Host header");
     }
     if (hosts == 1 && !is_valid_authority(host)) {
@@ -181,7 +181,7 @@ request_line_check check_request_line(const http::request_header<>& head,
 
     request_line_check out;
     out.authority = std::string{host};
-    const std::string_view target = head.target();
+    const std::string_view target = head.target;
     std::string origin;
     if (target == "*") {
         if (method != "OPTIONS") {

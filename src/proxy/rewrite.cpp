@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
+#include <cstring>
 #include <random>
 
 #include "shadowproxy/net/http_chars.hpp"
@@ -64,6 +65,36 @@ bool is_fixed_hop_by_hop(std::string_view name) {
                        [&](std::string_view h) { return iequals(name, h); });
 }
 
+// What forward() does with a field of the client's head.
+enum class client_field_use { pass, drop, framing, forwarded_for };
+
+client_field_use client_field(std::string_view name) {
+    // Host is replaced by the upstream's, Expect answered by the proxy itself, and the fields
+    // the proxy sets are never taken from the client.
+    if (iequals(name, "Host") || iequals(name, "Expect") || iequals(name, "X-Forwarded-Proto") ||
+        iequals(name, "X-Forwarded-Host") || iequals(name, "X-Request-Id")) {
+        return client_field_use::drop;
+    }
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding")) {
+        return client_field_use::framing;  // the forwarded body is de-chunked and re-measured
+    }
+    if (iequals(name, "X-Forwarded-For")) {
+        return client_field_use::forwarded_for;
+    }
+    return is_fixed_hop_by_hop(name) ? client_field_use::drop : client_field_use::pass;
+}
+
+// Every byte's two lower-case hex digits.
+constexpr std::array<char, 512> hex_pairs = [] {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::array<char, 512> pairs{};
+    for (std::size_t byte = 0; byte < 256; ++byte) {
+        pairs[2 * byte] = digits[byte >> 4];
+        pairs[2 * byte + 1] = digits[byte & 0xFU];
+    }
+    return pairs;
+}();
+
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name, std::string_view connection) {
@@ -84,13 +115,13 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection) {
     return false;
 }
 
-std::unordered_set<std::string> connection_tokens(const http::fields& fields) {
+std::unordered_set<std::string> connection_tokens(const net::field_list& fields) {
     std::unordered_set<std::string> tokens;
-    for (const auto& field : fields) {
-        if (field.name() != http::field::connection) {
+    for (const auto [name, value] : fields) {
+        if (!iequals(name, "connection")) {
             continue;
         }
-        std::string_view list = field.value();
+        std::string_view list = value;
         while (!list.empty()) {
             const auto comma = list.find(',');
             const auto token = trim_ows(list.substr(0, comma));
@@ -108,15 +139,15 @@ std::unordered_set<std::string> connection_tokens(const http::fields& fields) {
     return tokens;
 }
 
-std::string framing_problem(const http::request_header<>& head) {
+std::string framing_problem(const net::request_head& head) {
     int transfer_encodings = 0;
-    for (const auto& field : head) {
-        if (has_line_break(field.value())) {
+    for (const auto [name, value] : head.fields) {
+        if (has_line_break(value)) {
             return "header value contains a line break";
         }
-        if (field.name() == http::field::transfer_encoding) {
+        if (iequals(name, "transfer-encoding")) {
             ++transfer_encodings;
-            if (!iequals(trim_ows(field.value()), "chunked")) {
+            if (!iequals(trim_ows(value), "chunked")) {
                 return "unsupported Transfer-Encoding";
             }
         }
@@ -124,7 +155,7 @@ std::string framing_problem(const http::request_header<>& head) {
     if (transfer_encodings > 1) {
         return "duplicate Transfer-Encoding";
     }
-    if (head.version() < 11 && transfer_encodings > 0) {
+    if (head.version < 11 && transfer_encodings > 0) {
         return "Transfer-Encoding in an HTTP/1.0 request";
     }
     return {};
@@ -164,25 +195,21 @@ std::string make_request_id() {
     };
     const std::uint64_t hi = (next() & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
     const std::uint64_t lo = (next() & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-    static constexpr char digits[] = "0123456789abcdef";
+    // Where each byte's two hex digits go in the 8-4-4-4-12 form, per 64-bit half.
+    static constexpr std::array<std::uint8_t, 8> hi_at{0, 2, 4, 6, 9, 11, 14, 16};
+    static constexpr std::array<std::uint8_t, 8> lo_at{19, 21, 24, 26, 28, 30, 32, 34};
     std::string out(36, '-');
-    char* p = out.data();
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            ++p;  // past a dash
-        }
-        const std::uint64_t word = i < 8 ? hi : lo;
-        const unsigned byte = static_cast<unsigned>(word >> (56 - 8 * (i % 8))) & 0xFFU;
-        *p++ = digits[byte >> 4];
-        *p++ = digits[byte & 0xFU];
+    for (std::size_t i = 0; i < 8; ++i) {
+        const unsigned shift = 56 - 8 * static_cast<unsigned>(i);
+        std::memcpy(out.data() + hi_at[i], hex_pairs.data() + 2 * ((hi >> shift) & 0xFFU), 2);
+        std::memcpy(out.data() + lo_at[i], hex_pairs.data() + 2 * ((lo >> shift) & 0xFFU), 2);
     }
     return out;
 }
 
-std::string choose_request_id(const http::request_header<>& head) {
-    const auto it = head.find("X-Request-Id");
-    if (it != head.end()) {
-        const std::string_view id = trim_ows(it->value());
+std::string choose_request_id(const net::request_head& head) {
+    if (const auto value = head.fields.find("X-Request-Id")) {
+        const std::string_view id = trim_ows(*value);
         const bool sane =
             !id.empty() && id.size() <= 200 && std::all_of(id.begin(), id.end(), [](char c) {
                 return net::is_token_char(c) || c == ':' || c == '/' || c == '=';
@@ -213,51 +240,44 @@ std::string allow_value(const std::vector<std::string>& methods) {
     return allow;
 }
 
-std::shared_ptr<const upstream::forwarded_request> forward(
-    http::request<http::string_body>&& request, std::string_view client_address,
-    std::string request_id, const forward_options& options) {
+std::shared_ptr<const upstream::forwarded_request> forward(const net::request_head& head,
+                                                           std::string&& body,
+                                                           std::string_view client_address,
+                                                           std::string request_id,
+                                                           const forward_options& options) {
     auto out = std::make_shared<upstream::forwarded_request>();
-    out->method = std::string{request.method_string()};
+    out->method = head.method;
     if (options.target.empty()) {
-        out->target = std::string{request.target()};
+        out->target = head.target;
         out->path = out->target.substr(0, out->target.find('?'));
     } else {
         out->target = options.target;
         out->path = options.path;
     }
-    out->is_head = request.method() == http::verb::head;
+    out->is_head = head.method == "HEAD";
     out->request_id = std::move(request_id);
 
     // One pass over the fields, each name looked up in a set: linear however many names the
     // Connection fields list.
-    const auto listed = connection_tokens(request);
+    const auto listed = connection_tokens(head.fields);
     std::string lower_name;
     std::string forwarded_for;
     bool had_body_framing = false;
     out->headers.reserve(256);
-    for (const auto& field : request) {
-        const auto name = field.name_string();
-        switch (field.name()) {
-            case http::field::host:
+    for (const auto [name, value] : head.fields) {
+        switch (client_field(name)) {
+            case client_field_use::drop:
                 continue;
-            case http::field::content_length:
+            case client_field_use::framing:
                 had_body_framing = true;
                 continue;
-            case http::field::transfer_encoding:
-                had_body_framing = true;
+            case client_field_use::forwarded_for:
+                forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(value);
                 continue;
-            case http::field::expect:  // the proxy answers 100-continue itself
-                continue;
-            default:
+            case client_field_use::pass:
                 break;
         }
-        if (iequals(name, "X-Forwarded-For")) {
-            forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(field.value());
-            continue;
-        }
-        if (iequals(name, "X-Forwarded-Proto") || iequals(name, "X-Forwarded-Host") ||
-            iequals(name, "X-Request-Id") || is_fixed_hop_by_hop(name) ||
-            (!options.owned_header.empty() && iequals(name, options.owned_header))) {
+        if (!options.owned_header.empty() && iequals(name, options.owned_header)) {
             continue;
         }
         if (!listed.empty()) {
@@ -266,7 +286,7 @@ std::shared_ptr<const upstream::forwarded_request> forward(
                 continue;
             }
         }
-        append_header(out->headers, name, field.value());
+        append_header(out->headers, name, value);
     }
     forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(client_address);
     append_header(out->headers, "X-Forwarded-For", forwarded_for);
@@ -275,7 +295,7 @@ std::shared_ptr<const upstream::forwarded_request> forward(
     }
     append_header(out->headers, "X-Forwarded-Proto", options.tls ? "https" : "http");
     append_header(out->headers, "X-Request-Id", out->request_id);
-    out->body = std::move(request.body());
+    out->body = std::move(body);
     if (had_body_framing || !out->body.empty()) {
         append_header(out->headers, "Content-Length", std::to_string(out->body.size()));
     }

@@ -4,7 +4,7 @@
 // allocates nothing (Beast's basic_fields allocates and links an element for each field). Fields
 // keep their order and their spelling; duplicates are kept; lookup is by name, case-insensitively,
 // first match. Used for production's and the shadows' answers (HTTP/1.1 and HTTP/2) and the
-// requests read from clients.
+// requests read from clients (HTTP/1.1 and HTTP/2).
 //
 // A plain value, owned by whoever reads the message; one thread at a time. Nothing throws but
 // std::bad_alloc. Views handed out stay valid until the next add() or clear().
@@ -27,8 +27,9 @@ struct field {
 
 class field_list {
     struct entry {
-        std::uint32_t at;  // the name's offset in text_; the value follows it
+        std::uint32_t at;  // the name's offset in text_
         std::uint32_t name_size;
+        std::uint32_t value_offset;  // the value's offset from the name
         std::uint32_t value_size;
     };
 
@@ -61,12 +62,18 @@ public:
     };
 
     void add(std::string_view name, std::string_view value);
+    // Drops every field called `name` in any case (their text stays until clear()).
+    void erase(std::string_view name);
     // Forgets the fields, keeps the memory.
     void clear();
 
     std::size_t size() const { return entries_.size(); }
     bool empty() const { return entries_.empty(); }
-    field at(std::size_t index) const;
+    field at(std::size_t index) const {
+        const entry& e = entries_[index];
+        const char* const name = text_.data() + e.at;
+        return {{name, e.name_size}, {name + e.value_offset, e.value_size}};
+    }
     iterator begin() const { return {this, 0}; }
     iterator end() const { return {this, entries_.size()}; }
 
@@ -79,6 +86,16 @@ public:
 private:
     boost::container::small_vector<char, 1024> text_;
     boost::container::small_vector<entry, 24> entries_;
+};
+
+// The head of a request read from a client: the request line's parts and the fields. HTTP/2
+// requests carry version 11, their :method and :path as method and target, and field names
+// lower-case as received.
+struct request_head {
+    std::string method;
+    std::string target;
+    unsigned version = 11;
+    field_list fields;
 };
 
 // The head of a response read from an upstream: the status line's parts and the fields. HTTP/2

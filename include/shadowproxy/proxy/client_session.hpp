@@ -12,15 +12,14 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "shadowproxy/llm/stream_observer.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
 #include "shadowproxy/proxy/connection.hpp"
+#include "shadowproxy/proxy/request_parser.hpp"
 #include "shadowproxy/proxy/request_rules.hpp"
 #include "shadowproxy/proxy/response_relay.hpp"
 #include "shadowproxy/upstream/pool.hpp"
@@ -61,7 +60,6 @@ private:
     void parse_body();
     void on_body_read(beast::error_code ec, std::size_t bytes);
     void on_body_error(beast::error_code ec);
-    void on_chunk_header(std::uint64_t size, beast::string_view extensions, beast::error_code& ec);
     void on_request();
     void on_production_head(std::optional<upstream::upstream_error> error);
     void on_production_failed(upstream::upstream_error error);
@@ -80,12 +78,7 @@ private:
     client_stream stream_;
     std::string client_address_;
     beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> chunk_header_cb_;
-    const char* fed_end_ = nullptr;  // end of the bytes given to the parser's current put()
-    // The fields of a chunked request's head, sorted: any other field came from its trailer.
-    std::vector<const http::fields::value_type*> head_fields_;
-    std::string body_problem_;  // why the body was refused, for the 400
+    std::optional<request_parser> parser_;
     request_line_check line_;
     std::optional<steady_clock::time_point> header_deadline_;
     bool idle_ = true;

@@ -48,7 +48,8 @@ public:
 
 private:
     const config::limits_config& limits_;
-    http::request<http::string_body> message_;
+    net::request_head head_;
+    std::string body_;
     std::string authority_;
     std::size_t header_bytes_ = 0;
     std::size_t header_fields_ = 0;

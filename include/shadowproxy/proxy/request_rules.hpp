@@ -9,16 +9,15 @@
 // thrown.
 #pragma once
 
-#include <boost/beast/http.hpp>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace shadowproxy::proxy {
+#include "shadowproxy/net/field_list.hpp"
 
-namespace http = boost::beast::http;
+namespace shadowproxy::proxy {
 
 // A chunk-size line with its extensions may be this long; longer is a 400 (nginx allows less).
 constexpr std::size_t max_chunk_line_bytes = 4096;
@@ -34,7 +33,7 @@ struct request_line_check {
 
 // `allowed_methods` is limits.allowed_methods (case-sensitive); CONNECT and TRACE are 405 even
 // when listed.
-request_line_check check_request_line(const http::request_header<>& head,
+request_line_check check_request_line(const net::request_head& head,
                                       const std::vector<std::string>& allowed_methods);
 
 // RFC 3986 §5.2.4 on an absolute path, "." and ".." segments recognised also when written with

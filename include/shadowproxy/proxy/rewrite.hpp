@@ -26,7 +26,7 @@ namespace http = boost::beast::http;
 
 // A reason to answer 400 for framing Beast accepts but a proxy must not: a Transfer-Encoding
 // other than exactly "chunked", or header values carrying CR/LF. Empty when the head is fine.
-std::string framing_problem(const http::request_header<>& head);
+std::string framing_problem(const net::request_head& head);
 
 // Header block bytes [begin, end) contain an obs-fold (CRLF followed by SP or HTAB).
 bool has_obs_fold(std::string_view header_block);
@@ -39,7 +39,7 @@ bool has_bare_line_feed(std::string_view bytes);
 std::string make_request_id();
 
 // The id to use: the client's X-Request-Id when it is a sane token, else a new one.
-std::string choose_request_id(const http::request_header<>& head);
+std::string choose_request_id(const net::request_head& head);
 
 // What the request rules (request_rules.hpp) decided, for forward().
 struct forward_options {
@@ -62,12 +62,14 @@ std::string allow_value(const std::vector<std::string>& methods);
 // copies of owned_header, X-Forwarded-Host and X-Forwarded-Proto; appends X-Forwarded-For, sets
 // X-Forwarded-Host, X-Forwarded-Proto and X-Request-Id, and fixes Content-Length to the
 // de-chunked body.
-std::shared_ptr<const upstream::forwarded_request> forward(
-    http::request<http::string_body>&& request, std::string_view client_address,
-    std::string request_id, const forward_options& options = {});
+std::shared_ptr<const upstream::forwarded_request> forward(const net::request_head& head,
+                                                           std::string&& body,
+                                                           std::string_view client_address,
+                                                           std::string request_id,
+                                                           const forward_options& options = {});
 
 // The names every Connection field of `fields` lists, lower-cased.
-std::unordered_set<std::string> connection_tokens(const http::fields& fields);
+std::unordered_set<std::string> connection_tokens(const net::field_list& fields);
 
 // How the body relayed to the client is delimited.
 enum class body_framing {

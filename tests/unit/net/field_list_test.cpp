@@ -35,6 +35,33 @@ TEST(FieldList, LooksUpCaseInsensitivelyFirstMatch) {
     EXPECT_EQ(fields["missing"], "");
 }
 
+TEST(FieldList, CopiesFieldsReadFromOneBuffer) {
+    const std::string line = "Content-Type: application/json";
+    const std::string_view view = line;
+    field_list fields;
+    fields.add(view.substr(0, 12), view.substr(14));
+    fields.add(view.substr(14), view.substr(0, 12));  // value before name: copied apart
+    fields.add(view.substr(0, 7), "");
+    EXPECT_EQ(fields.at(0).name, "Content-Type");
+    EXPECT_EQ(fields.at(0).value, "application/json");
+    EXPECT_EQ(fields.at(1).name, "application/json");
+    EXPECT_EQ(fields.at(1).value, "Content-Type");
+    EXPECT_EQ(fields.at(2).name, "Content");
+    EXPECT_EQ(fields.at(2).value, "");
+}
+
+TEST(FieldList, ErasesEveryFieldOfAName) {
+    field_list fields;
+    fields.add("Host", "a");
+    fields.add("X-A", "1");
+    fields.add("host", "b");
+    fields.erase("HOST");
+    ASSERT_EQ(fields.size(), 1U);
+    EXPECT_EQ(fields.at(0).name, "X-A");
+    fields.add("Host", "c");
+    EXPECT_EQ(fields["host"], "c");
+}
+
 TEST(FieldList, GrowsPastItsInlineRoomAndClears) {
     field_list fields;
     const std::string big(3000, 'v');

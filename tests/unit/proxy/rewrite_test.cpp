@@ -18,13 +18,14 @@ namespace {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-http::request_header<> request_head(const header_list& headers, unsigned version = 11) {
-    http::request_header<> head;
-    head.method(http::verb::post);
-    head.target("/predict");
-    head.version(version);
+net::request_head request_head(const header_list& headers, unsigned version = 11,
+                               std::string method = "POST", std::string target = "/predict") {
+    net::request_head head;
+    head.method = std::move(method);
+    head.target = std::move(target);
+    head.version = version;
     for (const auto& [name, value] : headers) {
-        head.insert(name, value);
+        head.fields.add(name, value);
     }
     return head;
 }
@@ -165,12 +166,8 @@ TEST(RewriteChooseRequestId, TrimsSurroundingWhitespace) {
 
 std::shared_ptr<const upstream::forwarded_request> forward_of(const header_list& headers,
                                                               std::string body = {}) {
-    http::request<http::string_body> request{http::verb::post, "/predict?x=1", 11};
-    for (const auto& [name, value] : headers) {
-        request.insert(name, value);
-    }
-    request.body() = std::move(body);
-    return forward(std::move(request), "10.0.0.9", "id-1");
+    return forward(request_head(headers, 11, "POST", "/predict?x=1"), std::move(body), "10.0.0.9",
+                   "id-1");
 }
 
 TEST(RewriteUpstreamHead, RewritesHeadersForProduction) {
@@ -207,8 +204,7 @@ TEST(RewriteUpstreamHead, RewritesHeadersForProduction) {
 }
 
 TEST(RewriteUpstreamHead, BodylessRequestHasNoContentLength) {
-    http::request<http::string_body> request{http::verb::get, "/", 11};
-    const auto forwarded = forward(std::move(request), "127.0.0.1", "id-2");
+    const auto forwarded = forward(request_head({}, 11, "GET", "/"), {}, "127.0.0.1", "id-2");
     EXPECT_EQ(upstream::upstream_head(*forwarded, "127.0.0.1:9"),
               "GET / HTTP/1.1\r\nHost: 127.0.0.1:9\r\nX-Forwarded-For: 127.0.0.1\r\n"
               "X-Forwarded-Proto: http\r\nX-Request-Id: id-2\r\n\r\n");

@@ -1,0 +1,42 @@
+// The one-pass scan of a plain HTTP/1.1 head's field lines that the fast readers of requests
+// (proxy::request_parser) and answers (upstream::answer_reader) share: each field must be
+// `token ":" OWS text OWS CRLF` in printable ASCII, and the fields that decide framing or the
+// connection's fate plain: at most one Content-Length, a plain decimal; at most one Connection,
+// exactly keep-alive or close; no Transfer-Encoding, Upgrade or Proxy-Connection. Anything else
+// (an incomplete head, a bare LF, obs-fold, obs-text, a framing field out of the plain shape)
+// is not scanned: the caller hands the head to Beast's parser, whose rules and errors apply.
+//
+// Pure functions over bytes; any thread.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "shadowproxy/net/field_list.hpp"
+
+namespace shadowproxy::net {
+
+// What the fields of a plain head said of its framing.
+struct plain_framing {
+    bool has_length = false;
+    std::uint64_t content_length = 0;
+    bool close = false;  // Connection: close
+};
+
+// The end of the line starting at `from` (at its CR), or nullptr when no CRLF ends it before
+// `end` or a bare LF comes first.
+const char* line_end(const char* from, const char* end);
+
+// Printable ASCII, SP and HTAB: what a plain reason phrase or field value is made of.
+inline bool is_text(char c) {
+    return (c >= 0x20 && c < 0x7F) || c == '\t';
+}
+
+// Scans the field lines from `p` (just past the start line's CRLF) through the empty line,
+// within [p, end), adding each field to `fields` (trailing whitespace trimmed) and its framing
+// to `framing`. Returns the end of the head (past the empty line), or nullptr when the head is
+// not plain; `fields` and `framing` are then partly filled.
+const char* scan_plain_fields(const char* p, const char* end, field_list& fields,
+                              plain_framing& framing);
+
+}  // namespace shadowproxy::net
