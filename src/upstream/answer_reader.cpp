@@ -80,7 +80,8 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
     const char* const end = begin + std::min(bytes.size(), header_limit_ - 1);
 
     constexpr std::string_view version = "HTTP/1.1 ";
-    const char* const cr = net::line_end(begin, end);
+    // The whole line is text: the version, the status and the reason phrase are checked within.
+    const char* const cr = net::text_line_end(begin, end);
     if (cr == nullptr || cr - begin < static_cast<std::ptrdiff_t>(version.size() + 4) ||
         std::string_view(begin, version.size()) != version) {
         return 0;
@@ -96,16 +97,9 @@ std::size_t answer_reader::scan_head(std::string_view bytes) {
     if (status < 200 || status > 599 || status == 204 || status == 304 || *p++ != ' ') {
         return 0;
     }
-    const char* const reason = p;
-    while (net::is_text(*p)) {  // the line's CR stops it
-        ++p;
-    }
-    if (p != cr) {
-        return 0;
-    }
     head_.status = status;
     head_.version = 11;
-    head_.reason.assign(reason, p);
+    head_.reason.assign(p, cr);
     net::plain_framing framing;
     const char* const head_end = net::scan_plain_fields(cr + 2, end, head_.fields, framing);
     if (head_end == nullptr || !framing.has_length) {

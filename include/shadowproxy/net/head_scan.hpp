@@ -32,6 +32,11 @@ inline bool is_text(char c) {
     return (c >= 0x20 && c < 0x7F) || c == '\t';
 }
 
+// The end of the line starting at `from` (at its CR) when every byte before its CRLF is text,
+// or nullptr (no CRLF before `end`, a bare CR or LF, a byte that is not text). One pass over the
+// line, sixteen bytes at a time where SSE2 is there, never reading at or past `end`.
+const char* text_line_end(const char* from, const char* end);
+
 // Scans the field lines from `p` (just past the start line's CRLF) through the empty line,
 // within [p, end), adding each field to `fields` (trailing whitespace trimmed) and its framing
 // to `framing`. Returns the end of the head (past the empty line), or nullptr when the head is
