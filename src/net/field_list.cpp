@@ -1,8 +1,9 @@
 #include "shadowproxy/net/field_list.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
 #include <cstring>
+
+#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::net {
 
@@ -32,8 +33,7 @@ void field_list::add(std::string_view name, std::string_view value) {
 
 void field_list::erase(std::string_view name) {
     const auto named = [&](const entry& e) {
-        return e.name_size == name.size() &&
-               boost::beast::iequals({text_.data() + e.at, e.name_size}, name);
+        return e.name_size == name.size() && iequals({text_.data() + e.at, e.name_size}, name);
     };
     entries_.erase(std::remove_if(entries_.begin(), entries_.end(), named), entries_.end());
 }
@@ -45,8 +45,7 @@ void field_list::clear() {
 
 std::optional<std::string_view> field_list::find(std::string_view name) const {
     for (const entry& e : entries_) {
-        if (e.name_size == name.size() &&
-            boost::beast::iequals({text_.data() + e.at, e.name_size}, name)) {
+        if (e.name_size == name.size() && iequals({text_.data() + e.at, e.name_size}, name)) {
             return std::string_view{text_.data() + e.at + e.value_offset, e.value_size};
         }
     }
