@@ -178,6 +178,32 @@ TEST(Record, EscapesControlCharactersAndReplacesInvalidUtf8) {
     EXPECT_TRUE(record["diffs"][0]["shadow"].is_string());
 }
 
+// Strings are copied in runs found sixteen bytes at a time: every ASCII byte, a two-byte UTF-8
+// character and an invalid byte, at every position of a 40-byte id, come out as they should.
+TEST(Record, EscapesEveryByteAtEveryPositionOfALongString) {
+    fixture f;
+    auto fields = f.fields();
+    for (std::size_t at = 0; at < 40; ++at) {
+        for (int c = 0; c < 0x80; ++c) {
+            std::string id(40, 'i');
+            id[at] = static_cast<char>(c);
+            fields.request_id = id;
+            const std::string line = format_record(fields, f.settings);
+            EXPECT_EQ(line.find('\n'), line.size() - 1) << at << " " << c;
+            ASSERT_EQ(parse_line(line)["request_id"], id) << at << " " << c;
+        }
+        const std::string plain(40, 'i');
+        const std::string accented = plain.substr(0, at) + "\xc3\xa9" + plain.substr(at);
+        fields.request_id = accented;
+        EXPECT_EQ(parse_line(format_record(fields, f.settings))["request_id"], accented) << at;
+        const std::string invalid = plain.substr(0, at) + "\xff" + plain.substr(at);
+        fields.request_id = invalid;
+        EXPECT_EQ(parse_line(format_record(fields, f.settings))["request_id"],
+                  plain.substr(0, at) + "\xef\xbf\xbd" + plain.substr(at))
+            << at;
+    }
+}
+
 TEST(Record, IncludesBodiesWithTruncationFlags) {
     fixture f;
     f.settings.include_bodies = true;
