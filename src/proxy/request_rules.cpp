@@ -1,6 +1,7 @@
 #include "shadowproxy/proxy/request_rules.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
 
@@ -16,7 +17,23 @@ bool is_hex(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-// RFC 3986 unreserved / sub-delims, or a percent sign followed by two hex digits.
+// RFC 3986 unreserved and sub-delims: what a reg-name is made of besides percent-encodings.
+constexpr std::array<bool, 256> reg_name_chars = [] {
+    std::array<bool, 256> table{};
+    for (const char c : std::string_view{"-._~!$&'()*+,;="}) {
+        table[static_cast<unsigned char>(c)] = true;
+    }
+    for (int c = '0'; c <= '9'; ++c) {
+        table[c] = true;
+    }
+    for (int c = 'a'; c <= 'z'; ++c) {
+        table[c] = true;
+        table[c - 'a' + 'A'] = true;
+    }
+    return table;
+}();
+
+// Reg-name characters, or a percent sign followed by two hex digits.
 bool is_reg_name(std::string_view host) {
     for (std::size_t i = 0; i < host.size(); ++i) {
         const char c = host[i];
@@ -27,8 +44,7 @@ bool is_reg_name(std::string_view host) {
             i += 2;
             continue;
         }
-        if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
-            std::string_view{"-._~!$&'()*+,;="}.find(c) == std::string_view::npos) {
+        if (!reg_name_chars[static_cast<unsigned char>(c)]) {
             return false;
         }
     }
@@ -118,6 +134,10 @@ bool is_valid_authority(std::string_view authority) {
 }
 
 std::optional<std::string> remove_dot_segments(std::string_view path) {
+    // The usual path has no dot and no percent sign at all, so no dot-segment either.
+    if (path.find('.') == std::string_view::npos && path.find('%') == std::string_view::npos) {
+        return std::string{path};
+    }
     std::vector<std::string_view> kept;
     bool trailing_slash = false;
     std::string_view rest = path.substr(1);  // after the leading '/'
@@ -182,7 +202,6 @@ request_line_check check_request_line(const net::request_head& head,
     request_line_check out;
     out.authority = std::string{host};
     const std::string_view target = head.target;
-    std::string origin;
     if (target == "*") {
         if (method != "OPTIONS") {
             return refuse(400, "asterisk target outside OPTIONS");
@@ -190,9 +209,13 @@ request_line_check check_request_line(const net::request_head& head,
         out.target = out.path = "*";
         return out;
     }
-    if (!target.empty() && target.front() == '/') {
-        origin = std::string{target};
-    } else if (std::string_view authority; split_absolute(target, authority, origin)) {
+    std::string_view origin = target;
+    std::string absolute_rest;  // the origin-form of an absolute-form target
+    if (target.empty() || target.front() != '/') {
+        std::string_view authority;
+        if (!split_absolute(target, authority, absolute_rest)) {
+            return refuse(400, "request target is not in origin or absolute form");
+        }
         if (authority.find('@') != std::string_view::npos) {
             return refuse(400, "userinfo in the request target");
         }
@@ -200,21 +223,22 @@ request_line_check check_request_line(const net::request_head& head,
             return refuse(400, "invalid authority in the request target");
         }
         out.authority = std::string{authority};
-    } else {
-        return refuse(400, "request target is not in origin or absolute form");
+        origin = absolute_rest;
     }
-    if (origin.find('#') != std::string::npos) {
+    if (origin.find('#') != std::string_view::npos) {
         return refuse(400, "fragment in the request target");
     }
     const auto query = origin.find('?');
-    const auto path = remove_dot_segments(std::string_view{origin}.substr(0, query));
+    auto path = remove_dot_segments(origin.substr(0, query));
     if (!path) {
         return refuse(400, "request target climbs above the root");
     }
-    out.path = *path;
-    out.target = *path;
-    if (query != std::string::npos) {
-        out.target.append(origin, query);
+    out.path = std::move(*path);
+    out.target.reserve(out.path.size() +
+                       (query == std::string_view::npos ? 0 : origin.size() - query));
+    out.target.append(out.path);
+    if (query != std::string_view::npos) {
+        out.target.append(origin.substr(query));
     }
     return out;
 }

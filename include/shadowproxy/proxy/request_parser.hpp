@@ -48,7 +48,7 @@ public:
     bool is_header_done() const { return fast_ || base::is_header_done(); }
     bool is_done() const { return fast_ ? remaining_ == 0 : base::is_done(); }
     bool chunked() const { return !fast_ && base::chunked(); }
-    // The head was a plain one, read without Beast (for tests).
+    // The head was a plain one, read without Beast: no obs-fold in it, every field in head().
     bool fast() const { return fast_; }
 
     net::request_head& head() { return head_; }

@@ -36,6 +36,7 @@ TEST(RequestRules, OriginFormIsNormalised) {
     EXPECT_EQ(check("GET", "/a/.").target, "/a/");
     EXPECT_EQ(check("GET", "/").target, "/");
     EXPECT_EQ(check("GET", "/a//b").target, "/a//b");
+    EXPECT_EQ(check("GET", "/a/b/?c").target, "/a/b/?c");
     EXPECT_EQ(check("GET", "/...").target, "/...");
     EXPECT_EQ(check("GET", "/x").authority, "x");
     EXPECT_EQ(check("GET", "/../a").status, 400U);
@@ -66,10 +67,12 @@ TEST(RequestRules, HostRequiredSingleAndValid) {
     EXPECT_EQ(check("GET", "/", {}).status, 400U);
     EXPECT_EQ(check("GET", "/", {}, 10).status, 0U);
     EXPECT_EQ(check("GET", "/", {"a", "a"}).status, 400U);
-    for (const auto* host : {"", "a b", "u@a", "a/b", "a:8x", "a:123456", "[zz]", "[::1"}) {
+    for (const auto* host :
+         {"", "a b", "u@a", "a/b", "a:8x", "a:123456", "[zz]", "[::1", "a%4", "a%4g", "a\"b"}) {
         EXPECT_EQ(check("GET", "/", {host}).status, 400U) << host;
     }
-    for (const auto* host : {"a", "a:80", "a:", "10.0.0.1:8080", "[::1]:80", "xn--d-1.example"}) {
+    for (const auto* host : {"a", "a:80", "a:", "10.0.0.1:8080", "[::1]:80", "xn--d-1.example",
+                             "a%41b", "a-._~!$&'()*+,;=b"}) {
         EXPECT_EQ(check("GET", "/", {host}).status, 0U) << host;
     }
 }
