@@ -1,9 +1,8 @@
 #include "shadowproxy/oip/grpc_message.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <cstdint>
-
-#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::oip {
 
@@ -40,8 +39,11 @@ bool single_grpc_message(std::string_view body) {
 
 bool is_grpc_content_type(std::string_view content_type) {
     constexpr std::string_view grpc = "application/grpc";
-    if (content_type.size() < grpc.size() ||
-        !net::iequals(content_type.substr(0, grpc.size()), grpc)) {
+    // Most types differ from it where "grpc" starts (application/json): that byte first, 'g' in
+    // either case (OR-ing 0x20 folds exactly 'G' and 'g' together), then the whole prefix.
+    constexpr std::size_t first_differing = 12;
+    if (content_type.size() < grpc.size() || (content_type[first_differing] | 0x20) != 'g' ||
+        !boost::beast::iequals(content_type.substr(0, grpc.size()), grpc)) {
         return false;
     }
     return content_type.size() == grpc.size() || content_type[grpc.size()] == '+' ||

@@ -17,6 +17,11 @@ TEST(GrpcCallWords, ContentType) {
     EXPECT_FALSE(is_grpc_content_type("application/grpc-web"));
     EXPECT_FALSE(is_grpc_content_type("application/json"));
     EXPECT_FALSE(is_grpc_content_type(""));
+    EXPECT_TRUE(is_grpc_content_type("APPLICATION/GRPC"));
+    EXPECT_FALSE(is_grpc_content_type("application/grp"));
+    EXPECT_FALSE(is_grpc_content_type("application/gzip"));
+    EXPECT_FALSE(is_grpc_content_type("application/'rpc"));  // 0x27 | 0x20 is not 'g'
+    EXPECT_FALSE(is_grpc_content_type("text/plain;grpc=1"));
 }
 
 TEST(GrpcCallWords, TimeoutUnits) {
