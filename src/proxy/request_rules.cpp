@@ -1,7 +1,6 @@
 #include "shadowproxy/proxy/request_rules.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/beast/core/string.hpp>
 #include <cctype>
 
@@ -17,22 +16,6 @@ bool is_hex(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-// RFC 3986 unreserved and sub-delims: what a reg-name is made of besides percent-encodings.
-constexpr std::array<bool, 256> reg_name_chars = [] {
-    std::array<bool, 256> table{};
-    for (const char c : std::string_view{"-._~!$&'()*+,;="}) {
-        table[static_cast<unsigned char>(c)] = true;
-    }
-    for (int c = '0'; c <= '9'; ++c) {
-        table[c] = true;
-    }
-    for (int c = 'a'; c <= 'z'; ++c) {
-        table[c] = true;
-        table[c - 'a' + 'A'] = true;
-    }
-    return table;
-}();
-
 // Reg-name characters, or a percent sign followed by two hex digits.
 bool is_reg_name(std::string_view host) {
     for (std::size_t i = 0; i < host.size(); ++i) {
@@ -44,7 +27,7 @@ bool is_reg_name(std::string_view host) {
             i += 2;
             continue;
         }
-        if (!reg_name_chars[static_cast<unsigned char>(c)]) {
+        if (!net::is_reg_name_char(c)) {
             return false;
         }
     }

@@ -15,16 +15,6 @@ namespace {
 
 using boost::beast::iequals;
 
-constexpr std::array<std::string_view, 9> hop_by_hop_headers{"connection",
-                                                             "keep-alive",
-                                                             "proxy-connection",
-                                                             "proxy-authenticate",
-                                                             "proxy-authorization",
-                                                             "te",
-                                                             "trailer",
-                                                             "transfer-encoding",
-                                                             "upgrade"};
-
 std::string_view trim_ows(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
@@ -60,9 +50,28 @@ void assign_lower(std::string& out, std::string_view s) {
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
 }
 
+// Connection, Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE,
+// Trailer, Transfer-Encoding and Upgrade (RFC 9110 §7.6.1, and the de facto ones); a name is
+// compared only with those of its length.
 bool is_fixed_hop_by_hop(std::string_view name) {
-    return std::any_of(hop_by_hop_headers.begin(), hop_by_hop_headers.end(),
-                       [&](std::string_view h) { return iequals(name, h); });
+    switch (name.size()) {
+        case 2:
+            return iequals(name, "te");
+        case 7:
+            return iequals(name, "trailer") || iequals(name, "upgrade");
+        case 10:
+            return iequals(name, "connection") || iequals(name, "keep-alive");
+        case 16:
+            return iequals(name, "proxy-connection");
+        case 17:
+            return iequals(name, "transfer-encoding");
+        case 18:
+            return iequals(name, "proxy-authenticate");
+        case 19:
+            return iequals(name, "proxy-authorization");
+        default:
+            return false;
+    }
 }
 
 // What forward() does with a field of the client's head.

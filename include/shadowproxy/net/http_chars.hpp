@@ -1,5 +1,5 @@
-// Character classes of HTTP/1.1 and case-insensitive comparison of names, one definition for
-// every check and parser of the proxy. Pure functions, any thread, nothing fails.
+// Character classes of HTTP/1.1 and of URI hosts, and case-insensitive comparison of names, one
+// definition for every check and parser of the proxy. Pure functions, any thread, nothing fails.
 #pragma once
 
 #include <array>
@@ -11,10 +11,10 @@ namespace shadowproxy::net {
 
 namespace detail {
 
-// tchar (RFC 9110 §5.6.2) as a table: the head scanners test it for every byte of a field name.
-inline constexpr std::array<bool, 256> token_chars = [] {
+// Letters, digits and `extras` as a table: the scanners test a class for every byte they read.
+constexpr std::array<bool, 256> alnum_and(std::string_view extras) {
     std::array<bool, 256> table{};
-    for (const char c : std::string_view{"!#$%&'*+-.^_`|~"}) {
+    for (const char c : extras) {
         table[static_cast<unsigned char>(c)] = true;
     }
     for (int c = '0'; c <= '9'; ++c) {
@@ -25,7 +25,12 @@ inline constexpr std::array<bool, 256> token_chars = [] {
         table[c - 'a' + 'A'] = true;
     }
     return table;
-}();
+}
+
+// tchar (RFC 9110 §5.6.2).
+inline constexpr std::array<bool, 256> token_chars = alnum_and("!#$%&'*+-.^_`|~");
+// RFC 3986 unreserved and sub-delims.
+inline constexpr std::array<bool, 256> reg_name_chars = alnum_and("-._~!$&'()*+,;=");
 
 // Whether two words (of up to eight bytes each) differ only in the case of ASCII letters: a bit
 // may differ only where it is 0x20 in a byte of `a` that is a letter (`a | 0x20` in 'a'..'z'
@@ -60,6 +65,11 @@ inline std::uint64_t load_half_word(const char* p) {
 // A token character (tchar): what a field name, a method or a transfer coding is made of.
 inline bool is_token_char(char c) {
     return detail::token_chars[static_cast<unsigned char>(c)];
+}
+
+// What a host's reg-name is made of besides percent-encodings (RFC 3986 §3.2.2).
+inline bool is_reg_name_char(char c) {
+    return detail::reg_name_chars[static_cast<unsigned char>(c)];
 }
 
 // ASCII case-insensitive equality, as boost::beast::iequals (only 'A'-'Z' fold, every other
