@@ -3,10 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
 #include <charconv>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::admin {
 
@@ -61,7 +62,7 @@ page state_page(const std::string& name, const config::shadow_config& settings,
 bool bearer_matches(std::string_view authorization, std::string_view token) {
     constexpr std::string_view scheme = "Bearer ";
     if (token.empty() || authorization.size() < scheme.size() ||
-        !boost::beast::iequals(authorization.substr(0, scheme.size()), scheme)) {
+        !net::iequals(authorization.substr(0, scheme.size()), scheme)) {
         return false;
     }
     const std::string_view given = trim_token(authorization.substr(scheme.size()));

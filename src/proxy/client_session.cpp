@@ -8,6 +8,7 @@
 #include <boost/beast/core/buffers_suffix.hpp>
 #include <iterator>
 
+#include "shadowproxy/net/http_chars.hpp"
 #include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/oip/grpc_message.hpp"
 #include "shadowproxy/proxy/h2_session.hpp"
@@ -237,7 +238,7 @@ void client_session::do_read_body() {
     parser_->eager(true);
     // No 100 Continue for an HTTP/1.0 client (RFC 9110 §10.1.1): it does not know the code.
     const auto& head = parser_->head();
-    if (head.version < 11 || !beast::iequals(head.fields["expect"], "100-continue")) {
+    if (head.version < 11 || !net::iequals(head.fields["expect"], "100-continue")) {
         return parse_body();
     }
     asio::async_write(stream_, asio::buffer(continue_100),

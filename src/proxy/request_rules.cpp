@@ -1,7 +1,6 @@
 #include "shadowproxy/proxy/request_rules.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
 #include <cctype>
 
 #include "shadowproxy/net/http_chars.hpp"
@@ -10,7 +9,7 @@ namespace shadowproxy::proxy {
 
 namespace {
 
-using boost::beast::iequals;
+using net::iequals;
 
 bool is_hex(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;

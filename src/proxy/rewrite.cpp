@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/beast/core/string.hpp>
 #include <cctype>
 #include <cstring>
 #include <random>
@@ -13,7 +12,7 @@ namespace shadowproxy::proxy {
 
 namespace {
 
-using boost::beast::iequals;
+using net::iequals;
 
 std::string_view trim_ows(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {

@@ -1,7 +1,8 @@
 #include "shadowproxy/upstream/forwarded_request.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
+
+#include "shadowproxy/net/http_chars.hpp"
 
 namespace shadowproxy::upstream {
 
@@ -12,7 +13,7 @@ void append_kept(std::string& out, std::string_view headers, const std::vector<s
                  const std::vector<std::string>& b) {
     const auto listed = [](const std::vector<std::string>& names, std::string_view name) {
         return std::any_of(names.begin(), names.end(),
-                           [&](const std::string& n) { return boost::beast::iequals(name, n); });
+                           [&](const std::string& n) { return net::iequals(name, n); });
     };
     while (!headers.empty()) {
         const auto end = headers.find("\r\n");

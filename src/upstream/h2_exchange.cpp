@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/string.hpp>
 #include <charconv>
 
+#include "shadowproxy/net/http_chars.hpp"
 #include "upstream/h2_client.hpp"
 
 namespace shadowproxy::upstream {
@@ -81,7 +81,7 @@ void h2_exchange::build_fields() {
         }
         if (std::find(h2_dropped_fields.begin(), h2_dropped_fields.end(), name) !=
                 h2_dropped_fields.end() &&
-            !(name == "te" && boost::beast::iequals(value, "trailers"))) {
+            !(name == "te" && net::iequals(value, "trailers"))) {
             continue;
         }
         grpc = grpc || (name == "content-type" && value.starts_with("application/grpc"));
