@@ -3,7 +3,6 @@
 #include <boost/asio/post.hpp>
 
 #include "mirror/shadow.hpp"
-#include "shadowproxy/mirror/yield_governor.hpp"
 #include "shadowproxy/platform/thread_role.hpp"
 
 namespace shadowproxy::mirror {
@@ -51,11 +50,7 @@ void compare_pool::submit(std::shared_ptr<comparison_pair> pair) {
     if (pooled) {
         pending_.fetch_sub(1, std::memory_order_relaxed);
     }
-    governor_.posted();
-    boost::asio::post(mirror_, [this, pair = std::move(pair)] {
-        governor_.started();
-        compare_and_record(pair);
-    });
+    boost::asio::post(mirror_, [pair = std::move(pair)] { compare_and_record(pair); });
 }
 
 void compare_pool::stop() {

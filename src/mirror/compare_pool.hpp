@@ -24,12 +24,10 @@
 namespace shadowproxy::mirror {
 
 struct comparison_pair;
-class yield_governor;
 
 class compare_pool {
 public:
-    compare_pool(boost::asio::io_context& mirror, yield_governor& governor)
-        : mirror_(mirror), governor_(governor) {}
+    explicit compare_pool(boost::asio::io_context& mirror) : mirror_(mirror) {}
     ~compare_pool();
     compare_pool(const compare_pool&) = delete;
     compare_pool& operator=(const compare_pool&) = delete;
@@ -43,7 +41,6 @@ public:
 
 private:
     boost::asio::io_context& mirror_;
-    yield_governor& governor_;
     boost::asio::io_context context_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::vector<std::thread> threads_;

@@ -8,23 +8,11 @@
 #include "mirror/compare_pool.hpp"
 #include "mirror/shadow.hpp"
 #include "shadowproxy/mirror/sampler.hpp"
-#include "shadowproxy/mirror/yield_governor.hpp"
 #include "shadowproxy/net/tls_context.hpp"
 #include "shadowproxy/oip/grpc_message.hpp"
 #include "shadowproxy/platform/thread_role.hpp"
 
 namespace shadowproxy::mirror {
-
-namespace {
-
-// The mirror thread's inbox marks (yield_governor): at 128 handlers waiting it is being starved
-// (at 30k requests/s that is ~2 ms of copies and comparisons) and takes its fair share; at 8 it
-// has caught up and yields again. Far below mirror.queue_capacity, so no copy is dropped while
-// it catches up.
-constexpr std::size_t yield_inbox_high = 128;
-constexpr std::size_t yield_inbox_low = 8;
-
-}  // namespace
 
 production_slot& production_slot::operator=(production_slot&& other) noexcept {
     if (this != &other) {
@@ -66,8 +54,7 @@ mirror_service::mirror_service(metrics::registry& metrics, logsink::record_sink&
       records_(records),
       live_(live),
       names_(names),
-      governor_(std::make_unique<yield_governor>(yield_inbox_high, yield_inbox_low)),
-      compare_(std::make_unique<compare_pool>(context_, *governor_)) {}
+      compare_(std::make_unique<compare_pool>(context_)) {}
 
 mirror_service::~mirror_service() {
     context_.stop();
@@ -116,8 +103,8 @@ std::shared_ptr<const shadow_set> mirror_service::build(
             settings.protocol != config::upstream_protocol::http1,
         };
         set->shadows.push_back(
-            std::make_shared<shadow>(shadow_context{context_, *governor_, *compare_, metrics_,
-                                                    records_, live_, outstanding_, total_bytes_},
+            std::make_shared<shadow>(shadow_context{context_, *compare_, metrics_, records_, live_,
+                                                    outstanding_, total_bytes_},
                                      settings, config, std::move(pool_settings)));
         names.push_back(settings.name);
     }
@@ -183,14 +170,8 @@ production_slot mirror_service::offer(
 void mirror_service::start(unsigned compare_threads) {
     compare_->start(compare_threads);
     work_.emplace(context_.get_executor());
-    const bool may_yield = platform::may_leave_idle();
-    thread_ = std::thread([this, may_yield] {
+    thread_ = std::thread([this] {
         platform::enter_thread_role("sp-mirror", platform::thread_role::background);
-        if (may_yield) {
-            governor_->enable([thread = pthread_self()](bool yielding) {
-                return platform::set_yielding(thread, yielding);
-            });
-        }
         context_.run();
     });
 }

@@ -133,11 +133,8 @@ std::optional<metrics::drop_reason> shadow::try_push(std::shared_ptr<comparison_
         return metrics::drop_reason::memory_budget;
     }
     family_.queue_depth.add(1);
-    context_.governor.posted();
-    boost::asio::post(context_.mirror, [self = shared_from_this(), pair = std::move(pair)] {
-        self->context_.governor.started();
-        self->enqueue(pair);
-    });
+    boost::asio::post(context_.mirror,
+                      [self = shared_from_this(), pair = std::move(pair)] { self->enqueue(pair); });
     return std::nullopt;
 }
 

@@ -26,7 +26,6 @@
 #include "shadowproxy/mirror/ejection.hpp"
 #include "shadowproxy/mirror/live_stats.hpp"
 #include "shadowproxy/mirror/mirror_service.hpp"
-#include "shadowproxy/mirror/yield_governor.hpp"
 #include "shadowproxy/upstream/pool.hpp"
 
 namespace shadowproxy::mirror {
@@ -62,7 +61,6 @@ struct comparison_pair {
 
 struct shadow_context {
     boost::asio::io_context& mirror;
-    yield_governor& governor;  // counts what is posted to the mirror thread
     compare_pool& compare;
     metrics::registry& metrics;
     logsink::record_sink& records;

@@ -1,18 +1,10 @@
 // Isolation, README, docs/operations.md: a slow shadow never slows the client or another shadow;
-// the queue is bounded (drops counted, memory flat); oversized bodies go to production only; the
-// threads doing shadow work give way to the workers on a shared core (docs/architecture.md).
+// the queue is bounded (drops counted, memory flat); oversized bodies go to production only.
 #include <gtest/gtest.h>
-#include <sched.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <sstream>
 #include <thread>
 
-#include "shadowproxy/platform/thread_role.hpp"
 #include "support/binaries.hpp"
 #include "support/fake_upstream.hpp"
 #include "support/http_client.hpp"
@@ -30,23 +22,6 @@ script delayed(std::chrono::milliseconds delay) {
         r.delay = delay;
         return r;
     };
-}
-
-// Each thread's name and scheduling policy (/proc/PID/task/TID: comm, and stat's 41st field).
-std::multimap<std::string, int> thread_policies(pid_t pid) {
-    std::multimap<std::string, int> policies;
-    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
-    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
-        std::string name;
-        std::getline(std::ifstream(task.path() / "comm"), name);
-        std::string stat;
-        std::getline(std::ifstream(task.path() / "stat"), stat);
-        // After the ")" that closes the name come fields 3, 4, ...: the policy is field 41.
-        std::istringstream after_name(stat.substr(stat.rfind(')') + 1));
-        const std::vector<std::string> fields{std::istream_iterator<std::string>(after_name), {}};
-        policies.emplace(name, fields.size() > 38 ? std::stoi(fields[38]) : -1);
-    }
-    return policies;
 }
 
 std::size_t records_of(const proxy_process& proxy, const std::string& shadow) {
@@ -78,30 +53,6 @@ TEST(MirrorIsolation, SlowShadowDoesNotSlowTheClient) {
     EXPECT_LT(p99, 300.0);
     EXPECT_TRUE(
         wait_until([&] { return shadow.request_count() >= 1; }, 2s, "copies at the shadow"));
-}
-
-TEST(MirrorIsolation, ShadowWorkYieldsToTheWorkers) {
-    fake_upstream production;
-    fake_upstream shadow;
-    proxy_process proxy{"production: {url: \"" + production.url() + "\"}\nshadows:\n" +
-                        "  - {name: v2, url: \"" + shadow.url() + "\"}\nthreads: 2\n"};
-    ASSERT_TRUE(proxy.ready());
-    // Threads name themselves once running, which may come just after the proxy answers.
-    std::multimap<std::string, int> policies;
-    ASSERT_TRUE(wait_until(
-        [&] {
-            policies = thread_policies(proxy.pid());
-            return policies.count("sp-worker") == 2 && policies.count("sp-mirror") == 1 &&
-                   policies.count("sp-records") == 1;
-        },
-        5s, "the workers, mirror thread and record writer named"));
-    for (auto [it, end] = policies.equal_range("sp-worker"); it != end; ++it) {
-        EXPECT_EQ(it->second, SCHED_OTHER);
-    }
-    // Idle while it keeps up, where the process may bring it back to SCHED_BATCH.
-    EXPECT_EQ(policies.find("sp-mirror")->second,
-              platform::may_leave_idle() ? SCHED_IDLE : SCHED_BATCH);
-    EXPECT_EQ(policies.find("sp-records")->second, SCHED_BATCH);
 }
 
 TEST(MirrorIsolation, FastShadowRecordsFlowBesideASlowOne) {

@@ -37,7 +37,6 @@ namespace shadowproxy::mirror {
 class compare_pool;
 class live_stats;
 class shadow;
-class yield_governor;
 struct comparison_pair;
 
 // Production's answer as the comparison needs it: the prefix of its body the relay captured
@@ -123,7 +122,6 @@ private:
     upstream::resolver& names_;
     std::atomic<std::int64_t> outstanding_{0};  // pairs not yet compared
     byte_budget total_bytes_{0};                // mirror.max_total_bytes, set by build()
-    std::unique_ptr<yield_governor> governor_;
     std::unique_ptr<compare_pool> compare_;
     std::thread thread_;
 };

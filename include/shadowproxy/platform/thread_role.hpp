@@ -3,13 +3,10 @@
 //
 // Background threads (the mirror thread, comparison pool, record writer, resolver) run as
 // SCHED_BATCH: they keep their fair share of CPU, but waking one never preempts a running worker.
-// The mirror thread may go further and yield completely while it keeps up (set_yielding).
 // On a shared core a worker therefore finishes what its event loop has ready before shadow work
 // runs, and the shadow work arrives in larger batches (docs/architecture.md, "Where the mirror
 // work runs", has the measurements).
 #pragma once
-
-#include <pthread.h>
 
 namespace shadowproxy::platform {
 
@@ -21,15 +18,5 @@ enum class thread_role {
 // Names the calling thread (at most 15 characters are kept) and applies its role. Failures are
 // ignored: both are hints to the kernel, and the proxy is correct without them.
 void enter_thread_role(const char* name, thread_role role) noexcept;
-
-// Moves a background thread between SCHED_IDLE (`yielding`: it runs only when nothing else on
-// its core wants to, and any waking thread preempts it at once) and SCHED_BATCH. From any
-// thread. False when the kernel refused.
-bool set_yielding(pthread_t thread, bool yielding) noexcept;
-
-// Whether this process may bring a SCHED_IDLE thread back to SCHED_BATCH: that takes
-// CAP_SYS_NICE or an RLIMIT_NICE of 20, which containers seldom grant. Tried once on a
-// throwaway thread.
-bool may_leave_idle() noexcept;
 
 }  // namespace shadowproxy::platform
