@@ -41,13 +41,15 @@ bool sampled(double rate, std::string_view key) {
 
 std::string_view find_header(std::string_view lines, std::string_view name) {
     const std::size_t n = name.size();
+    if (name.find(':') != std::string_view::npos) {
+        return {};  // no line's name holds a colon
+    }
     while (!lines.empty()) {
         const auto end = lines.find("\r\n");
         const std::string_view line = lines.substr(0, end);
         // A line whose first colon ends `name`: the byte after the name is tested first, so
-        // other lines cost one comparison (a colon inside `name` never matches a line's name).
-        if (line.size() > n && line[n] == ':' && net::iequals(line.substr(0, n), name) &&
-            name.find(':') == std::string_view::npos) {
+        // other lines cost one comparison.
+        if (line.size() > n && line[n] == ':' && net::iequals(line.substr(0, n), name)) {
             std::string_view value = line.substr(n + 1);
             while (!value.empty() && value.front() == ' ') {
                 value.remove_prefix(1);

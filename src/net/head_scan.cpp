@@ -1,7 +1,6 @@
 #include "shadowproxy/net/head_scan.hpp"
 
 #include <bit>
-#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -79,11 +78,6 @@ framing_field framing_field_of(std::string_view name) {
 }
 
 }  // namespace
-
-const char* line_end(const char* from, const char* end) {
-    const auto* lf = static_cast<const char*>(std::memchr(from, '\n', end - from));
-    return lf != nullptr && lf != from && lf[-1] == '\r' ? lf - 1 : nullptr;
-}
 
 const char* text_line_end(const char* from, const char* end) {
     const char* const cr = skip_text(from, end);

@@ -45,11 +45,11 @@ std::size_t request_parser::scan_head(std::string_view bytes) {
     // Stricter than Beast's limit by a byte, so the fast path never takes a head it refuses.
     const char* const begin = bytes.data();
     const char* const end = begin + std::min<std::size_t>(bytes.size(), header_limit_ - 1);
-    const char* const cr = net::line_end(begin, end);
+    // The whole line is text; its CR is in neither class below and stops each loop.
+    const char* const cr = net::text_line_end(begin, end);
     if (cr == nullptr) {
         return 0;
     }
-    // The line's CR is in neither class and stops each loop.
     const char* p = begin;
     while (net::is_token_char(*p)) {
         ++p;

@@ -23,10 +23,6 @@ struct plain_framing {
     bool close = false;  // Connection: close
 };
 
-// The end of the line starting at `from` (at its CR), or nullptr when no CRLF ends it before
-// `end` or a bare LF comes first.
-const char* line_end(const char* from, const char* end);
-
 // Printable ASCII, SP and HTAB: what a plain reason phrase or field value is made of.
 inline bool is_text(char c) {
     return (c >= 0x20 && c < 0x7F) || c == '\t';

@@ -53,8 +53,7 @@ TEST(RequestParser, TakesAPlainRequestOnTheFastPath) {
     ASSERT_FALSE(r.ec) << r.ec.message();
     EXPECT_TRUE(r.parser.fast());
     ASSERT_TRUE(r.parser.is_done());
-    auto& parser = r.parser;
-    const auto& head = parser.head();
+    const auto& head = r.parser.head();
     EXPECT_EQ(head.method, "POST");
     EXPECT_EQ(head.target, "/v1/models/m:predict?x=1");
     EXPECT_EQ(head.version, 11U);
@@ -62,7 +61,7 @@ TEST(RequestParser, TakesAPlainRequestOnTheFastPath) {
     EXPECT_EQ(head.fields.at(2).value, "11");  // trailing whitespace trimmed
     EXPECT_EQ(head.fields.at(3).value, "1");   // leading HTAB skipped
     EXPECT_EQ(head.fields.at(4).value, "2");
-    EXPECT_EQ(parser.body(), "{\"x\":[1,2]}");
+    EXPECT_EQ(r.parser.body(), "{\"x\":[1,2]}");
     EXPECT_FALSE(r.parser.chunked());
 }
 
@@ -83,10 +82,9 @@ TEST(RequestParser, ChunkedBodiesGoToBeastAndTheirTrailersAreCountedNotKept) {
     ASSERT_FALSE(r.ec) << r.ec.message();
     EXPECT_FALSE(r.parser.fast());
     ASSERT_TRUE(r.parser.is_done());
-    auto& parser = r.parser;
-    EXPECT_EQ(parser.body(), "abcdef");
-    EXPECT_EQ(parser.head().fields.size(), 2U);
-    EXPECT_EQ(parser.trailer_fields(), 2U);
+    EXPECT_EQ(r.parser.body(), "abcdef");
+    EXPECT_EQ(r.parser.head().fields.size(), 2U);
+    EXPECT_EQ(r.parser.trailer_fields(), 2U);
 }
 
 TEST(RequestParser, AnObsFoldInTheTrailerSectionIsRefusedWithItsReason) {
