@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_suffix.hpp>
@@ -121,6 +122,18 @@ void client_session::close_if_idle() {
 
 void client_session::close() {
     stream_.close();
+}
+
+void client_session::await_next_request() {
+    if (buffer_.size() != 0) {
+        return do_read_header();  // pipelined: the next request is already here
+    }
+    // The client sends its next request only after reading this answer, so reading at once
+    // costs a recvmsg failing with EAGAIN. Posted, the read starts after the handlers already
+    // ready on this thread have run; under load the request has often come by then. Meanwhile
+    // the connection is idle: a drain may close it.
+    idle_ = true;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->do_read_header(); });
 }
 
 void client_session::do_read_header() {
@@ -419,7 +432,7 @@ void client_session::on_relayed(const relay_result& result) {
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         return close();
     }
-    do_read_header();
+    await_next_request();
 }
 
 void client_session::write(std::string&& head, std::shared_ptr<const std::string> body,
@@ -448,7 +461,7 @@ void client_session::on_write(beast::error_code ec) {
         stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         return close();
     }
-    do_read_header();
+    await_next_request();
 }
 
 void client_session::respond_error(unsigned status, std::string_view message, bool close_after,

@@ -163,7 +163,7 @@ void http1_exchange::do_write() {
         std::array<asio::const_buffer, 2>{asio::buffer(head_), asio::buffer(request_->body)}};
     // A rest or an error goes the async way, so completions never run inside start().
     if (stream_->write_now(pending)) {
-        return do_read_head();
+        return read_head_later();
     }
     asio::async_write(
         *stream_, pending,
@@ -178,6 +178,19 @@ void http1_exchange::on_write(beast::error_code ec) {
         return finish_head(failure(ec));
     }
     do_read_head();
+}
+
+void http1_exchange::read_head_later() {
+    // The answer cannot be here the moment the request is written, and reading at once costs a
+    // recvmsg failing with EAGAIN. Posted, the read starts after the handlers already ready on
+    // this thread have run; under load the answer has often come by then, and one read takes it.
+    asio::post(stream_->get_executor(), [self = shared_from_this()] {
+        if (!self->stream_) {
+            // cancel() closed the connection meanwhile: end as the read it aborted would have.
+            return self->on_read_head(asio::error::operation_aborted, 0);
+        }
+        self->do_read_head();
+    });
 }
 
 void http1_exchange::do_read_head() {

@@ -53,6 +53,7 @@ public:
 private:
     void on_handshake(beast::error_code ec);
     void hand_to_h2();
+    void await_next_request();
     void do_read_header();
     void on_read_some(beast::error_code ec, std::size_t bytes);
     void on_header(std::size_t header_bytes);

@@ -75,6 +75,7 @@ private:
     void log_tls_failure(const beast::error_code& ec);
     void do_write();
     void on_write(beast::error_code ec);
+    void read_head_later();
     void do_read_head();
     void on_read_head(beast::error_code ec, std::size_t bytes);
     void parse_head();
