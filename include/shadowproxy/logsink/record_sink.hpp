@@ -2,13 +2,13 @@
 //
 // Owned by the application, one per process. write() may be called from any thread: it never
 // blocks on I/O and never throws; it hands the line to a bounded queue that one writer thread
-// drains, coalescing many lines per write(2). Overflow policy: discard_new — when the queue is
-// full the new line is dropped and counted. I/O failures (unwritable path, full disk, /dev/full)
-// count the affected lines as dropped, are reported through spdlog at most once a second
-// (repeats counted), and the writer retries on the next batch; the proxy keeps going.
-// Rotation by size: comparisons.jsonl → comparisons.1.jsonl (newest) … .<max_files>.jsonl; a
-// line is never split across files. "-" writes to stdout without rotation. An existing live
-// file is appended to and its size counts towards max_file_bytes.
+// drains, coalescing many lines per write(2) (a batch waits up to 2 ms for more lines). Overflow
+// policy: discard_new — when the queue is full the new line is dropped and counted. I/O failures
+// (unwritable path, full disk, /dev/full) count the affected lines as dropped, are reported through
+// spdlog at most once a second (repeats counted), and the writer retries on the next batch; the
+// proxy keeps going. Rotation by size: comparisons.jsonl → comparisons.1.jsonl (newest) …
+// .<max_files>.jsonl; a line is never split across files. "-" writes to stdout without rotation. An
+// existing live file is appended to and its size counts towards max_file_bytes.
 #pragma once
 
 #include <atomic>
@@ -52,6 +52,11 @@ public:
     std::size_t queue_depth() const;
 
 private:
+    // A batch is written once its first line has waited batch_window, or at batch_lines lines;
+    // a flush, a reconfigure or the shutdown writes at once.
+    static constexpr std::chrono::milliseconds batch_window{2};
+    static constexpr std::size_t batch_lines = 512;
+
     void run();
     void report(const std::string& path, const std::string& error, std::uint64_t dropped_lines);
 
@@ -67,6 +72,7 @@ private:
     std::uint64_t finished_ = 0;  // lines ever written or dropped by the writer
     std::uint64_t reconfigures_requested_ = 0;
     std::uint64_t reconfigures_applied_ = 0;  // flush() also waits for these to catch up
+    unsigned flushes_waiting_ = 0;  // flush() calls waiting: the writer does not linger for them
     bool stopping_ = false;
 
     std::atomic<std::uint64_t> written_{0};
