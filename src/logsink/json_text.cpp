@@ -1,15 +1,11 @@
 #include "logsink/json_text.hpp"
 
 #include <array>
-#include <bit>
 #include <charconv>
 #include <cmath>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "shadowproxy/compare/json_values.hpp"
+#include "shadowproxy/text/byte_scan.hpp"
 #include "shadowproxy/text/utf8.hpp"
 
 namespace shadowproxy::logsink::detail {
@@ -41,48 +37,20 @@ char* put_fixed(char* p, unsigned long value, int width) {
     return p + width;
 }
 
-// Which bytes append_string() cannot copy as they are: controls, '"', '\\' and non-ASCII.
-constexpr std::array<bool, 256> escape_table = [] {
-    std::array<bool, 256> table{};
-    for (std::size_t c = 0; c < table.size(); ++c) {
-        table[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
-    }
-    return table;
-}();
-
-// The first byte of `text` from `i` on that escape_table marks, or text.size(). Sixteen bytes
-// at a time where SSE2 is there (every x86-64), never loading past the text.
-std::size_t next_escaped(std::string_view text, std::size_t i) {
-#if defined(__SSE2__)
-    const __m128i space = _mm_set1_epi8(0x20);
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    while (text.size() - i >= 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
-        // The compare is signed, so bytes 0x80-0xFF count as below SP, with the controls.
-        const __m128i marked =
-            _mm_or_si128(_mm_cmplt_epi8(v, space),
-                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(marked));
-        if (mask != 0) {
-            return i + static_cast<std::size_t>(std::countr_zero(mask));
-        }
-        i += 16;
-    }
-#endif
-    while (i < text.size() && !escape_table[static_cast<unsigned char>(text[i])]) {
-        ++i;
-    }
-    return i;
-}
-
 }  // namespace
 
 void append_string(std::string& out, std::string_view text) {
     out.push_back('"');
     std::size_t run_start = 0;
     std::size_t i = 0;
-    while ((i = next_escaped(text, i)) < text.size()) {
+    // What cannot be copied as it is: controls, '"', '\\' and non-ASCII (checked as UTF-8).
+    const auto next_escaped = [text](std::size_t from) {
+        constexpr shadowproxy::text::stop_bytes escaped{'"', '\\', ' '};
+        const char* const at =
+            shadowproxy::text::find_stop(text.data() + from, text.data() + text.size(), escaped);
+        return static_cast<std::size_t>(at - text.data());
+    };
+    while ((i = next_escaped(i)) < text.size()) {
         const auto c = static_cast<unsigned char>(text[i]);
         out.append(text.data() + run_start, i - run_start);
         if (c >= 0x80) {

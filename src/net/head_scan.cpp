@@ -1,12 +1,7 @@
 #include "shadowproxy/net/head_scan.hpp"
 
-#include <bit>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "shadowproxy/net/http_chars.hpp"
+#include "shadowproxy/text/byte_scan.hpp"
 
 namespace shadowproxy::net {
 
@@ -14,31 +9,6 @@ namespace {
 
 bool is_space(char c) {
     return c == ' ' || c == '\t';
-}
-
-// The first byte from `p` on that is not text, or `end`. Sixteen bytes at a time where SSE2 is
-// there (every x86-64), never loading past `end`.
-const char* skip_text(const char* p, const char* end) {
-#if defined(__SSE2__)
-    const __m128i space = _mm_set1_epi8(0x20);
-    const __m128i del = _mm_set1_epi8(0x7F);
-    const __m128i tab = _mm_set1_epi8('\t');
-    while (end - p >= 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        // The compare is signed, so bytes 0x80-0xFF count as below SP, with the controls.
-        const __m128i stop = _mm_andnot_si128(
-            _mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
-        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
-        if (mask != 0) {
-            return p + std::countr_zero(mask);
-        }
-        p += 16;
-    }
-#endif
-    while (p != end && is_text(*p)) {
-        ++p;
-    }
-    return p;
 }
 
 // One plain decimal: digits only, no sign, no list, no leading zero, far from overflow.
@@ -80,7 +50,8 @@ framing_field framing_field_of(std::string_view name) {
 }  // namespace
 
 const char* text_line_end(const char* from, const char* end) {
-    const char* const cr = skip_text(from, end);
+    // Text is printable ASCII, SP and HTAB: DEL stops the scan too.
+    const char* const cr = text::find_stop(from, end, {'\x7F', '\x7F', '\t'});
     return end - cr >= 2 && cr[0] == '\r' && cr[1] == '\n' ? cr : nullptr;
 }
 

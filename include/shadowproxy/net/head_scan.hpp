@@ -23,12 +23,8 @@ struct plain_framing {
     bool close = false;  // Connection: close
 };
 
-// Printable ASCII, SP and HTAB: what a plain reason phrase or field value is made of.
-inline bool is_text(char c) {
-    return (c >= 0x20 && c < 0x7F) || c == '\t';
-}
-
-// The end of the line starting at `from` (at its CR) when every byte before its CRLF is text,
+// The end of the line starting at `from` (at its CR) when every byte before its CRLF is text
+// (printable ASCII, SP and HTAB: what a plain reason phrase or field value is made of),
 // or nullptr (no CRLF before `end`, a bare CR or LF, a byte that is not text). One pass over the
 // line, sixteen bytes at a time where SSE2 is there, never reading at or past `end`.
 const char* text_line_end(const char* from, const char* end);
